@@ -1,0 +1,450 @@
+package io.metronome.domain;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metronome.domain.ApiException.ErrorDetail;
+import io.metronome.domain.Definition.Edge;
+import io.metronome.domain.Definition.Node;
+import io.metronome.domain.Definition.NodeType;
+import io.metronome.domain.Definition.Retry;
+import io.metronome.expr.Expressions;
+
+import java.net.URI;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Parses and validates a definition, collecting every problem with the JSON path it sits at, so a user fixes
+ * them all in one round trip. Anything accepted here can be executed.
+ */
+public final class DefinitionParser {
+    public static final int MAX_NODES = 200;
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+    private static final Set<String> HTTP_METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
+
+    private final List<ErrorDetail> errors = new ArrayList<>();
+    private final String base;
+
+    private DefinitionParser(String base) {
+        this.base = base;
+    }
+
+    /**
+     * @param json the {@code definition} object
+     * @param base the JSON path of that object in the request, for error details (e.g. {@code definition})
+     * @throws ApiException a validation error naming every offending path
+     */
+    public static Definition parse(JsonNode json, String base) {
+        DefinitionParser p = new DefinitionParser(base);
+        Definition d = p.doParse(json);
+        if (!p.errors.isEmpty()) {
+            throw ApiException.validation(p.errors);
+        }
+        return d;
+    }
+
+    private void error(String path, String message) {
+        errors.add(new ErrorDetail(path.isEmpty() ? base : base + path, message));
+    }
+
+    private Definition doParse(JsonNode json) {
+        if (json == null || !json.isObject()) {
+            error("", "must be an object with nodes and edges");
+            return null;
+        }
+        JsonNode nodesJson = json.get("nodes");
+        JsonNode edgesJson = json.path("edges");
+        if (nodesJson == null || !nodesJson.isArray() || nodesJson.isEmpty()) {
+            error(".nodes", "must be a non-empty array");
+            return null;
+        }
+        if (nodesJson.size() > MAX_NODES) {
+            error(".nodes", "at most " + MAX_NODES + " nodes");
+            return null;
+        }
+        if (!edgesJson.isMissingNode() && !edgesJson.isNull() && !edgesJson.isArray()) {
+            error(".edges", "must be an array");
+            return null;
+        }
+        List<Node> nodes = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        for (int i = 0; i < nodesJson.size(); i++) {
+            Node n = parseNode(nodesJson.get(i), ".nodes[" + i + "]");
+            if (n != null) {
+                if (!ids.add(n.id())) {
+                    error(".nodes[" + i + "].id", "duplicate node id '" + n.id() + "'");
+                } else {
+                    nodes.add(n);
+                }
+            }
+        }
+        List<Edge> edges = new ArrayList<>();
+        Set<String> edgeIds = new HashSet<>();
+        if (edgesJson.isArray()) {
+            for (int i = 0; i < edgesJson.size(); i++) {
+                Edge e = parseEdge(edgesJson.get(i), ".edges[" + i + "]", ids, edgeIds);
+                if (e != null) {
+                    edges.add(e);
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            return null;
+        }
+        Map<String, Node> byId = new HashMap<>();
+        nodes.forEach(n -> byId.put(n.id(), n));
+        checkBranchEdges(nodes, edges, nodesJson);
+        String start = startNode(json, nodes, edges);
+        if (start == null || !errors.isEmpty()) {
+            return null;
+        }
+        checkGraph(start, nodes, edges, nodesJson);
+        if (!errors.isEmpty()) {
+            return null;
+        }
+        ObjectNode normalised = json.deepCopy();
+        normalised.put("startNodeId", start);
+        if (!normalised.has("edges")) {
+            normalised.putArray("edges");
+        }
+        return new Definition(start, nodes, edges, normalised);
+    }
+
+    private Node parseNode(JsonNode json, String path) {
+        if (!json.isObject()) {
+            error(path, "must be an object");
+            return null;
+        }
+        String id = text(json, "id", path);
+        String typeName = text(json, "type", path);
+        if (id == null || typeName == null) {
+            return null;
+        }
+        if (!ID.matcher(id).matches()) {
+            error(path + ".id", "must be 1 to 64 letters, digits, '-' or '_'");
+        }
+        NodeType type = NodeType.fromWire(typeName);
+        if (type == null) {
+            error(path + ".type", "unknown node type '" + typeName
+                    + "'; one of transform, branch, delay, approval, http, succeed, fail");
+            return null;
+        }
+        JsonNode config = json.path("config");
+        if (config.isMissingNode() || config.isNull()) {
+            config = Json.object();
+        }
+        if (!config.isObject()) {
+            error(path + ".config", "must be an object");
+            return null;
+        }
+        checkConfig(type, config, path + ".config");
+        Retry retry = parseRetry(json.get("retry"), path + ".retry");
+        return new Node(id, type, config, retry);
+    }
+
+    private Retry parseRetry(JsonNode json, String path) {
+        if (json == null || json.isNull()) {
+            return null;
+        }
+        if (!json.isObject()) {
+            error(path, "must be an object");
+            return null;
+        }
+        int max = json.path("maxAttempts").asInt(-1);
+        if (!json.path("maxAttempts").isInt() || max < 1 || max > 20) {
+            error(path + ".maxAttempts", "must be an integer from 1 to 20");
+        }
+        double interval = json.has("intervalSeconds") ? json.path("intervalSeconds").asDouble(-1) : 1;
+        if (json.has("intervalSeconds") && (!json.get("intervalSeconds").isNumber() || interval < 0 || interval > 86_400)) {
+            error(path + ".intervalSeconds", "must be a number from 0 to 86400");
+        }
+        double backoff = json.has("backoffRate") ? json.path("backoffRate").asDouble(-1) : 2;
+        if (json.has("backoffRate") && (!json.get("backoffRate").isNumber() || backoff < 1 || backoff > 10)) {
+            error(path + ".backoffRate", "must be a number from 1 to 10");
+        }
+        return new Retry(max, interval, backoff);
+    }
+
+    private void checkConfig(NodeType type, JsonNode config, String path) {
+        switch (type) {
+            case TRANSFORM -> expression(config, "expression", path, true);
+            case SUCCEED -> expression(config, "output", path, false);
+            case FAIL -> {
+                JsonNode error = config.get("error");
+                if (error == null || !error.isTextual() || error.asText().isBlank()) {
+                    error(path + ".error", "required: a non-empty string");
+                }
+            }
+            case APPROVAL -> {
+                JsonNode prompt = config.get("prompt");
+                if (prompt == null || !prompt.isTextual() || prompt.asText().isBlank()) {
+                    error(path + ".prompt", "required: a non-empty string");
+                }
+                JsonNode onReject = config.get("onReject");
+                if (onReject != null && !(onReject.isTextual() && Set.of("fail", "continue").contains(onReject.asText()))) {
+                    error(path + ".onReject", "must be 'fail' or 'continue'");
+                }
+            }
+            case DELAY -> {
+                boolean hasSeconds = config.has("seconds");
+                boolean hasUntil = config.has("until");
+                if (hasSeconds == hasUntil) {
+                    error(path, "needs exactly one of 'seconds' or 'until'");
+                } else if (hasSeconds) {
+                    JsonNode s = config.get("seconds");
+                    if (!s.isNumber() || s.asDouble() < 0 || s.asDouble() > 365L * 86_400) {
+                        error(path + ".seconds", "must be a number of seconds from 0 to 31536000");
+                    }
+                } else {
+                    expression(config, "until", path, true);
+                }
+            }
+            case HTTP -> {
+                JsonNode method = config.get("method");
+                if (method == null || !method.isTextual() || !HTTP_METHODS.contains(method.asText())) {
+                    error(path + ".method", "required: one of " + String.join(", ", HTTP_METHODS.stream().sorted().toList()));
+                }
+                JsonNode url = config.get("url");
+                if (url == null || !url.isTextual() || url.asText().isBlank()) {
+                    error(path + ".url", "required: a URL, or an expression in {{ }}");
+                } else if (!Templates.isTemplate(url.asText())) {
+                    try {
+                        URI u = URI.create(url.asText());
+                        if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) {
+                            error(path + ".url", "must be an http or https URL");
+                        }
+                    } catch (IllegalArgumentException e) {
+                        error(path + ".url", "is not a URL");
+                    }
+                } else {
+                    templates(url.asText(), path + ".url");
+                }
+                JsonNode headers = config.get("headers");
+                if (headers != null && !headers.isObject()) {
+                    error(path + ".headers", "must be an object of header names to strings");
+                } else if (headers != null) {
+                    headers.fields().forEachRemaining(h -> {
+                        if (!h.getValue().isTextual()) {
+                            error(path + ".headers." + h.getKey(), "must be a string");
+                        } else {
+                            templates(h.getValue().asText(), path + ".headers." + h.getKey());
+                        }
+                    });
+                }
+                if (config.has("body") && config.get("body").isTextual()) {
+                    expression(config, "body", path, false);
+                }
+                JsonNode timeout = config.get("timeoutMs");
+                if (timeout != null && (!timeout.isInt() || timeout.asInt() < 1 || timeout.asInt() > 60_000)) {
+                    error(path + ".timeoutMs", "must be an integer from 1 to 60000");
+                }
+            }
+            case BRANCH -> {
+                JsonNode branches = config.get("branches");
+                if (branches == null || !branches.isArray() || branches.isEmpty()) {
+                    error(path + ".branches", "required: a non-empty array of {id, label, condition}");
+                    return;
+                }
+                Set<String> seen = new HashSet<>();
+                for (int i = 0; i < branches.size(); i++) {
+                    JsonNode b = branches.get(i);
+                    String bp = path + ".branches[" + i + "]";
+                    if (!b.isObject()) {
+                        error(bp, "must be an object");
+                        continue;
+                    }
+                    String id = text(b, "id", bp);
+                    if (id != null && (!seen.add(id) || "default".equals(id))) {
+                        error(bp + ".id", "default".equals(id) ? "'default' is reserved for the fallback edge"
+                                : "duplicate branch id '" + id + "'");
+                    }
+                    expression(b, "condition", bp, true);
+                }
+            }
+            default -> throw new IllegalStateException(type.toString());
+        }
+    }
+
+    private void expression(JsonNode config, String field, String path, boolean required) {
+        JsonNode e = config.get(field);
+        if (e == null || e.isNull()) {
+            if (required) {
+                error(path + "." + field, "required: a JSONata expression");
+            }
+            return;
+        }
+        if (!e.isTextual() || e.asText().isBlank()) {
+            error(path + "." + field, "must be a JSONata expression string");
+            return;
+        }
+        String problem = Expressions.syntaxError(e.asText());
+        if (problem != null) {
+            error(path + "." + field, "expression does not parse: " + problem);
+        }
+    }
+
+    private void templates(String text, String path) {
+        for (String expr : Templates.expressions(text)) {
+            String problem = Expressions.syntaxError(expr);
+            if (problem != null) {
+                error(path, "expression {{" + expr + "}} does not parse: " + problem);
+            }
+        }
+    }
+
+    private Edge parseEdge(JsonNode json, String path, Set<String> nodeIds, Set<String> edgeIds) {
+        if (!json.isObject()) {
+            error(path, "must be an object");
+            return null;
+        }
+        String from = text(json, "from", path);
+        String to = text(json, "to", path);
+        String id = json.hasNonNull("id") ? json.get("id").asText() : null;
+        if (id == null) {
+            id = from + "->" + to;
+        }
+        if (!edgeIds.add(id)) {
+            error(path + ".id", "duplicate edge id '" + id + "'");
+        }
+        if (from != null && !nodeIds.contains(from)) {
+            error(path + ".from", "no node '" + from + "'");
+        }
+        if (to != null && !nodeIds.contains(to)) {
+            error(path + ".to", "no node '" + to + "'");
+        }
+        JsonNode branchId = json.get("branchId");
+        if (branchId != null && !branchId.isNull() && !branchId.isTextual()) {
+            error(path + ".branchId", "must be a string");
+        }
+        if (from == null || to == null) {
+            return null;
+        }
+        if (from.equals(to)) {
+            error(path, "an edge cannot lead from a node to itself");
+        }
+        return new Edge(id, from, to, branchId == null || branchId.isNull() ? null : branchId.asText());
+    }
+
+    private void checkBranchEdges(List<Node> nodes, List<Edge> edges, JsonNode nodesJson) {
+        for (int i = 0; i < edges.size(); i++) {
+            Edge e = edges.get(i);
+            Node from = nodes.stream().filter(n -> n.id().equals(e.from())).findFirst().orElseThrow();
+            if (from.type() == NodeType.BRANCH) {
+                Set<String> ids = new HashSet<>();
+                from.config().path("branches").forEach(b -> ids.add(b.path("id").asText()));
+                if (e.branchId() == null) {
+                    error(".edges[" + i + "].branchId", "an edge out of branch node '" + from.id()
+                            + "' must name one of its branches, or 'default'");
+                } else if (!"default".equals(e.branchId()) && !ids.contains(e.branchId())) {
+                    error(".edges[" + i + "].branchId", "branch node '" + from.id() + "' has no branch '"
+                            + e.branchId() + "'");
+                }
+            } else if (e.branchId() != null) {
+                error(".edges[" + i + "].branchId", "only edges out of a branch node name a branch");
+            }
+            if (from.type() == NodeType.SUCCEED || from.type() == NodeType.FAIL) {
+                error(".edges[" + i + "].from", "'" + from.id() + "' is a " + from.type().wire()
+                        + " node and ends the run: it can have no outgoing edges");
+            }
+        }
+    }
+
+    private String startNode(JsonNode json, List<Node> nodes, List<Edge> edges) {
+        Set<String> withIncoming = new HashSet<>();
+        edges.forEach(e -> withIncoming.add(e.to()));
+        List<String> roots = nodes.stream().map(Node::id).filter(id -> !withIncoming.contains(id)).toList();
+        JsonNode declared = json.get("startNodeId");
+        if (declared != null && !declared.isNull()) {
+            String start = declared.asText();
+            if (nodes.stream().noneMatch(n -> n.id().equals(start))) {
+                error(".startNodeId", "no node '" + start + "'");
+                return null;
+            }
+            if (withIncoming.contains(start)) {
+                error(".startNodeId", "the start node '" + start + "' cannot have incoming edges");
+                return null;
+            }
+            if (roots.size() > 1) {
+                error(".nodes", "exactly one start node is allowed; nodes without incoming edges: " + roots);
+                return null;
+            }
+            return start;
+        }
+        if (roots.size() != 1) {
+            error(".nodes", roots.isEmpty() ? "no start node: every node has an incoming edge"
+                    : "exactly one start node is allowed; nodes without incoming edges: " + roots);
+            return null;
+        }
+        return roots.get(0);
+    }
+
+    private void checkGraph(String start, List<Node> nodes, List<Edge> edges, JsonNode nodesJson) {
+        Map<String, List<String>> out = new HashMap<>();
+        nodes.forEach(n -> out.put(n.id(), new ArrayList<>()));
+        edges.forEach(e -> out.get(e.from()).add(e.to()));
+        // Cycle detection by depth-first search with colours; reports one edge that closes a cycle.
+        Map<String, Integer> colour = new HashMap<>();
+        Set<String> reached = new LinkedHashSet<>();
+        Deque<String[]> stack = new ArrayDeque<>();
+        stack.push(new String[]{start, "0"});
+        colour.put(start, 1);
+        reached.add(start);
+        while (!stack.isEmpty()) {
+            String[] frame = stack.peek();
+            List<String> next = out.get(frame[0]);
+            int i = Integer.parseInt(frame[1]);
+            if (i < next.size()) {
+                frame[1] = Integer.toString(i + 1);
+                String to = next.get(i);
+                Integer c = colour.get(to);
+                if (c == null) {
+                    colour.put(to, 1);
+                    reached.add(to);
+                    stack.push(new String[]{to, "0"});
+                } else if (c == 1) {
+                    error(".edges", "the graph has a cycle through '" + frame[0] + "' -> '" + to + "'");
+                    return;
+                }
+            } else {
+                colour.put(frame[0], 2);
+                stack.pop();
+            }
+        }
+        for (int i = 0; i < nodes.size(); i++) {
+            if (!reached.contains(nodes.get(i).id())) {
+                error(".nodes[" + indexOf(nodesJson, nodes.get(i).id()) + "]", "node '" + nodes.get(i).id()
+                        + "' is not reachable from the start node '" + start + "'");
+            }
+        }
+    }
+
+    private static int indexOf(JsonNode nodesJson, String id) {
+        for (int i = 0; i < nodesJson.size(); i++) {
+            if (id.equals(nodesJson.get(i).path("id").asText())) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private String text(JsonNode json, String field, String path) {
+        JsonNode v = json.get(field);
+        if (v == null || v.isNull()) {
+            error(path + "." + field, "required");
+            return null;
+        }
+        if (!v.isTextual() || v.asText().isBlank()) {
+            error(path + "." + field, "must be a non-empty string");
+            return null;
+        }
+        return v.asText();
+    }
+}

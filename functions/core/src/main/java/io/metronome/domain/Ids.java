@@ -1,0 +1,29 @@
+package io.metronome.domain;
+
+import com.github.f4b6a3.ulid.UlidCreator;
+
+/**
+ * Opaque ids: a type prefix and a ULID body (48-bit millisecond time, then randomness), lower-cased, so ids of
+ * one type sort by creation time. Monotonic within a JVM, so two ids made in the same millisecond still sort.
+ */
+public final class Ids {
+    public static final String METRONOME = "met_";
+    public static final String VERSION = "ver_";
+    public static final String RUN = "run_";
+    public static final String STEP = "stp_";
+    public static final String AUDIT = "aud_";
+    public static final String TRIGGER_EVENT = "tev_";
+
+    private Ids() {
+    }
+
+    public static String next(String prefix) {
+        return prefix + UlidCreator.getMonotonicUlid().toString().toLowerCase();
+    }
+
+    /** True for an id of the given type: the prefix, then 26 Crockford base32 characters. */
+    public static boolean isValid(String prefix, String id) {
+        return id != null && id.length() == prefix.length() + 26 && id.startsWith(prefix)
+                && id.substring(prefix.length()).matches("[0-9a-hjkmnp-tv-z]{26}");
+    }
+}

@@ -1,0 +1,134 @@
+package io.metronome.domain;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.time.Instant;
+
+/**
+ * Where one node of a run stands. Lives inside the run item, so the one conditional write that claims a node
+ * also checks the run's status. The node's current step (its attempt) is derived from this state; the steps
+ * table holds that step's record and those of the node's earlier attempts.
+ *
+ * @param rev bumped on every change; step records carry it so an older write can never overwrite a newer one
+ * @param leaseUntil while RUNNING: the moment after which another worker may take the node over
+ * @param dueAt a delay node's fixed deadline, set once when the node first runs
+ * @param notBefore when a retry attempt may start
+ * @param decision an approval decision waiting to be applied by a worker
+ */
+public record NodeState(String nodeId, Phase phase, int attempt, String stepId, long rev, String lockedBy,
+                        Instant leaseUntil, Instant queuedAt, Instant startedAt, Instant completedAt,
+                        JsonNode output, String error, Instant dueAt, Instant notBefore, JsonNode decision,
+                        JsonNode metadata) {
+
+    /** A node's phase; each maps to the status its current step shows. */
+    public enum Phase {
+        /** Ready; a message for it is on the queue. */
+        PENDING(StepStatus.QUEUED),
+        /** A worker holds it under a lease. */
+        RUNNING(StepStatus.RUNNING),
+        /** A delay counting down with no worker held; a delayed message wakes it. */
+        WAITING(StepStatus.RUNNING),
+        WAITING_APPROVAL(StepStatus.WAITING_APPROVAL),
+        /** An approval decision was taken; a worker applies it. */
+        DECIDED(StepStatus.RUNNING),
+        /** Parked because the run was paused before the node could start. */
+        PAUSED(StepStatus.PAUSED),
+        COMPLETED(StepStatus.COMPLETED),
+        FAILED(StepStatus.FAILED),
+        SKIPPED(StepStatus.SKIPPED),
+        CANCELLED(StepStatus.CANCELLED);
+
+        private final StepStatus stepStatus;
+
+        Phase(StepStatus stepStatus) {
+            this.stepStatus = stepStatus;
+        }
+
+        public StepStatus stepStatus() {
+            return stepStatus;
+        }
+
+        public boolean isFinal() {
+            return stepStatus.isFinal();
+        }
+    }
+
+    public static NodeState pending(String nodeId, int attempt, Instant now, Instant notBefore) {
+        return new NodeState(nodeId, Phase.PENDING, attempt, Ids.next(Ids.STEP), 1, null, null, now, null, null,
+                null, null, null, notBefore, null, null);
+    }
+
+    /** A node on a path not taken: recorded as a skipped step without ever running. */
+    public static NodeState skipped(String nodeId, Instant now) {
+        return new NodeState(nodeId, Phase.SKIPPED, 0, Ids.next(Ids.STEP), 1, null, null, now, null, now,
+                null, null, null, null, null, null);
+    }
+
+    public Builder to(Phase next) {
+        return new Builder(this).phase(next);
+    }
+
+    public boolean leaseExpired(Instant now) {
+        return phase == Phase.RUNNING && leaseUntil != null && !leaseUntil.isAfter(now);
+    }
+
+    public Long durationMs() {
+        return startedAt == null || completedAt == null ? null : completedAt.toEpochMilli() - startedAt.toEpochMilli();
+    }
+
+    /** Copy-and-change, so each transition of a node reads as the fields it touches. Always bumps rev. */
+    public static final class Builder {
+        private final NodeState s;
+        private Phase phase;
+        private int attempt;
+        private String stepId;
+        private String lockedBy;
+        private Instant leaseUntil;
+        private Instant queuedAt;
+        private Instant startedAt;
+        private Instant completedAt;
+        private JsonNode output;
+        private String error;
+        private Instant dueAt;
+        private Instant notBefore;
+        private JsonNode decision;
+        private JsonNode metadata;
+
+        private Builder(NodeState s) {
+            this.s = s;
+            phase = s.phase;
+            attempt = s.attempt;
+            stepId = s.stepId;
+            lockedBy = s.lockedBy;
+            leaseUntil = s.leaseUntil;
+            queuedAt = s.queuedAt;
+            startedAt = s.startedAt;
+            completedAt = s.completedAt;
+            output = s.output;
+            error = s.error;
+            dueAt = s.dueAt;
+            notBefore = s.notBefore;
+            decision = s.decision;
+            metadata = s.metadata;
+        }
+
+        public Builder phase(Phase v) { phase = v; return this; }
+        public Builder attempt(int v) { attempt = v; return this; }
+        public Builder stepId(String v) { stepId = v; return this; }
+        public Builder lease(String by, Instant until) { lockedBy = by; leaseUntil = until; return this; }
+        public Builder queuedAt(Instant v) { queuedAt = v; return this; }
+        public Builder startedAt(Instant v) { startedAt = v; return this; }
+        public Builder completedAt(Instant v) { completedAt = v; return this; }
+        public Builder output(JsonNode v) { output = v; return this; }
+        public Builder error(String v) { error = v; return this; }
+        public Builder dueAt(Instant v) { dueAt = v; return this; }
+        public Builder notBefore(Instant v) { notBefore = v; return this; }
+        public Builder decision(JsonNode v) { decision = v; return this; }
+        public Builder metadata(JsonNode v) { metadata = v; return this; }
+
+        public NodeState build() {
+            return new NodeState(s.nodeId, phase, attempt, stepId, s.rev + 1, lockedBy, leaseUntil, queuedAt,
+                    startedAt, completedAt, output, error, dueAt, notBefore, decision, metadata);
+        }
+    }
+}

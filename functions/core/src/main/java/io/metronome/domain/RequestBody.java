@@ -1,0 +1,94 @@
+package io.metronome.domain;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import io.metronome.domain.ApiException.ErrorDetail;
+
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads a request body field by field, collecting every problem with its JSON path; {@link #check()} throws
+ * one 400 naming them all. Unknown fields are refused, so a misspelt option is never silently ignored.
+ */
+public final class RequestBody {
+    private final JsonNode body;
+    private final List<ErrorDetail> errors = new ArrayList<>();
+
+    public RequestBody(JsonNode body, Set<String> allowed) {
+        this.body = body == null || body.isNull() || body.isMissingNode() ? Json.object() : body;
+        if (!this.body.isObject()) {
+            errors.add(new ErrorDetail("$", "the body must be a JSON object"));
+            return;
+        }
+        for (Iterator<String> it = this.body.fieldNames(); it.hasNext(); ) {
+            String f = it.next();
+            if (!allowed.contains(f)) {
+                errors.add(new ErrorDetail(f, "unknown field; allowed: " + String.join(", ", allowed.stream().sorted().toList())));
+            }
+        }
+    }
+
+    public JsonNode raw(String field) {
+        JsonNode v = body.get(field);
+        return v == null ? NullNode.getInstance() : v;
+    }
+
+    public String text(String field, boolean required, int maxLength) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            if (required) {
+                errors.add(new ErrorDetail(field, "required"));
+            }
+            return null;
+        }
+        if (!v.isTextual() || v.asText().isEmpty() || v.asText().length() > maxLength) {
+            errors.add(new ErrorDetail(field, "must be a string of 1 to " + maxLength + " characters"));
+            return null;
+        }
+        return v.asText();
+    }
+
+    public Long integer(String field, long min, long max) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || v.asLong() < min || v.asLong() > max) {
+            errors.add(new ErrorDetail(field, "must be an integer from " + min + " to " + max));
+            return null;
+        }
+        return v.asLong();
+    }
+
+    public Boolean bool(String field, boolean required) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            if (required) {
+                errors.add(new ErrorDetail(field, "required: true or false"));
+            }
+            return null;
+        }
+        if (!v.isBoolean()) {
+            errors.add(new ErrorDetail(field, "must be true or false"));
+            return null;
+        }
+        return v.asBoolean();
+    }
+
+    public void error(String path, String message) {
+        errors.add(new ErrorDetail(path, message));
+    }
+
+    public void addAll(List<ErrorDetail> more) {
+        errors.addAll(more);
+    }
+
+    public void check() {
+        if (!errors.isEmpty()) {
+            throw ApiException.validation(errors);
+        }
+    }
+}

@@ -1,0 +1,23 @@
+package io.metronome.domain;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.time.Instant;
+
+/**
+ * One execution attempt of one node, as the timeline shows it.
+ *
+ * @param rev the node state revision this record reflects; storage keeps only the newest
+ */
+public record Step(String id, String runId, String metronomeId, String nodeId, String nodeType, StepStatus status,
+                   int attempt, JsonNode input, JsonNode output, JsonNode metadata, Long durationMs, String error,
+                   Instant startedAt, Instant completedAt, Instant createdAt, Instant updatedAt, long rev) {
+
+    /** The step a node's current state shows. */
+    public static Step of(Run run, NodeState node, String nodeType, Instant now) {
+        Instant created = node.queuedAt() != null ? node.queuedAt() : now;
+        return new Step(node.stepId(), run.id(), run.metronomeId(), node.nodeId(), nodeType,
+                node.phase().stepStatus(), node.attempt(), null, node.output(), node.metadata(), node.durationMs(),
+                node.error(), node.startedAt(), node.completedAt(), created, now, node.rev());
+    }
+}

@@ -1,0 +1,73 @@
+package io.metronome.engine;
+
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
+import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Puts node messages on the queue. A message due later is sent with an SQS delay of at most 15 minutes; the
+ * worker sends it on again until it is due ({@link #hop}).
+ */
+public final class Dispatcher {
+    static final long MAX_DELAY_SECONDS = 900;
+
+    private final SqsClient sqs;
+    private final String queueUrl;
+    private final Clock clock;
+
+    public Dispatcher(SqsClient sqs, String queueUrl, Clock clock) {
+        this.sqs = sqs;
+        this.queueUrl = queueUrl;
+        this.clock = clock;
+    }
+
+    public void send(List<NodeMessage> messages) {
+        for (int from = 0; from < messages.size(); from += 10) {
+            List<NodeMessage> chunk = messages.subList(from, Math.min(messages.size(), from + 10));
+            if (chunk.size() == 1) {
+                NodeMessage m = chunk.get(0);
+                sqs.sendMessage(r -> r.queueUrl(queueUrl).messageBody(m.toJson()).delaySeconds(delaySeconds(m)));
+                continue;
+            }
+            List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
+            for (int i = 0; i < chunk.size(); i++) {
+                NodeMessage m = chunk.get(i);
+                entries.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(i)).messageBody(m.toJson())
+                        .delaySeconds(delaySeconds(m)).build());
+            }
+            SendMessageBatchResponse response = sqs.sendMessageBatch(r -> r.queueUrl(queueUrl).entries(entries));
+            if (response.hasFailed() && !response.failed().isEmpty()) {
+                throw new IllegalStateException("SQS refused " + response.failed().size() + " node messages: "
+                        + response.failed().get(0).message());
+            }
+        }
+    }
+
+    public void send(NodeMessage message) {
+        send(List.of(message));
+    }
+
+    /** True when the message is not due yet (so the worker should {@link #hop} it rather than act on it). */
+    public boolean notDue(NodeMessage m) {
+        return m.notBefore() != null && m.notBefore().isAfter(clock.instant().plusMillis(500));
+    }
+
+    public void hop(NodeMessage m) {
+        send(m);
+    }
+
+    private int delaySeconds(NodeMessage m) {
+        if (m.notBefore() == null) {
+            return 0;
+        }
+        Instant now = clock.instant();
+        long seconds = (long) Math.ceil(Duration.between(now, m.notBefore()).toMillis() / 1000.0);
+        return (int) Math.max(0, Math.min(MAX_DELAY_SECONDS, seconds));
+    }
+}

@@ -1,0 +1,63 @@
+package io.metronome.engine;
+
+import io.metronome.engine.nodes.NodeExecutors;
+import io.metronome.store.AuditRepository;
+import io.metronome.store.MetronomeRepository;
+import io.metronome.store.RunRepository;
+import io.metronome.store.StepRepository;
+import io.metronome.store.Tables;
+import io.metronome.store.TriggerEventRepository;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+import java.time.Clock;
+import java.util.function.Function;
+
+/**
+ * The composition root: builds the SDK clients once (per Lambda container), the repositories and the services
+ * from environment variables. Endpoints, region and credentials come from the SDK's standard environment
+ * (AWS_REGION, AWS_ENDPOINT_URL_DYNAMODB, AWS_ENDPOINT_URL_SQS, ...), so one jar talks to AWS or to emulators.
+ */
+public final class Engine {
+    public final Tables tables;
+    public final RunRepository runs;
+    public final StepRepository steps;
+    public final AuditRepository audit;
+    public final TriggerEventRepository triggers;
+    public final MetronomeRepository metronomes;
+    public final Dispatcher dispatcher;
+    public final Worker worker;
+    public final RunService runService;
+    public final MetronomeService metronomeService;
+
+    public Engine(DynamoDbClient dynamo, SqsClient sqs, Tables tables, String queueUrl, EngineSettings settings,
+                  NodeExecutors executors, Clock clock) {
+        this.tables = tables;
+        this.runs = new RunRepository(dynamo, tables);
+        this.steps = new StepRepository(dynamo, tables);
+        this.audit = new AuditRepository(dynamo, tables);
+        this.triggers = new TriggerEventRepository(dynamo, tables);
+        this.metronomes = new MetronomeRepository(dynamo, tables);
+        this.dispatcher = new Dispatcher(sqs, queueUrl, clock);
+        this.worker = new Worker(runs, steps, metronomes, dispatcher, executors, settings, clock);
+        this.runService = new RunService(runs, steps, audit, triggers, metronomes, dispatcher, settings, clock);
+        this.metronomeService = new MetronomeService(metronomes, clock);
+    }
+
+    public static Engine fromEnvironment() {
+        Function<String, String> env = System::getenv;
+        ClientOverrideConfiguration config = ClientOverrideConfiguration.builder().build();
+        DynamoDbClient dynamo = DynamoDbClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder())
+                .overrideConfiguration(config).build();
+        SqsClient sqs = SqsClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder())
+                .overrideConfiguration(config).build();
+        String queueUrl = env.apply("NODE_QUEUE_URL");
+        if (queueUrl == null || queueUrl.isBlank()) {
+            throw new IllegalStateException("environment variable NODE_QUEUE_URL is not set");
+        }
+        return new Engine(dynamo, sqs, Tables.fromEnvironment(env), queueUrl, EngineSettings.fromEnvironment(env),
+                NodeExecutors.standard(), Clock.systemUTC());
+    }
+}

@@ -1,0 +1,107 @@
+package io.metronome.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.metronome.domain.ApiException;
+import io.metronome.domain.Definition;
+import io.metronome.domain.DefinitionParser;
+import io.metronome.domain.Ids;
+import io.metronome.domain.Json;
+import io.metronome.domain.Metronome;
+import io.metronome.domain.MetronomeVersion;
+import io.metronome.domain.RequestBody;
+import io.metronome.store.Cursors;
+import io.metronome.store.MetronomeRepository;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** Creating, changing and reading metronomes. Every save is a new immutable version; runs keep theirs. */
+public final class MetronomeService {
+    private static final Set<String> FIELDS = Set.of("name", "description", "trigger", "definition", "maxAttempts", "timeoutMs");
+
+    private final MetronomeRepository metronomes;
+    private final Clock clock;
+
+    public MetronomeService(MetronomeRepository metronomes, Clock clock) {
+        this.metronomes = metronomes;
+        this.clock = clock;
+    }
+
+    public record MetronomePage(List<Metronome> metronomes, String nextCursor) {
+    }
+
+    public Metronome create(String userId, JsonNode body) {
+        Instant now = clock.instant();
+        Parsed p = parse(body);
+        String id = Ids.next(Ids.METRONOME);
+        MetronomeVersion v = new MetronomeVersion(Ids.next(Ids.VERSION), id, 1, p.definition.source(), p.maxAttempts,
+                p.timeoutMs, now);
+        Metronome m = new Metronome(id, userId, p.name, p.description, p.trigger, p.definition.source(), v.id(), 1,
+                p.maxAttempts, p.timeoutMs, now, now);
+        metronomes.save(m, v);
+        return m;
+    }
+
+    public Metronome update(String userId, String metronomeId, JsonNode body) {
+        Parsed p = parse(body);
+        Metronome old = get(userId, metronomeId);
+        Instant now = clock.instant();
+        MetronomeVersion v = new MetronomeVersion(Ids.next(Ids.VERSION), old.id(), old.versionNumber() + 1,
+                p.definition.source(), p.maxAttempts, p.timeoutMs, now);
+        Metronome m = new Metronome(old.id(), userId, p.name, p.description, p.trigger, p.definition.source(), v.id(),
+                v.number(), p.maxAttempts, p.timeoutMs, old.createdAt(), now);
+        try {
+            metronomes.save(m, v);
+        } catch (MetronomeRepository.StaleVersion e) {
+            throw ApiException.invalidState("the metronome was changed by another request; read it and try again");
+        }
+        return m;
+    }
+
+    public Metronome get(String userId, String metronomeId) {
+        if (!Ids.isValid(Ids.METRONOME, metronomeId)) {
+            throw ApiException.notFound("metronome");
+        }
+        return metronomes.find(metronomeId).filter(m -> m.userId().equals(userId))
+                .orElseThrow(() -> ApiException.notFound("metronome"));
+    }
+
+    public MetronomePage list(String userId, Integer limit, String cursor) {
+        int pageSize = limit == null ? 20 : limit;
+        if (pageSize < 1 || pageSize > 100) {
+            throw ApiException.validation("limit", "must be an integer from 1 to 100");
+        }
+        var page = metronomes.listByUser(userId, pageSize, Cursors.decode(cursor, Map.of("userId", userId)));
+        return new MetronomePage(page.metronomes(), Cursors.encode(page.lastKey()));
+    }
+
+    private record Parsed(String name, String description, JsonNode trigger, Definition definition, int maxAttempts,
+                          long timeoutMs) {
+    }
+
+    private static Parsed parse(JsonNode body) {
+        RequestBody b = new RequestBody(body, FIELDS);
+        String name = b.text("name", true, 200);
+        String description = b.text("description", false, 2000);
+        Long maxAttempts = b.integer("maxAttempts", 1, 20);
+        Long timeoutMs = b.integer("timeoutMs", 1000, RunService.MAX_TIMEOUT_MS);
+        JsonNode trigger = b.raw("trigger");
+        if (trigger.isNull()) {
+            trigger = Json.object().put("type", "manual");
+        } else if (!trigger.isObject() || !"manual".equals(trigger.path("type").asText())) {
+            b.error("trigger.type", "must be 'manual'");
+        }
+        Definition definition = null;
+        try {
+            definition = DefinitionParser.parse(b.raw("definition"), "definition");
+        } catch (ApiException e) {
+            b.addAll(e.details());
+        }
+        b.check();
+        return new Parsed(name, description, trigger, definition, maxAttempts == null ? 3 : maxAttempts.intValue(),
+                timeoutMs == null ? 0 : timeoutMs);
+    }
+}

@@ -1,0 +1,55 @@
+package io.metronome.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metronome.domain.Json;
+import io.metronome.domain.Times;
+
+import java.time.Instant;
+
+/**
+ * What travels on the node queue: ids only, never payloads. {@code notBefore} lets a wait longer than SQS's
+ * 15-minute delay cap hop through several messages.
+ *
+ * @param kind NODE to run or wake a node, DEADLINE to check the run's timeout
+ */
+public record NodeMessage(Kind kind, String runId, String nodeId, int attempt, Instant notBefore) {
+    public enum Kind { NODE, DEADLINE }
+
+    public static NodeMessage node(String runId, String nodeId, int attempt, Instant notBefore) {
+        return new NodeMessage(Kind.NODE, runId, nodeId, attempt, notBefore);
+    }
+
+    public static NodeMessage deadline(String runId, Instant at) {
+        return new NodeMessage(Kind.DEADLINE, runId, null, 0, at);
+    }
+
+    public String toJson() {
+        ObjectNode o = Json.object();
+        o.put("kind", kind.name());
+        o.put("runId", runId);
+        if (nodeId != null) {
+            o.put("nodeId", nodeId);
+            o.put("attempt", attempt);
+        }
+        if (notBefore != null) {
+            o.put("notBefore", Times.format(notBefore));
+        }
+        return o.toString();
+    }
+
+    /** @throws IllegalArgumentException for a body that is not a node message */
+    public static NodeMessage fromJson(String body) {
+        JsonNode o = Json.read(body);
+        if (!o.isObject() || !o.path("runId").isTextual()) {
+            throw new IllegalArgumentException("not a node message: " + body);
+        }
+        Kind kind = Kind.valueOf(o.path("kind").asText("NODE"));
+        if (kind == Kind.NODE && !o.path("nodeId").isTextual()) {
+            throw new IllegalArgumentException("node message without nodeId: " + body);
+        }
+        String nb = o.path("notBefore").asText(null);
+        return new NodeMessage(kind, o.get("runId").asText(), o.path("nodeId").asText(null),
+                o.path("attempt").asInt(1), nb == null ? null : Times.parse(nb));
+    }
+}

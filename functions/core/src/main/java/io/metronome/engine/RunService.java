@@ -1,0 +1,401 @@
+package io.metronome.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metronome.domain.ApiException;
+import io.metronome.domain.AuditEvent;
+import io.metronome.domain.Definition;
+import io.metronome.domain.Ids;
+import io.metronome.domain.Json;
+import io.metronome.domain.Metronome;
+import io.metronome.domain.NodeState;
+import io.metronome.domain.NodeState.Phase;
+import io.metronome.domain.RequestBody;
+import io.metronome.domain.Run;
+import io.metronome.domain.RunStatus;
+import io.metronome.domain.RunTransition;
+import io.metronome.domain.Step;
+import io.metronome.domain.StepStatus;
+import io.metronome.domain.TriggerEvent;
+import io.metronome.store.AuditRepository;
+import io.metronome.store.Cursors;
+import io.metronome.store.MetronomeRepository;
+import io.metronome.store.RunConflict;
+import io.metronome.store.RunRepository;
+import io.metronome.store.RunWrite;
+import io.metronome.store.StepRepository;
+import io.metronome.store.TriggerEventRepository;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * What users do to runs: start, pause, resume, cancel, approve, read, list, and read the timeline. Each state
+ * change is one audited conditional write made against the revision just read, so racing calls are ordered:
+ * the loser re-reads and decides again, and only accepted calls are audited.
+ */
+public final class RunService {
+    public static final long IDEMPOTENCY_SECONDS = 48 * 3600;
+    public static final long MAX_TIMEOUT_MS = 30L * 24 * 3600 * 1000;
+    private static final int MAX_INPUT_BYTES = 64 * 1024;
+    private static final int ATTEMPTS = 20;
+    private static final Set<Phase> UNSTARTED = EnumSet.of(Phase.PENDING, Phase.PAUSED, Phase.WAITING,
+            Phase.WAITING_APPROVAL, Phase.DECIDED);
+    private static final Set<Phase> IN_FLIGHT = EnumSet.of(Phase.PENDING, Phase.RUNNING, Phase.WAITING, Phase.DECIDED);
+
+    private final RunRepository runs;
+    private final StepRepository steps;
+    private final AuditRepository audit;
+    private final TriggerEventRepository triggers;
+    private final MetronomeRepository metronomes;
+    private final Dispatcher dispatcher;
+    private final EngineSettings settings;
+    private final Clock clock;
+
+    public RunService(RunRepository runs, StepRepository steps, AuditRepository audit, TriggerEventRepository triggers,
+                      MetronomeRepository metronomes, Dispatcher dispatcher, EngineSettings settings, Clock clock) {
+        this.runs = runs;
+        this.steps = steps;
+        this.audit = audit;
+        this.triggers = triggers;
+        this.metronomes = metronomes;
+        this.dispatcher = dispatcher;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** @param created false when the idempotency key returned an existing run */
+    public record Started(Run run, boolean created) {
+    }
+
+    public record RunPage(List<Run> runs, String nextCursor) {
+    }
+
+    public record Timeline(Run run, TriggerEvent triggerEvent, List<Step> steps, List<AuditEvent> auditEvents,
+                           Summary summary) {
+    }
+
+    public record Summary(String status, int stepCount, int completedStepCount, int failedStepCount,
+                          int cancelledStepCount, int pausedStepCount, Map<StepStatus, Integer> statusCounts,
+                          List<Run.BranchDecision> branchDecisions, List<String> threadIds, long totalDurationMs,
+                          int totalAttempts, double llmInferenceCt, double resourcesCt, double totalCt,
+                          String attachedProjectId, String attachedTicketId, int auditEventCount) {
+    }
+
+    // ---------------------------------------------------------------- start
+
+    public Started start(String userId, String metronomeId, JsonNode body) {
+        RequestBody b = new RequestBody(body, Set.of("input", "idempotencyKey", "attachedProjectId",
+                "attachedTicketId", "timeoutMs"));
+        JsonNode input = b.raw("input");
+        if (input.toString().length() > MAX_INPUT_BYTES) {
+            b.error("input", "at most " + MAX_INPUT_BYTES + " bytes of JSON");
+        }
+        String key = b.text("idempotencyKey", false, 255);
+        String project = b.text("attachedProjectId", false, 256);
+        String ticket = b.text("attachedTicketId", false, 256);
+        Long timeout = b.integer("timeoutMs", 1000, MAX_TIMEOUT_MS);
+        b.check();
+        Metronome m = ownedMetronome(userId, metronomeId);
+        ObjectNode payload = Json.object();
+        payload.set("input", input);
+        return start(m, input, key, project, ticket, timeout, "manual", null,
+                "started through the API by " + userId, payload, userId);
+    }
+
+    /** Starts a run of a metronome's current version; shared by every trigger. */
+    public Started start(Metronome m, JsonNode input, String idempotencyKey, String projectId, String ticketId,
+                         Long timeoutMs, String triggerType, String sourceEventId, String summary,
+                         JsonNode triggerPayload, String actorUserId) {
+        Instant now = clock.instant();
+        Definition def = metronomes.version(m.id(), m.versionId()).definition();
+        String runId = Ids.next(Ids.RUN);
+        String triggerId = Ids.next(Ids.TRIGGER_EVENT);
+        long timeout = timeoutMs != null ? timeoutMs : m.timeoutMs();
+        int maxAttempts = m.maxAttempts() > 0 ? m.maxAttempts() : settings.defaultMaxAttempts();
+        NodeState first = NodeState.pending(def.startNodeId(), 1, now, null);
+        Map<StepStatus, Integer> counts = new EnumMap<>(StepStatus.class);
+        counts.put(StepStatus.QUEUED, 1);
+        Run run = new Run(runId, m.id(), m.userId(), triggerType, m.versionId(), triggerId, idempotencyKey,
+                RunStatus.QUEUED, input, null, null, null, now, null, null, null, 0, maxAttempts, timeout,
+                projectId, ticketId, null, now, now, null, timeout > 0 ? now.plusMillis(timeout) : null, 1,
+                Map.of(first.nodeId(), first),
+                new Run.Summary(1, counts, 0, 0, List.of(), List.of(), 0, 0, 1));
+        TriggerEvent trigger = new TriggerEvent(triggerId, m.id(), m.userId(), runId, triggerType, "matched",
+                sourceEventId, summary, null, triggerPayload, now);
+        ObjectNode createdPayload = Json.object();
+        createdPayload.put("triggerEventId", triggerId);
+        createdPayload.put("idempotencyKey", idempotencyKey);
+        AuditEvent created = AuditEvent.of(run, actorUserId, "run.created", createdPayload, now);
+        var existing = runs.create(run, trigger, created, now, IDEMPOTENCY_SECONDS);
+        if (existing.isPresent()) {
+            Run found = runs.find(existing.get()).orElseThrow(() -> new IllegalStateException(
+                    "idempotency key names run " + existing.get() + ", which does not exist"));
+            redispatch(found); // in case the first request stopped before its message was sent
+            return new Started(found, false);
+        }
+        List<NodeMessage> messages = new ArrayList<>();
+        messages.add(NodeMessage.node(runId, first.nodeId(), 1, null));
+        if (run.deadlineAt() != null) {
+            messages.add(NodeMessage.deadline(runId, run.deadlineAt()));
+        }
+        dispatcher.send(messages);
+        return new Started(run, true);
+    }
+
+    // ---------------------------------------------------------------- control
+
+    /** A queued, running or waiting run is paused at once; the node executing now finishes, no other starts. */
+    public Run pause(String userId, String metronomeId, String runId, JsonNode body) {
+        String reason = reason(body);
+        return change(userId, metronomeId, runId, run -> {
+            if (run.status() == RunStatus.PAUSED || run.isTerminal()) {
+                return null; // already paused or ended: unchanged
+            }
+            Instant now = clock.instant();
+            RunWrite w = write(run, now, RunTransition.PAUSE).status(run.metronomeId(), RunStatus.PAUSED)
+                    .text("resumeTo", run.status().wire());
+            List<AuditEvent> events = new ArrayList<>();
+            events.add(AuditEvent.of(run, userId, "run.pause_requested", reasonPayload(reason), now));
+            if (run.nodes().values().stream().noneMatch(s -> IN_FLIGHT.contains(s.phase()))) {
+                // Nothing can reach a checkpoint later (the run waits for a decision): it is parked right here.
+                ObjectNode payload = Json.object();
+                List<String> waiting = run.nodes().values().stream()
+                        .filter(s -> s.phase() == Phase.WAITING_APPROVAL).map(NodeState::nodeId).toList();
+                payload.put("checkpoint", waiting.isEmpty() ? null : String.join(",", waiting));
+                events.add(AuditEvent.of(run, null, "run.paused", payload, now));
+            }
+            return new Change(w, events);
+        }, fresh -> {
+        });
+    }
+
+    /** A paused run continues from where it parked; an active one is left as it is; an ended one is a 409. */
+    public Run resume(String userId, String metronomeId, String runId, JsonNode body) {
+        String reason = reason(body);
+        return change(userId, metronomeId, runId, run -> {
+            if (run.isTerminal()) {
+                throw ApiException.invalidState("run " + run.id() + " is " + run.status().wire() + " and cannot be resumed");
+            }
+            if (run.status() != RunStatus.PAUSED) {
+                redispatch(run); // already active; send parked nodes again in case an earlier resume stopped short
+                return null;
+            }
+            Instant now = clock.instant();
+            RunStatus back = run.resumeTo() != null ? run.resumeTo() : RunStatus.RUNNING;
+            RunWrite w = write(run, now, RunTransition.RESUME).status(run.metronomeId(), back).text("resumeTo", null);
+            return new Change(w, List.of(AuditEvent.of(run, userId, "run.resumed", reasonPayload(reason), now)));
+        }, this::redispatch);
+    }
+
+    /** A live run is cancelled at once; nodes not yet run are recorded cancelled; the node executing finishes. */
+    public Run cancel(String userId, String metronomeId, String runId, JsonNode body) {
+        String reason = reason(body);
+        return change(userId, metronomeId, runId, run -> {
+            if (run.isTerminal()) {
+                return null;
+            }
+            Instant now = clock.instant();
+            RunWrite w = write(run, now, RunTransition.CANCEL).status(run.metronomeId(), RunStatus.CANCELLED)
+                    .time("completedAt", now).time("nextAttemptAt", null).text("resumeTo", null);
+            for (NodeState s : run.nodes().values()) {
+                if (UNSTARTED.contains(s.phase())) {
+                    w.node(s, s.to(Phase.CANCELLED).completedAt(now).build());
+                }
+            }
+            return new Change(w, List.of(
+                    AuditEvent.of(run, userId, "run.cancel_requested", reasonPayload(reason), now),
+                    AuditEvent.of(run, userId, "run.cancelled", reasonPayload(reason), now)));
+        }, fresh -> fresh.nodes().values().stream().filter(s -> s.phase() == Phase.CANCELLED)
+                .forEach(s -> recordStep(fresh, s)));
+    }
+
+    /** Decides every approval the run is waiting for; 409 unless it is waiting_approval. */
+    public Run approve(String userId, String metronomeId, String runId, JsonNode body) {
+        RequestBody b = new RequestBody(body, Set.of("approved", "comment"));
+        Boolean approved = b.bool("approved", true);
+        String comment = b.text("comment", false, 2000);
+        b.check();
+        return change(userId, metronomeId, runId, run -> {
+            if (run.status() != RunStatus.WAITING_APPROVAL) {
+                throw ApiException.invalidState("run " + run.id() + " is " + run.status().wire()
+                        + "; only a run in waiting_approval can be approved or rejected");
+            }
+            Instant now = clock.instant();
+            ObjectNode decision = Json.object();
+            decision.put("approved", approved);
+            decision.put("comment", comment);
+            decision.put("actorUserId", userId);
+            RunWrite w = write(run, now, RunTransition.DECIDE).status(run.metronomeId(), RunStatus.RUNNING);
+            ObjectNode payload = Json.object();
+            payload.put("comment", comment);
+            var nodes = payload.putArray("nodeIds");
+            for (NodeState s : run.nodes().values()) {
+                if (s.phase() == Phase.WAITING_APPROVAL) {
+                    w.node(s, s.to(Phase.DECIDED).decision(decision).build());
+                    nodes.add(s.nodeId());
+                }
+            }
+            return new Change(w, List.of(AuditEvent.of(run, userId, approved ? "run.approved" : "run.rejected",
+                    payload, now)));
+        }, this::redispatch);
+    }
+
+    private record Change(RunWrite write, List<AuditEvent> events) {
+    }
+
+    /**
+     * Reads the run, decides (null: nothing to change), writes against the revision read, and on a lost race
+     * reads again and decides again. {@code after} runs once the accepted change is stored.
+     */
+    private Run change(String userId, String metronomeId, String runId, Function<Run, Change> decide,
+                       java.util.function.Consumer<Run> after) {
+        Run run = owned(userId, metronomeId, runId);
+        for (int i = 0; i < ATTEMPTS; i++) {
+            Change change = decide.apply(run);
+            if (change == null) {
+                return run;
+            }
+            try {
+                runs.transact(change.write(), change.events());
+            } catch (RunConflict c) {
+                if (c.current() == null) {
+                    throw ApiException.notFound("run");
+                }
+                run = c.current();
+                continue;
+            }
+            Run fresh = runs.find(runId).orElseThrow();
+            after.accept(fresh);
+            return fresh;
+        }
+        throw new IllegalStateException("run " + runId + " kept changing; try again");
+    }
+
+    private static RunWrite write(Run run, Instant now, RunTransition t) {
+        return new RunWrite(run.id(), now).requireRev(run.rev()).requireStatus(t.from());
+    }
+
+    /** Sends the nodes a resumed or decided run should pick up again: the parked and the decided ones. */
+    private void redispatch(Run run) {
+        if (!Worker.CLAIMABLE.contains(run.status()) && run.status() != RunStatus.QUEUED) {
+            return;
+        }
+        List<NodeMessage> messages = run.nodes().values().stream()
+                .filter(s -> s.phase() == Phase.PAUSED || s.phase() == Phase.DECIDED
+                        || (run.status() == RunStatus.QUEUED && s.phase() == Phase.PENDING))
+                .map(s -> NodeMessage.node(run.id(), s.nodeId(), s.attempt(), null)).toList();
+        if (!messages.isEmpty()) {
+            dispatcher.send(messages);
+        }
+    }
+
+    private void recordStep(Run run, NodeState s) {
+        Definition def = metronomes.version(run.metronomeId(), run.versionId()).definition();
+        steps.record(Step.of(run, s, def.node(s.nodeId()).type().wire(), clock.instant()));
+    }
+
+    private static String reason(JsonNode body) {
+        RequestBody b = new RequestBody(body, Set.of("reason"));
+        String reason = b.text("reason", false, 1000);
+        b.check();
+        return reason;
+    }
+
+    private static ObjectNode reasonPayload(String reason) {
+        ObjectNode p = Json.object();
+        p.put("reason", reason);
+        return p;
+    }
+
+    // ---------------------------------------------------------------- reads
+
+    public Run get(String userId, String metronomeId, String runId) {
+        return owned(userId, metronomeId, runId);
+    }
+
+    public RunPage list(String userId, String metronomeId, String status, Integer limit, String cursor) {
+        RunStatus filter = null;
+        if (status != null) {
+            try {
+                filter = RunStatus.fromWire(status);
+            } catch (IllegalArgumentException e) {
+                throw ApiException.validation("status", "must be one of queued, running, waiting_approval, paused, "
+                        + "completed, failed, cancelled");
+            }
+        }
+        int pageSize = limit == null ? 20 : limit;
+        if (pageSize < 1 || pageSize > 100) {
+            throw ApiException.validation("limit", "must be an integer from 1 to 100");
+        }
+        ownedMetronome(userId, metronomeId);
+        var start = Cursors.decode(cursor, filter == null ? Map.of("metronomeId", metronomeId)
+                : Map.of("metronomeStatus", metronomeId + "#" + filter.wire()));
+        RunRepository.Page page = runs.list(metronomeId, filter, pageSize, start);
+        return new RunPage(page.runs(), Cursors.encode(page.lastKey()));
+    }
+
+    /**
+     * The run, why it started, every step in execution order, every audit event oldest first, and the summary
+     * kept on the run item. Steps whose record lags the run item (a worker between its writes) are shown as the
+     * run item has them, so the counts always agree with the arrays.
+     */
+    public Timeline timeline(String userId, String metronomeId, String runId) {
+        Run run = owned(userId, metronomeId, runId);
+        Definition def = metronomes.version(run.metronomeId(), run.versionId()).definition();
+        Map<String, Step> byId = new java.util.TreeMap<>();
+        steps.listByRun(runId).forEach(s -> byId.put(s.id(), s));
+        Instant now = clock.instant();
+        for (NodeState s : run.nodes().values()) {
+            Step recorded = byId.get(s.stepId());
+            if (recorded == null || recorded.rev() < s.rev()) {
+                byId.put(s.stepId(), Step.of(run, s, def.node(s.nodeId()).type().wire(),
+                        recorded == null ? now : recorded.updatedAt()));
+            }
+        }
+        List<Step> ordered = new ArrayList<>(byId.values());
+        List<AuditEvent> events = audit.listByRun(runId);
+        TriggerEvent trigger = run.triggerEventId() == null ? null
+                : triggers.find(run.metronomeId(), run.triggerEventId()).orElse(null);
+        Run.Summary s = run.summary();
+        Map<StepStatus, Integer> counts = new EnumMap<>(StepStatus.class);
+        for (StepStatus st : StepStatus.values()) {
+            counts.put(st, s.statusCounts().getOrDefault(st, 0));
+        }
+        Summary summary = new Summary(run.status().wire(), s.stepCount(), counts.get(StepStatus.COMPLETED),
+                counts.get(StepStatus.FAILED), counts.get(StepStatus.CANCELLED), counts.get(StepStatus.PAUSED),
+                counts, s.branchDecisions(), s.threadIds(), s.totalDurationMs(), s.totalAttempts(),
+                s.llmInferenceCt(), s.resourcesCt(), s.llmInferenceCt() + s.resourcesCt(), run.attachedProjectId(),
+                run.attachedTicketId(), s.auditEventCount());
+        return new Timeline(run, trigger, ordered, events, summary);
+    }
+
+    private Run owned(String userId, String metronomeId, String runId) {
+        if (!Ids.isValid(Ids.RUN, runId) || !Ids.isValid(Ids.METRONOME, metronomeId)) {
+            throw ApiException.notFound("run");
+        }
+        Run run = runs.find(runId).orElseThrow(() -> ApiException.notFound("run"));
+        if (!run.userId().equals(userId) || !run.metronomeId().equals(metronomeId)) {
+            throw ApiException.notFound("run");
+        }
+        return run;
+    }
+
+    private Metronome ownedMetronome(String userId, String metronomeId) {
+        if (!Ids.isValid(Ids.METRONOME, metronomeId)) {
+            throw ApiException.notFound("metronome");
+        }
+        Metronome m = metronomes.find(metronomeId).orElseThrow(() -> ApiException.notFound("metronome"));
+        if (!m.userId().equals(userId)) {
+            throw ApiException.notFound("metronome");
+        }
+        return m;
+    }
+}

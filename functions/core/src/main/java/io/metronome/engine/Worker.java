@@ -1,0 +1,632 @@
+package io.metronome.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metronome.domain.AuditEvent;
+import io.metronome.domain.Definition;
+import io.metronome.domain.Ids;
+import io.metronome.domain.Json;
+import io.metronome.domain.NodeState;
+import io.metronome.domain.NodeState.Phase;
+import io.metronome.domain.Run;
+import io.metronome.domain.RunStatus;
+import io.metronome.domain.RunTransition;
+import io.metronome.domain.Step;
+import io.metronome.domain.StepStatus;
+import io.metronome.domain.Times;
+import io.metronome.engine.Graph.Resolution;
+import io.metronome.engine.nodes.DelayNode;
+import io.metronome.engine.nodes.NodeContext;
+import io.metronome.engine.nodes.NodeExecutors;
+import io.metronome.engine.nodes.Outcome;
+import io.metronome.expr.Expressions;
+import io.metronome.store.MetronomeRepository;
+import io.metronome.store.RunConflict;
+import io.metronome.store.RunRepository;
+import io.metronome.store.RunWrite;
+import io.metronome.store.StepRepository;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Executes one node per message. The run item is the source of truth and every change to it is one conditional
+ * write; step records and queue messages follow from it and are safe to repeat. So a message delivered twice,
+ * out of order, or again after a crash at any point only ever finds the run further along and finishes what
+ * that point left undone.
+ *
+ * <p>Happy path for one node: claim (the run-status check and the lease, one write), run the node, record the
+ * outcome on the run (one write, which also enters the successors), record the step, send the successors'
+ * messages.
+ */
+public final class Worker {
+    /** Statuses in which a node may start: an approval waiting on one branch does not hold up the others. */
+    static final Set<RunStatus> CLAIMABLE = EnumSet.of(RunStatus.RUNNING, RunStatus.WAITING_APPROVAL);
+    private static final Set<Phase> UNSTARTED = EnumSet.of(Phase.PENDING, Phase.PAUSED, Phase.WAITING,
+            Phase.WAITING_APPROVAL, Phase.DECIDED);
+    private static final int MAX_OUTPUT_BYTES = 100 * 1024;
+    private static final int CONFLICT_RETRIES = 5;
+
+    private final RunRepository runs;
+    private final StepRepository steps;
+    private final MetronomeRepository metronomes;
+    private final Dispatcher dispatcher;
+    private final NodeExecutors executors;
+    private final EngineSettings settings;
+    private final Clock clock;
+
+    public Worker(RunRepository runs, StepRepository steps, MetronomeRepository metronomes, Dispatcher dispatcher,
+                  NodeExecutors executors, EngineSettings settings, Clock clock) {
+        this.runs = runs;
+        this.steps = steps;
+        this.metronomes = metronomes;
+        this.dispatcher = dispatcher;
+        this.executors = executors;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /**
+     * Handles one message. Returns normally when the message is dealt with (it may be deleted); throws when it
+     * must come back (an AWS call failed), leaving it on the queue for another delivery.
+     */
+    public void handle(NodeMessage m) {
+        if (dispatcher.notDue(m)) {
+            dispatcher.hop(m);
+            return;
+        }
+        if (m.kind() == NodeMessage.Kind.DEADLINE) {
+            runs.find(m.runId()).ifPresent(this::checkDeadline);
+            return;
+        }
+        for (int i = 0; i < CONFLICT_RETRIES; i++) {
+            Instant now = clock.instant();
+            Instant leaseUntil = now.plus(settings.lease());
+            Run before;
+            try {
+                before = runs.update(new RunWrite(m.runId(), now)
+                        .requireStatus(CLAIMABLE)
+                        .requireNodePhase(m.nodeId(), Phase.PENDING)
+                        .requireNodeAttempt(m.nodeId(), m.attempt())
+                        .requireBeforeDeadline(now)
+                        .claimPending(m.nodeId(), settings.workerId(), now, leaseUntil), ReturnValue.ALL_OLD);
+            } catch (RunConflict refused) {
+                if (!reconcile(m, refused.current())) {
+                    return;
+                }
+                continue;
+            }
+            NodeState claimed = before.node(m.nodeId()).to(Phase.RUNNING).lease(settings.workerId(), leaseUntil)
+                    .startedAt(now).build();
+            execute(before.withNode(claimed).withRev(before.rev() + 1), definition(before), claimed);
+            return;
+        }
+        throw new IllegalStateException("node " + m.nodeId() + " of " + m.runId() + " could not be claimed; retrying later");
+    }
+
+    // ---------------------------------------------------------------- running a node
+
+    private void execute(Run run, Definition def, NodeState running) {
+        Definition.Node node = def.node(running.nodeId());
+        Outcome outcome;
+        try {
+            outcome = executors.forType(node.type()).execute(NodeContext.of(run, def, running, clock.instant()));
+        } catch (Expressions.ExpressionException e) {
+            outcome = new Outcome.Failed(e.getMessage(), false, null);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while running " + node.id(), e);
+        } catch (Exception e) {
+            outcome = new Outcome.Failed(node.type().wire() + " node failed: " + e, true, null);
+        }
+        apply(run, def, running, limitOutput(outcome));
+    }
+
+    private void apply(Run run, Definition def, NodeState before, Outcome outcome) {
+        if (outcome instanceof Outcome.Done done) {
+            complete(run, def, before, done);
+        } else if (outcome instanceof Outcome.Wait wait) {
+            waitUntil(run, before, wait.dueAt());
+        } else if (outcome instanceof Outcome.AwaitApproval ask) {
+            awaitApproval(run, before, ask.prompt());
+        } else if (outcome instanceof Outcome.Failed failed) {
+            failAttempt(run, def, before, failed);
+        } else if (outcome instanceof Outcome.EndRun end) {
+            endRun(run, def, before, end);
+        }
+    }
+
+    private void complete(Run run, Definition def, NodeState before, Outcome.Done done) {
+        for (int i = 0; i < CONFLICT_RETRIES; i++) {
+            Instant now = clock.instant();
+            NodeState completed = before.to(Phase.COMPLETED).output(done.output()).metadata(done.metadata())
+                    .completedAt(now).lease(null, null).build();
+            Run view = run.withNode(completed);
+            RunWrite write = new RunWrite(run.id(), now)
+                    .requireNodeRev(before.nodeId(), before.rev())
+                    .node(before, completed)
+                    .appendBranchDecisions(done.decisions());
+            List<NodeState> entered = enter(def, view, write, now);
+            Run after;
+            try {
+                after = runs.update(write, ReturnValue.ALL_NEW);
+            } catch (RunConflict c) {
+                if (c.current() == null || c.current().node(before.nodeId()).rev() != before.rev()) {
+                    return; // the node was taken over (our lease ran out): the new holder records the outcome
+                }
+                run = c.current();
+                continue;
+            }
+            record(after, def, completed);
+            entered.stream().filter(s -> s.phase() == Phase.SKIPPED).forEach(s -> record(after, def, s));
+            proceed(after, def, entered.stream().filter(s -> s.phase() == Phase.PENDING).toList());
+            return;
+        }
+        throw new IllegalStateException("could not record the completion of " + before.nodeId() + " in " + run.id());
+    }
+
+    /** Adds the nodes the view makes ready or skipped to the write; they must not be in the run yet. */
+    private static List<NodeState> enter(Definition def, Run view, RunWrite write, Instant now) {
+        List<NodeState> entered = new ArrayList<>();
+        for (Map.Entry<String, Resolution> e : Graph.advance(def, view.nodes()).entrySet()) {
+            NodeState s = e.getValue() == Resolution.READY ? NodeState.pending(e.getKey(), 1, now, null)
+                    : NodeState.skipped(e.getKey(), now);
+            write.requireNodeAbsent(e.getKey()).node(null, s);
+            entered.add(s);
+        }
+        return entered;
+    }
+
+    /**
+     * After a node reached a final state: enter any node that only the fresh state shows ready (two branches of a
+     * join finishing together), then finish the run, send the ready nodes on, or cancel them if the run ended.
+     */
+    private void proceed(Run run, Definition def, List<NodeState> ready) {
+        List<NodeState> toSend = new ArrayList<>(ready);
+        for (int i = 0; i < CONFLICT_RETRIES && !Graph.advance(def, run.nodes()).isEmpty(); i++) {
+            Instant now = clock.instant();
+            RunWrite write = new RunWrite(run.id(), now);
+            List<NodeState> entered = enter(def, run, write, now);
+            try {
+                run = runs.update(write, ReturnValue.ALL_NEW);
+                Run fresh = run;
+                entered.stream().filter(s -> s.phase() == Phase.SKIPPED).forEach(s -> record(fresh, def, s));
+                toSend.addAll(entered.stream().filter(s -> s.phase() == Phase.PENDING).toList());
+            } catch (RunConflict c) {
+                if (c.current() == null) {
+                    return;
+                }
+                run = c.current();
+            }
+        }
+        if (run.isTerminal()) {
+            cancelLeftovers(run, def);
+            return;
+        }
+        if (Graph.finished(def, run.nodes())) {
+            finishRun(run, def);
+            return;
+        }
+        if (!toSend.isEmpty()) {
+            String runId = run.id();
+            dispatcher.send(toSend.stream().map(s -> NodeMessage.node(runId, s.nodeId(), s.attempt(), s.notBefore())).toList());
+        }
+    }
+
+    private void waitUntil(Run run, NodeState before, Instant dueAt) {
+        Instant now = clock.instant();
+        NodeState waiting = before.to(Phase.WAITING).dueAt(dueAt).metadata(DelayNode.waitingMetadata(dueAt))
+                .lease(null, null).build();
+        Run after;
+        try {
+            after = runs.update(new RunWrite(run.id(), now).requireNodeRev(before.nodeId(), before.rev())
+                    .node(before, waiting), ReturnValue.ALL_NEW);
+        } catch (RunConflict c) {
+            return;
+        }
+        record(after, null, waiting);
+        dispatcher.send(NodeMessage.node(run.id(), before.nodeId(), before.attempt(), dueAt));
+    }
+
+    private void awaitApproval(Run run, NodeState before, String prompt) {
+        ObjectNode meta = Json.object();
+        meta.put("prompt", prompt);
+        for (int i = 0; i < CONFLICT_RETRIES; i++) {
+            Instant now = clock.instant();
+            NodeState waiting = run.isTerminal()
+                    ? before.to(Phase.CANCELLED).completedAt(now).lease(null, null).build()
+                    : before.to(Phase.WAITING_APPROVAL).metadata(meta).lease(null, null).build();
+            RunWrite write = new RunWrite(run.id(), now).requireNodeRev(before.nodeId(), before.rev()).node(before, waiting);
+            if (run.status() == RunStatus.PAUSED) {
+                // Paused while this node ran: once resumed, the run waits for the decision.
+                write.requireStatus(Set.of(RunStatus.PAUSED)).text("resumeTo", RunStatus.WAITING_APPROVAL.wire());
+            } else if (run.isTerminal()) {
+                write.requireStatus(RunStatus.TERMINAL);
+            } else {
+                write.requireStatus(RunTransition.AWAIT_APPROVAL.from()).status(run.metronomeId(), RunStatus.WAITING_APPROVAL);
+            }
+            ObjectNode payload = Json.object();
+            payload.put("nodeId", before.nodeId());
+            payload.put("prompt", prompt);
+            try {
+                runs.transact(write, run.isTerminal() ? List.of()
+                        : List.of(AuditEvent.of(run, null, "run.approval_requested", payload, now)));
+                runs.find(run.id()).ifPresent(r -> record(r, null, r.node(before.nodeId())));
+                return;
+            } catch (RunConflict c) {
+                if (c.current() == null || c.current().node(before.nodeId()).rev() != before.rev()) {
+                    return;
+                }
+                run = c.current();
+            }
+        }
+    }
+
+    private void failAttempt(Run run, Definition def, NodeState before, Outcome.Failed failed) {
+        Definition.Node node = def.node(before.nodeId());
+        Definition.Retry retry = retryPolicy(run, node);
+        Instant now = clock.instant();
+        NodeState failedState = before.to(Phase.FAILED).error(failed.error()).metadata(failed.metadata())
+                .completedAt(now).lease(null, null).build();
+        if (!failed.retryable() || before.attempt() >= retry.maxAttempts()) {
+            String error = "node " + node.id() + " failed" + (before.attempt() > 1 ? " after " + before.attempt()
+                    + " attempts" : "") + ": " + failed.error();
+            terminate(run, def, before, failedState, RunStatus.FAILED, null, error);
+            return;
+        }
+        // The failed attempt is final: record it first, so it is kept even if this worker stops right after.
+        steps.record(Step.of(run, failedState, node.type().wire(), now));
+        Instant next = now.plusMillis(retry.delayMillisAfter(before.attempt()));
+        NodeState retrying = before.to(Phase.PENDING).attempt(before.attempt() + 1).stepId(Ids.next(Ids.STEP))
+                .queuedAt(now).startedAt(null).completedAt(null).output(null).error(null).metadata(null)
+                .lease(null, null).notBefore(next).build();
+        RunWrite write = new RunWrite(run.id(), now).requireNodeRev(before.nodeId(), before.rev())
+                .node(before, retrying)
+                .closedEarlierStep(before.phase().stepStatus(), StepStatus.FAILED, failedState.durationMs())
+                .time("nextAttemptAt", next);
+        ObjectNode payload = Json.object();
+        payload.put("nodeId", node.id());
+        payload.put("failedAttempt", before.attempt());
+        payload.put("nextAttempt", before.attempt() + 1);
+        payload.put("nextAttemptAt", Times.format(next));
+        payload.put("error", failed.error());
+        try {
+            runs.transact(write, List.of(AuditEvent.of(run, null, "step.retry_scheduled", payload, now)));
+        } catch (RunConflict c) {
+            return;
+        }
+        dispatcher.send(NodeMessage.node(run.id(), node.id(), retrying.attempt(), next));
+    }
+
+    private void endRun(Run run, Definition def, NodeState before, Outcome.EndRun end) {
+        Instant now = clock.instant();
+        NodeState after = (end.succeeded()
+                ? before.to(Phase.COMPLETED).output(end.output())
+                : before.to(Phase.FAILED).error(end.error())).completedAt(now).lease(null, null).build();
+        terminate(run, def, before, after, end.succeeded() ? RunStatus.COMPLETED : RunStatus.FAILED,
+                end.output(), end.succeeded() ? null : end.error());
+    }
+
+    // ---------------------------------------------------------------- ending a run
+
+    private void finishRun(Run run, Definition def) {
+        NodeState last = Graph.lastCompleted(run.nodes()).orElse(null);
+        terminate(run, def, null, null, RunStatus.COMPLETED, last == null ? null : last.output(), null);
+    }
+
+    /**
+     * Ends the run completed or failed in one audited write, recording {@code after} for the node that ended it
+     * (if any) and cancelling every node that has not started. If the run already ended, only the node is
+     * recorded.
+     */
+    private void terminate(Run run, Definition def, NodeState before, NodeState after, RunStatus target,
+                           JsonNode output, String error) {
+        for (int i = 0; i < CONFLICT_RETRIES; i++) {
+            Instant now = clock.instant();
+            RunWrite write = new RunWrite(run.id(), now);
+            if (before != null) {
+                write.requireNodeRev(before.nodeId(), before.rev()).node(before, after);
+            }
+            List<NodeState> cancelled = new ArrayList<>();
+            List<AuditEvent> events = new ArrayList<>();
+            if (!run.isTerminal()) {
+                RunTransition t = target == RunStatus.COMPLETED ? RunTransition.COMPLETE : RunTransition.FAIL;
+                write.requireStatus(t.from()).requireRev(run.rev())
+                        .status(run.metronomeId(), target).time("completedAt", now).time("nextAttemptAt", null)
+                        .json("output", output).text("error", error);
+                for (NodeState s : run.nodes().values()) {
+                    if (UNSTARTED.contains(s.phase()) && (before == null || !s.nodeId().equals(before.nodeId()))) {
+                        NodeState c = s.to(Phase.CANCELLED).completedAt(now).lease(null, null).build();
+                        write.node(s, c);
+                        cancelled.add(c);
+                    }
+                }
+                ObjectNode payload = Json.object();
+                if (before != null) {
+                    payload.put("nodeId", before.nodeId());
+                }
+                if (error != null) {
+                    payload.put("error", error);
+                }
+                events.add(AuditEvent.of(run, null, target == RunStatus.COMPLETED ? "run.completed" : "run.failed",
+                        payload, now));
+            } else if (before == null) {
+                return;
+            }
+            try {
+                runs.transact(write, events);
+            } catch (RunConflict c) {
+                Run current = c.current();
+                if (current == null || (before != null && current.node(before.nodeId()).rev() != before.rev())) {
+                    return;
+                }
+                if (before == null && (current.isTerminal() || !Graph.finished(def, current.nodes()))) {
+                    return;
+                }
+                run = current;
+                continue;
+            }
+            Run done = run;
+            if (after != null) {
+                record(done, def, after);
+            }
+            cancelled.forEach(s -> record(done, def, s));
+            return;
+        }
+    }
+
+    /** Nodes entered after the run ended (a node finishing after a cancel): recorded as cancelled. */
+    private void cancelLeftovers(Run run, Definition def) {
+        for (NodeState s : run.nodes().values()) {
+            if (s.phase() == Phase.PENDING) {
+                Instant now = clock.instant();
+                NodeState c = s.to(Phase.CANCELLED).completedAt(now).build();
+                try {
+                    Run after = runs.update(new RunWrite(run.id(), now).requireNodeRev(s.nodeId(), s.rev()).node(s, c),
+                            ReturnValue.ALL_NEW);
+                    record(after, def, c);
+                } catch (RunConflict ignored) {
+                    // someone else settled it
+                }
+            }
+        }
+    }
+
+    private void checkDeadline(Run run) {
+        if (run.isTerminal() || run.deadlineAt() == null) {
+            return;
+        }
+        if (clock.instant().isBefore(run.deadlineAt())) {
+            dispatcher.send(NodeMessage.deadline(run.id(), run.deadlineAt()));
+            return;
+        }
+        timeOut(run);
+    }
+
+    private void timeOut(Run run) {
+        terminate(run, definition(run), null, null, RunStatus.FAILED, null,
+                "run timed out: it exceeded its timeoutMs of " + run.timeoutMs() + " ms");
+    }
+
+    // ---------------------------------------------------------------- when the claim is refused
+
+    /**
+     * The claim's condition did not hold: look at why, using the run as the refusal returned it. Returns true
+     * when the claim should simply be tried again (the run was just started).
+     */
+    private boolean reconcile(NodeMessage m, Run run) {
+        if (run == null || run.node(m.nodeId()) == null) {
+            return false; // no such run or node: a stray message
+        }
+        Instant now = clock.instant();
+        NodeState node = run.node(m.nodeId());
+        Definition def = definition(run);
+        if (!run.isTerminal() && run.deadlineAt() != null && !now.isBefore(run.deadlineAt())) {
+            timeOut(run);
+            return false;
+        }
+        if (run.status() == RunStatus.QUEUED && (node.phase() == Phase.PENDING || node.phase() == Phase.PAUSED)) {
+            startRun(run);
+            return node.phase() == Phase.PENDING || claimAndRun(runs.find(run.id()).orElse(null), m.nodeId());
+        }
+        switch (node.phase()) {
+            case PENDING -> {
+                if (node.attempt() != m.attempt()) {
+                    return false; // a message for another attempt
+                }
+                if (run.status() == RunStatus.PAUSED) {
+                    park(run, node, null);
+                } else if (run.isTerminal()) {
+                    cancelLeftovers(run, def);
+                } else {
+                    return true; // claimable again (the run changed between the claim and its refusal)
+                }
+                return false;
+            }
+            case PAUSED -> {
+                if (CLAIMABLE.contains(run.status())) {
+                    claimAndRun(run, node.nodeId());
+                }
+                return false;
+            }
+            case RUNNING -> {
+                if (node.leaseExpired(now)) {
+                    takeOver(run, def, node);
+                }
+                return false; // otherwise another worker holds it and its own message returns if it dies
+            }
+            case WAITING -> {
+                if (run.status() == RunStatus.PAUSED) {
+                    park(run, node, null);
+                } else if (CLAIMABLE.contains(run.status())) {
+                    if (now.isBefore(node.dueAt())) {
+                        dispatcher.send(NodeMessage.node(run.id(), node.nodeId(), node.attempt(), node.dueAt()));
+                    } else {
+                        ObjectNode out = Json.object();
+                        out.put("waitedUntil", Times.format(node.dueAt()));
+                        complete(run, def, node, new Outcome.Done(out, null));
+                    }
+                }
+                return false;
+            }
+            case DECIDED -> {
+                if (CLAIMABLE.contains(run.status())) {
+                    NodeContext ctx = NodeContext.of(run, def, node, now);
+                    apply(run, def, node, limitOutput(new io.metronome.engine.nodes.ApprovalNode().execute(ctx)));
+                }
+                return false;
+            }
+            case WAITING_APPROVAL -> {
+                return false;
+            }
+            default -> {
+                // Final already: this is a repeat, or the worker that finished the node stopped before the end.
+                record(run, def, node);
+                replay(run, def);
+                return false;
+            }
+        }
+    }
+
+    /** Finishes what a stopped worker left undone after a node's final write: the run's end or the next messages. */
+    private void replay(Run run, Definition def) {
+        if (run.isTerminal()) {
+            cancelLeftovers(run, def);
+            return;
+        }
+        List<NodeState> pending = run.nodes().values().stream().filter(s -> s.phase() == Phase.PENDING).toList();
+        proceed(run, def, pending);
+    }
+
+    private void startRun(Run run) {
+        Instant now = clock.instant();
+        try {
+            runs.transact(new RunWrite(run.id(), now).requireStatus(RunTransition.START.from())
+                    .status(run.metronomeId(), RunStatus.RUNNING).time("startedAt", now),
+                    List.of(AuditEvent.of(run, null, "run.started", null, now)));
+        } catch (RunConflict ignored) {
+            // another worker started it
+        }
+    }
+
+    /** Claims a node that is parked or waiting to be taken over, with the revision it was read at. */
+    private boolean claimAndRun(Run run, String nodeId) {
+        if (run == null) {
+            return false;
+        }
+        NodeState node = run.node(nodeId);
+        if (node.phase() != Phase.PAUSED) {
+            return false;
+        }
+        Instant now = clock.instant();
+        NodeState running = node.to(Phase.RUNNING).lease(settings.workerId(), now.plus(settings.lease()))
+                .startedAt(node.startedAt() != null ? node.startedAt() : now).build();
+        Run after;
+        try {
+            after = runs.update(new RunWrite(run.id(), now).requireStatus(CLAIMABLE).requireBeforeDeadline(now)
+                    .requireNodeRev(nodeId, node.rev()).node(node, running)
+                    .time("lockedAt", now).text("lockedBy", settings.workerId()),
+                    ReturnValue.ALL_NEW);
+        } catch (RunConflict c) {
+            return false;
+        }
+        execute(after, definition(after), running);
+        return false;
+    }
+
+    /**
+     * The worker holding the node stopped and its lease ran out. Its attempt is recorded as failed and counted;
+     * the next attempt runs here if the node has attempts left and the run may go on, or parks if it is paused.
+     */
+    private void takeOver(Run run, Definition def, NodeState dead) {
+        Instant now = clock.instant();
+        Definition.Node node = def.node(dead.nodeId());
+        NodeState lost = dead.to(Phase.FAILED).completedAt(now).lease(null, null)
+                .error("the worker running this attempt stopped before finishing (lease held by " + dead.lockedBy()
+                        + " expired)").build();
+        if (run.isTerminal() || dead.attempt() >= retryPolicy(run, node).maxAttempts()) {
+            terminate(run, def, dead, lost, RunStatus.FAILED, null, "node " + node.id() + " failed after "
+                    + dead.attempt() + " attempts: " + lost.error());
+            return;
+        }
+        steps.record(Step.of(run, lost, node.type().wire(), now));
+        boolean paused = run.status() == RunStatus.PAUSED;
+        NodeState next = dead.to(paused ? Phase.PAUSED : Phase.RUNNING).attempt(dead.attempt() + 1)
+                .stepId(Ids.next(Ids.STEP)).queuedAt(now).startedAt(paused ? null : now).completedAt(null)
+                .output(null).error(null).lease(paused ? null : settings.workerId(),
+                        paused ? null : now.plus(settings.lease())).build();
+        RunWrite write = new RunWrite(run.id(), now).requireNodeRev(dead.nodeId(), dead.rev())
+                .requireStatus(paused ? Set.of(RunStatus.PAUSED) : CLAIMABLE)
+                .node(dead, next).closedEarlierStep(StepStatus.RUNNING, StepStatus.FAILED, lost.durationMs());
+        if (paused) {
+            park(run, dead, write);
+            return;
+        }
+        Run after;
+        try {
+            after = runs.update(write.requireBeforeDeadline(now), ReturnValue.ALL_NEW);
+        } catch (RunConflict c) {
+            return;
+        }
+        execute(after, def, next);
+    }
+
+    /**
+     * The run is paused and this node was about to start: it parks as a paused step (the checkpoint), audited
+     * as {@code run.paused}. Resume sends exactly the parked nodes again.
+     */
+    private void park(Run run, NodeState node, RunWrite prepared) {
+        Instant now = clock.instant();
+        NodeState parked = node.to(Phase.PAUSED).lease(null, null).build();
+        RunWrite write = prepared != null ? prepared : new RunWrite(run.id(), now).requireNodeRev(node.nodeId(), node.rev())
+                .requireStatus(Set.of(RunStatus.PAUSED)).node(node, parked);
+        ObjectNode payload = Json.object();
+        payload.put("checkpoint", node.nodeId());
+        try {
+            runs.transact(write, List.of(AuditEvent.of(run, null, "run.paused", payload, now)));
+        } catch (RunConflict c) {
+            return;
+        }
+        runs.find(run.id()).ifPresent(r -> record(r, null, r.node(node.nodeId())));
+    }
+
+    // ---------------------------------------------------------------- helpers
+
+    /** Writes the step record that a node's state shows. Repeats and late writes are harmless (see StepRepository). */
+    private void record(Run run, Definition def, NodeState state) {
+        if (run == null || state == null) {
+            return;
+        }
+        Definition d = def != null ? def : definition(run);
+        steps.record(Step.of(run, state, d.node(state.nodeId()).type().wire(), clock.instant()));
+    }
+
+    private Definition definition(Run run) {
+        return metronomes.version(run.metronomeId(), run.versionId()).definition();
+    }
+
+    private Definition.Retry retryPolicy(Run run, Definition.Node node) {
+        if (node.retry() != null) {
+            return node.retry();
+        }
+        int max = run.maxAttempts() > 0 ? run.maxAttempts() : settings.defaultMaxAttempts();
+        return new Definition.Retry(max, 1, 2);
+    }
+
+    private static Outcome limitOutput(Outcome outcome) {
+        if (outcome instanceof Outcome.Done done && done.output() != null) {
+            int size = done.output().toString().length();
+            if (size > MAX_OUTPUT_BYTES) {
+                return new Outcome.Failed("output of " + size + " bytes exceeds the " + MAX_OUTPUT_BYTES
+                        + "-byte limit for one node", false, null);
+            }
+        }
+        return outcome;
+    }
+}

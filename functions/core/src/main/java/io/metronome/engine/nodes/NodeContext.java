@@ -1,0 +1,42 @@
+package io.metronome.engine.nodes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metronome.domain.Definition;
+import io.metronome.domain.Json;
+import io.metronome.domain.NodeState;
+import io.metronome.domain.Run;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * What a node runs with: its definition, its state (attempt, fixed delay deadline, approval decision) and the
+ * expression context {@code {input, nodes: {<nodeId>: <output>}, run: {...}}}.
+ */
+public record NodeContext(Run run, Definition.Node node, List<Definition.Edge> outgoing, NodeState state,
+                          JsonNode expressionContext, Instant now) {
+
+    public static NodeContext of(Run run, Definition definition, NodeState state, Instant now) {
+        Definition.Node node = definition.node(state.nodeId());
+        ObjectNode ctx = Json.object();
+        ctx.set("input", run.input());
+        ObjectNode outputs = ctx.putObject("nodes");
+        run.nodes().forEach((id, s) -> {
+            if (s.phase() == NodeState.Phase.COMPLETED) {
+                outputs.set(id, s.output());
+            }
+        });
+        ObjectNode r = ctx.putObject("run");
+        r.put("id", run.id());
+        r.put("metronomeId", run.metronomeId());
+        r.put("attachedProjectId", run.attachedProjectId());
+        r.put("attachedTicketId", run.attachedTicketId());
+        r.put("triggerType", run.triggerType());
+        return new NodeContext(run, node, definition.outgoing(node.id()), state, ctx, now);
+    }
+
+    public JsonNode config() {
+        return node.config();
+    }
+}

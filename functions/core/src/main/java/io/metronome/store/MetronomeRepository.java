@@ -1,0 +1,129 @@
+package io.metronome.store;
+
+import io.metronome.domain.Metronome;
+import io.metronome.domain.MetronomeVersion;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.Put;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import static io.metronome.store.Items.json;
+import static io.metronome.store.Items.n;
+import static io.metronome.store.Items.num;
+import static io.metronome.store.Items.s;
+import static io.metronome.store.Items.str;
+import static io.metronome.store.Items.time;
+
+/**
+ * The metronomes table (key: metronomeId; index byUser) and the versions table (key: metronomeId, versionId).
+ * A save writes the metronome and its new immutable version in one transaction. Versions never change, so they
+ * are cached for the life of the container.
+ */
+public final class MetronomeRepository {
+    private final DynamoDbClient dynamo;
+    private final Tables tables;
+    private final Map<String, MetronomeVersion> versionCache = new ConcurrentHashMap<>();
+
+    public MetronomeRepository(DynamoDbClient dynamo, Tables tables) {
+        this.dynamo = dynamo;
+        this.tables = tables;
+    }
+
+    public record Page(List<Metronome> metronomes, Map<String, AttributeValue> lastKey) {
+    }
+
+    /** Thrown when a save lost a race with another save of the same metronome. */
+    public static final class StaleVersion extends RuntimeException {
+        public StaleVersion() {
+            super("the metronome was changed by another request", null, false, false);
+        }
+    }
+
+    /** Writes a new metronome, or a new version of one: {@code m.versionNumber()} must be the previous + 1. */
+    public void save(Metronome m, MetronomeVersion v) {
+        Put metronome = Put.builder().tableName(tables.metronomes()).item(toItem(m))
+                .conditionExpression(m.versionNumber() == 1 ? "attribute_not_exists(metronomeId)" : "versionNumber = :prev")
+                .expressionAttributeValues(m.versionNumber() == 1 ? null : Map.of(":prev", n(m.versionNumber() - 1)))
+                .build();
+        Map<String, AttributeValue> version = new HashMap<>();
+        version.put("metronomeId", s(v.metronomeId()));
+        version.put("versionId", s(v.id()));
+        version.put("number", n(v.number()));
+        version.put("definition", json(v.definitionJson()));
+        version.put("maxAttempts", n(v.maxAttempts()));
+        version.put("timeoutMs", n(v.timeoutMs()));
+        version.put("createdAt", time(v.createdAt()));
+        try {
+            dynamo.transactWriteItems(r -> r.transactItems(
+                    TransactWriteItem.builder().put(metronome).build(),
+                    TransactWriteItem.builder().put(Put.builder().tableName(tables.versions()).item(version)
+                            .conditionExpression("attribute_not_exists(versionId)").build()).build()));
+        } catch (TransactionCanceledException e) {
+            throw new StaleVersion();
+        }
+        versionCache.put(v.id(), v);
+    }
+
+    public Optional<Metronome> find(String metronomeId) {
+        Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(tables.metronomes())
+                .key(Items.key("metronomeId", metronomeId)).consistentRead(true)).item();
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(fromItem(item));
+    }
+
+    public MetronomeVersion version(String metronomeId, String versionId) {
+        return versionCache.computeIfAbsent(versionId, id -> {
+            Map<String, AttributeValue> m = dynamo.getItem(r -> r.tableName(tables.versions())
+                    .key(Items.key("metronomeId", metronomeId, "versionId", id))).item();
+            if (m == null || m.isEmpty()) {
+                throw new IllegalStateException("version " + id + " of " + metronomeId + " does not exist");
+            }
+            return new MetronomeVersion(str(m, "versionId"), str(m, "metronomeId"), (int) num(m, "number"),
+                    json(m, "definition"), (int) num(m, "maxAttempts"), num(m, "timeoutMs"), time(m, "createdAt"));
+        });
+    }
+
+    /** A user's metronomes, newest first, through the byUser index. */
+    public Page listByUser(String userId, int limit, Map<String, AttributeValue> startKey) {
+        QueryRequest.Builder q = QueryRequest.builder().tableName(tables.metronomes()).indexName(Tables.METRONOMES_BY_USER)
+                .keyConditionExpression("userId = :u").expressionAttributeValues(Map.of(":u", s(userId)))
+                .scanIndexForward(false).limit(limit);
+        if (startKey != null) {
+            q.exclusiveStartKey(startKey);
+        }
+        QueryResponse response = dynamo.query(q.build());
+        return new Page(response.items().stream().map(MetronomeRepository::fromItem).toList(),
+                response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty() ? response.lastEvaluatedKey() : null);
+    }
+
+    static Map<String, AttributeValue> toItem(Metronome m) {
+        Map<String, AttributeValue> i = new HashMap<>();
+        i.put("metronomeId", s(m.id()));
+        i.put("userId", s(m.userId()));
+        i.put("name", s(m.name()));
+        i.put("description", s(m.description()));
+        i.put("trigger", json(m.trigger()));
+        i.put("definition", json(m.definition()));
+        i.put("versionId", s(m.versionId()));
+        i.put("versionNumber", n(m.versionNumber()));
+        i.put("maxAttempts", n(m.maxAttempts()));
+        i.put("timeoutMs", n(m.timeoutMs()));
+        i.put("createdAt", time(m.createdAt()));
+        i.put("updatedAt", time(m.updatedAt()));
+        return i;
+    }
+
+    static Metronome fromItem(Map<String, AttributeValue> i) {
+        return new Metronome(str(i, "metronomeId"), str(i, "userId"), str(i, "name"), str(i, "description"),
+                json(i, "trigger"), json(i, "definition"), str(i, "versionId"), (int) num(i, "versionNumber"),
+                (int) num(i, "maxAttempts"), num(i, "timeoutMs"), time(i, "createdAt"), time(i, "updatedAt"));
+    }
+}

@@ -1,0 +1,163 @@
+package io.metronome.store;
+
+import io.metronome.domain.NodeState;
+import io.metronome.domain.Run;
+import io.metronome.domain.Run.BranchDecision;
+import io.metronome.domain.RunStatus;
+import io.metronome.domain.StepStatus;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static io.metronome.store.Items.bool;
+import static io.metronome.store.Items.dbl;
+import static io.metronome.store.Items.json;
+import static io.metronome.store.Items.n;
+import static io.metronome.store.Items.num;
+import static io.metronome.store.Items.s;
+import static io.metronome.store.Items.str;
+import static io.metronome.store.Items.time;
+
+/** The run item's layout: a run and its node states in one item, so one conditional write covers both. */
+final class RunItems {
+    static final String PK = "runId";
+
+    private RunItems() {
+    }
+
+    static String statusKey(String metronomeId, RunStatus status) {
+        return metronomeId + "#" + status.wire();
+    }
+
+    static Map<String, AttributeValue> toItem(Run r) {
+        Map<String, AttributeValue> m = new HashMap<>();
+        m.put(PK, s(r.id()));
+        m.put("metronomeId", s(r.metronomeId()));
+        m.put("metronomeStatus", s(statusKey(r.metronomeId(), r.status())));
+        m.put("userId", s(r.userId()));
+        m.put("triggerType", s(r.triggerType()));
+        m.put("versionId", s(r.versionId()));
+        m.put("triggerEventId", s(r.triggerEventId()));
+        m.put("idempotencyKey", s(r.idempotencyKey()));
+        m.put("status", s(r.status().wire()));
+        m.put("input", json(r.input()));
+        m.put("output", json(r.output()));
+        m.put("error", s(r.error()));
+        m.put("startedAt", time(r.startedAt()));
+        m.put("queuedAt", time(r.queuedAt()));
+        m.put("nextAttemptAt", time(r.nextAttemptAt()));
+        m.put("lockedAt", time(r.lockedAt()));
+        m.put("lockedBy", s(r.lockedBy()));
+        m.put("attemptCount", n(r.attemptCount()));
+        m.put("maxAttempts", n(r.maxAttempts()));
+        m.put("timeoutMs", n(r.timeoutMs()));
+        m.put("attachedProjectId", s(r.attachedProjectId()));
+        m.put("attachedTicketId", s(r.attachedTicketId()));
+        m.put("completedAt", time(r.completedAt()));
+        m.put("createdAt", time(r.createdAt()));
+        m.put("updatedAt", time(r.updatedAt()));
+        m.put("resumeTo", r.resumeTo() == null ? Items.NULL : s(r.resumeTo().wire()));
+        m.put("deadlineAt", time(r.deadlineAt()));
+        m.put("rev", n(r.rev()));
+        Map<String, AttributeValue> nodes = new HashMap<>();
+        r.nodes().forEach((id, ns) -> nodes.put(id, nodeToAttr(ns)));
+        m.put("nodes", AttributeValue.fromM(nodes));
+        Run.Summary sum = r.summary();
+        m.put("stepCount", n(sum.stepCount()));
+        Map<String, AttributeValue> counts = new HashMap<>();
+        for (StepStatus st : StepStatus.values()) {
+            counts.put(st.wire(), n(sum.statusCounts().getOrDefault(st, 0)));
+        }
+        m.put("statusCounts", AttributeValue.fromM(counts));
+        m.put("totalDurationMs", n(sum.totalDurationMs()));
+        m.put("totalAttempts", n(sum.totalAttempts()));
+        m.put("branchDecisions", AttributeValue.fromL(sum.branchDecisions().stream().map(RunItems::decisionToAttr).toList()));
+        m.put("threadIds", AttributeValue.fromL(sum.threadIds().stream().map(Items::s).toList()));
+        m.put("llmInferenceCt", n(sum.llmInferenceCt()));
+        m.put("resourcesCt", n(sum.resourcesCt()));
+        m.put("auditEventCount", n(sum.auditEventCount()));
+        return m;
+    }
+
+    static Run fromItem(Map<String, AttributeValue> m) {
+        Map<String, NodeState> nodes = new LinkedHashMap<>();
+        AttributeValue nodesAttr = m.get("nodes");
+        if (nodesAttr != null && nodesAttr.hasM()) {
+            nodesAttr.m().forEach((id, v) -> nodes.put(id, nodeFromAttr(id, v.m())));
+        }
+        Map<StepStatus, Integer> counts = new EnumMap<>(StepStatus.class);
+        AttributeValue countsAttr = m.get("statusCounts");
+        if (countsAttr != null && countsAttr.hasM()) {
+            countsAttr.m().forEach((k, v) -> counts.put(StepStatus.fromWire(k), (int) Double.parseDouble(v.n())));
+        }
+        List<BranchDecision> decisions = new ArrayList<>();
+        AttributeValue decisionsAttr = m.get("branchDecisions");
+        if (decisionsAttr != null && decisionsAttr.hasL()) {
+            decisionsAttr.l().forEach(d -> decisions.add(decisionFromAttr(d.m())));
+        }
+        List<String> threads = new ArrayList<>();
+        AttributeValue threadsAttr = m.get("threadIds");
+        if (threadsAttr != null && threadsAttr.hasL()) {
+            threadsAttr.l().forEach(t -> threads.add(t.s()));
+        }
+        String resumeTo = str(m, "resumeTo");
+        return new Run(str(m, PK), str(m, "metronomeId"), str(m, "userId"), str(m, "triggerType"),
+                str(m, "versionId"), str(m, "triggerEventId"), str(m, "idempotencyKey"),
+                RunStatus.fromWire(str(m, "status")), json(m, "input"), json(m, "output"), str(m, "error"),
+                time(m, "startedAt"), time(m, "queuedAt"), time(m, "nextAttemptAt"), time(m, "lockedAt"),
+                str(m, "lockedBy"), (int) num(m, "attemptCount"), (int) num(m, "maxAttempts"), num(m, "timeoutMs"),
+                str(m, "attachedProjectId"), str(m, "attachedTicketId"), time(m, "completedAt"),
+                time(m, "createdAt"), time(m, "updatedAt"), resumeTo == null ? null : RunStatus.fromWire(resumeTo),
+                time(m, "deadlineAt"), num(m, "rev"), nodes,
+                new Run.Summary((int) num(m, "stepCount"), counts, num(m, "totalDurationMs"),
+                        (int) num(m, "totalAttempts"), decisions, threads, dbl(m, "llmInferenceCt"),
+                        dbl(m, "resourcesCt"), (int) num(m, "auditEventCount")));
+    }
+
+    static AttributeValue nodeToAttr(NodeState s) {
+        Map<String, AttributeValue> m = new HashMap<>();
+        m.put("ph", s(s.phase().name()));
+        m.put("at", n(s.attempt()));
+        m.put("sid", s(s.stepId()));
+        m.put("rv", n(s.rev()));
+        m.put("lb", s(s.lockedBy()));
+        m.put("lu", time(s.leaseUntil()));
+        m.put("qa", time(s.queuedAt()));
+        m.put("sa", time(s.startedAt()));
+        m.put("ca", time(s.completedAt()));
+        m.put("out", json(s.output()));
+        m.put("err", s(s.error()));
+        m.put("due", time(s.dueAt()));
+        m.put("nb", time(s.notBefore()));
+        m.put("dec", json(s.decision()));
+        m.put("meta", json(s.metadata()));
+        return AttributeValue.fromM(m);
+    }
+
+    static NodeState nodeFromAttr(String id, Map<String, AttributeValue> m) {
+        return new NodeState(id, NodeState.Phase.valueOf(str(m, "ph")), (int) num(m, "at"), str(m, "sid"),
+                num(m, "rv"), str(m, "lb"), time(m, "lu"), time(m, "qa"), time(m, "sa"), time(m, "ca"),
+                json(m, "out"), str(m, "err"), time(m, "due"), time(m, "nb"), json(m, "dec"), json(m, "meta"));
+    }
+
+    static AttributeValue decisionToAttr(BranchDecision d) {
+        Map<String, AttributeValue> m = new HashMap<>();
+        m.put("nodeId", s(d.nodeId()));
+        m.put("branchId", s(d.branchId()));
+        m.put("branchLabel", s(d.branchLabel()));
+        m.put("matched", bool(d.matched()));
+        m.put("reason", s(d.reason()));
+        m.put("selectedEdgeId", s(d.selectedEdgeId()));
+        return AttributeValue.fromM(m);
+    }
+
+    static BranchDecision decisionFromAttr(Map<String, AttributeValue> m) {
+        return new BranchDecision(str(m, "nodeId"), str(m, "branchId"), str(m, "branchLabel"), bool(m, "matched"),
+                str(m, "reason"), str(m, "selectedEdgeId"));
+    }
+}

@@ -1,0 +1,169 @@
+package io.metronome.store;
+
+import io.metronome.domain.AuditEvent;
+import io.metronome.domain.Run;
+import io.metronome.domain.RunStatus;
+import io.metronome.domain.TriggerEvent;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.Put;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import software.amazon.awssdk.services.dynamodb.model.ReturnValuesOnConditionCheckFailure;
+import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
+import software.amazon.awssdk.services.dynamodb.model.Update;
+import software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The runs table: one item per run, holding the run and the state of each of its nodes. */
+public final class RunRepository {
+    private final DynamoDbClient dynamo;
+    private final Tables tables;
+
+    public RunRepository(DynamoDbClient dynamo, Tables tables) {
+        this.dynamo = dynamo;
+        this.tables = tables;
+    }
+
+    public record Page(List<Run> runs, Map<String, AttributeValue> lastKey) {
+    }
+
+    /**
+     * Creates a run with its trigger event and its {@code run.created} audit event, all or nothing. With an
+     * idempotency key, the key's record is written in the same transaction; if the key is already taken the
+     * transaction fails and the existing run's id is returned instead.
+     *
+     * @return empty if created, else the id of the run that already holds the idempotency key
+     */
+    public Optional<String> create(Run run, TriggerEvent trigger, AuditEvent created, Instant now, long idempotencyTtlSeconds) {
+        List<TransactWriteItem> items = new ArrayList<>();
+        items.add(TransactWriteItem.builder().put(Put.builder().tableName(tables.runs()).item(RunItems.toItem(run))
+                .conditionExpression("attribute_not_exists(runId)").build()).build());
+        items.add(TransactWriteItem.builder().put(Put.builder().tableName(tables.triggerEvents())
+                .item(TriggerEventRepository.toItem(trigger)).build()).build());
+        items.add(TransactWriteItem.builder().put(AuditRepository.put(tables, created)).build());
+        String idemKey = run.idempotencyKey() == null ? null : run.metronomeId() + "#" + run.idempotencyKey();
+        if (idemKey != null) {
+            items.add(TransactWriteItem.builder().put(Put.builder().tableName(tables.idempotency())
+                    .item(Map.of("key", Items.s(idemKey), "runId", Items.s(run.id()),
+                            "expiresAt", Items.n(now.getEpochSecond() + idempotencyTtlSeconds)))
+                    .conditionExpression("attribute_not_exists(#k) OR expiresAt < :now")
+                    .expressionAttributeNames(Map.of("#k", "key"))
+                    .expressionAttributeValues(Map.of(":now", Items.n(now.getEpochSecond())))
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                    .build()).build());
+        }
+        try {
+            dynamo.transactWriteItems(r -> r.transactItems(items));
+            return Optional.empty();
+        } catch (TransactionCanceledException e) {
+            if (idemKey != null && e.cancellationReasons().size() == items.size()) {
+                CancellationReason reason = e.cancellationReasons().get(items.size() - 1);
+                if ("ConditionalCheckFailed".equals(reason.code())) {
+                    if (reason.item() != null && reason.item().containsKey("runId")) {
+                        return Optional.of(reason.item().get("runId").s());
+                    }
+                    Map<String, AttributeValue> existing = dynamo.getItem(g -> g.tableName(tables.idempotency())
+                            .key(Items.key("key", idemKey)).consistentRead(true)).item();
+                    if (existing != null && existing.containsKey("runId")) {
+                        return Optional.of(existing.get("runId").s());
+                    }
+                }
+            }
+            throw e;
+        }
+    }
+
+    public Optional<Run> find(String runId) {
+        Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(tables.runs())
+                .key(Items.key(RunItems.PK, runId)).consistentRead(true)).item();
+        return item == null || item.isEmpty() ? Optional.empty() : Optional.of(RunItems.fromItem(item));
+    }
+
+    /**
+     * Applies a write, returning the run as it was before ({@code ALL_OLD}) or after ({@code ALL_NEW}).
+     *
+     * @throws RunConflict the condition did not hold; carries the current run
+     */
+    public Run update(RunWrite write, ReturnValue returnValue) {
+        try {
+            Map<String, AttributeValue> item = dynamo.updateItem(UpdateItemRequest.builder()
+                    .tableName(tables.runs())
+                    .key(Items.key(RunItems.PK, write.runId))
+                    .updateExpression(write.updateExpression())
+                    .conditionExpression(write.conditionExpression())
+                    .expressionAttributeNames(write.names())
+                    .expressionAttributeValues(write.values())
+                    .returnValues(returnValue)
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                    .build()).attributes();
+            return RunItems.fromItem(item);
+        } catch (ConditionalCheckFailedException e) {
+            Map<String, AttributeValue> current = e.item();
+            if (current == null || current.isEmpty()) {
+                throw new RunConflict(find(write.runId).orElse(null));
+            }
+            throw new RunConflict(RunItems.fromItem(current));
+        }
+    }
+
+    /**
+     * Applies a write together with the audit events it produces, atomically: an audited transition either
+     * happens with its events or not at all.
+     *
+     * @throws RunConflict the condition did not hold; carries the current run
+     */
+    public void transact(RunWrite write, List<AuditEvent> events) {
+        write.countAuditEvents(events.size());
+        List<TransactWriteItem> items = new ArrayList<>();
+        items.add(TransactWriteItem.builder().update(Update.builder()
+                .tableName(tables.runs())
+                .key(Items.key(RunItems.PK, write.runId))
+                .updateExpression(write.updateExpression())
+                .conditionExpression(write.conditionExpression())
+                .expressionAttributeNames(write.names())
+                .expressionAttributeValues(write.values())
+                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
+                .build()).build());
+        events.forEach(ev -> items.add(TransactWriteItem.builder().put(AuditRepository.put(tables, ev)).build()));
+        try {
+            dynamo.transactWriteItems(r -> r.transactItems(items));
+        } catch (TransactionCanceledException e) {
+            CancellationReason reason = e.cancellationReasons().isEmpty() ? null : e.cancellationReasons().get(0);
+            if (reason != null && "ConditionalCheckFailed".equals(reason.code())) {
+                Map<String, AttributeValue> current = reason.item();
+                throw new RunConflict(current == null || current.isEmpty()
+                        ? find(write.runId).orElse(null) : RunItems.fromItem(current));
+            }
+            throw e;
+        }
+    }
+
+    /** Runs of a metronome, newest first, optionally of one status, through the matching index (never a scan). */
+    public Page list(String metronomeId, RunStatus status, int limit, Map<String, AttributeValue> startKey) {
+        QueryRequest.Builder q = QueryRequest.builder().tableName(tables.runs()).limit(limit).scanIndexForward(false);
+        if (status == null) {
+            q.indexName(Tables.RUNS_BY_METRONOME).keyConditionExpression("metronomeId = :m")
+                    .expressionAttributeValues(Map.of(":m", Items.s(metronomeId)));
+        } else {
+            q.indexName(Tables.RUNS_BY_METRONOME_STATUS).keyConditionExpression("metronomeStatus = :m")
+                    .expressionAttributeValues(Map.of(":m", Items.s(RunItems.statusKey(metronomeId, status))));
+        }
+        if (startKey != null) {
+            q.exclusiveStartKey(startKey);
+        }
+        QueryResponse response = dynamo.query(q.build());
+        List<Run> runs = response.items().stream().map(RunItems::fromItem).toList();
+        return new Page(runs, response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+                ? response.lastEvaluatedKey() : null);
+    }
+}

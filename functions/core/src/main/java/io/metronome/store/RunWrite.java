@@ -1,0 +1,243 @@
+package io.metronome.store;
+
+import io.metronome.domain.NodeState;
+import io.metronome.domain.Run;
+import io.metronome.domain.RunStatus;
+import io.metronome.domain.StepStatus;
+import io.metronome.domain.Times;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+/**
+ * One conditional write to a run item: what it changes and the condition under which it may happen. Every
+ * condition the engine uses is built by a {@code require...} method here, so the concurrency design can be read
+ * (and is tested) in one place. Step counters are aggregated so several node changes in one write stay valid.
+ */
+public final class RunWrite {
+    final String runId;
+    private final List<String> sets = new ArrayList<>();
+    private final List<String> conditions = new ArrayList<>();
+    private final Map<String, String> names = new HashMap<>();
+    private final Map<String, AttributeValue> values = new HashMap<>();
+    private final Map<StepStatus, Integer> countDeltas = new EnumMap<>(StepStatus.class);
+    private int newSteps;
+    private int newAttempts;
+    private long addedDurationMs;
+    private int addedAuditEvents;
+    private int seq;
+
+    public RunWrite(String runId, Instant now) {
+        this.runId = runId;
+        set("updatedAt", Items.time(now));
+        sets.add(name("rev") + " = " + name("rev") + " + " + value(Items.n(1)));
+    }
+
+    // ----- changes -----
+
+    public RunWrite set(String attribute, AttributeValue v) {
+        sets.add(name(attribute) + " = " + value(v));
+        return this;
+    }
+
+    public RunWrite status(String metronomeId, RunStatus status) {
+        set("status", Items.s(status.wire()));
+        return set("metronomeStatus", Items.s(RunItems.statusKey(metronomeId, status)));
+    }
+
+    public RunWrite text(String attribute, String v) {
+        return set(attribute, Items.s(v));
+    }
+
+    public RunWrite json(String attribute, com.fasterxml.jackson.databind.JsonNode v) {
+        return set(attribute, Items.json(v));
+    }
+
+    public RunWrite time(String attribute, Instant v) {
+        return set(attribute, Items.time(v));
+    }
+
+    /**
+     * Writes a node's whole state and keeps the step counters in line with the change of its step.
+     *
+     * @param before the node's state before this write, or null when the node enters the run
+     */
+    public RunWrite node(NodeState before, NodeState after) {
+        sets.add("nodes." + name(after.nodeId()) + " = " + value(RunItems.nodeToAttr(after)));
+        boolean sameStep = before != null && before.stepId().equals(after.stepId());
+        if (sameStep) {
+            move(before.phase().stepStatus(), after.phase().stepStatus());
+        } else {
+            newSteps++;
+            move(null, after.phase().stepStatus());
+        }
+        boolean started = after.startedAt() != null && (!sameStep || before.startedAt() == null);
+        if (started) {
+            newAttempts++;
+        }
+        boolean finished = after.phase().isFinal() && (!sameStep || !before.phase().isFinal());
+        if (finished && after.durationMs() != null) {
+            addedDurationMs += after.durationMs();
+        }
+        return this;
+    }
+
+    /**
+     * Claims a node that is PENDING (the caller's condition must require that): field by field, so the claim
+     * needs no read first. Mirrored by {@link io.metronome.engine.Worker}, which derives the claimed state from
+     * the item as it was before this write.
+     */
+    public RunWrite claimPending(String nodeId, String workerId, Instant now, Instant leaseUntil) {
+        String node = "nodes." + name(nodeId) + ".";
+        sets.add(node + name("ph") + " = " + value(Items.s(NodeState.Phase.RUNNING.name())));
+        sets.add(node + name("lb") + " = " + value(Items.s(workerId)));
+        sets.add(node + name("lu") + " = " + value(Items.time(leaseUntil)));
+        sets.add(node + name("sa") + " = " + value(Items.time(now)));
+        sets.add(node + name("rv") + " = " + node + name("rv") + " + " + value(Items.n(1)));
+        set("lockedAt", Items.time(now));
+        set("lockedBy", Items.s(workerId));
+        move(StepStatus.QUEUED, StepStatus.RUNNING);
+        newAttempts++;
+        return this;
+    }
+
+    /** Accounts for a step of a node's earlier attempt that this write closes (the node moves to a new step). */
+    public RunWrite closedEarlierStep(StepStatus from, StepStatus to, Long durationMs) {
+        move(from, to);
+        if (durationMs != null) {
+            addedDurationMs += durationMs;
+        }
+        return this;
+    }
+
+    public RunWrite appendBranchDecisions(List<Run.BranchDecision> decisions) {
+        if (!decisions.isEmpty()) {
+            String attr = name("branchDecisions");
+            sets.add(attr + " = list_append(" + attr + ", "
+                    + value(AttributeValue.fromL(decisions.stream().map(RunItems::decisionToAttr).toList())) + ")");
+        }
+        return this;
+    }
+
+    void countAuditEvents(int n) {
+        addedAuditEvents += n;
+    }
+
+    private void move(StepStatus from, StepStatus to) {
+        if (from == to) {
+            return;
+        }
+        if (from != null) {
+            countDeltas.merge(from, -1, Integer::sum);
+        }
+        countDeltas.merge(to, 1, Integer::sum);
+    }
+
+    // ----- conditions -----
+
+    public RunWrite requireExists() {
+        conditions.add("attribute_exists(" + name(RunItems.PK) + ")");
+        return this;
+    }
+
+    public RunWrite requireStatus(Set<RunStatus> allowed) {
+        String list = allowed.stream().map(s -> value(Items.s(s.wire()))).collect(Collectors.joining(", "));
+        conditions.add(name("status") + " IN (" + list + ")");
+        return this;
+    }
+
+    /** Optimistic concurrency on the whole run: nothing has written it since it was read. */
+    public RunWrite requireRev(long rev) {
+        conditions.add(name("rev") + " = " + value(Items.n(rev)));
+        return this;
+    }
+
+    /** Optimistic concurrency on one node: it is still in the state this write was computed from. */
+    public RunWrite requireNodeRev(String nodeId, long rev) {
+        conditions.add("nodes." + name(nodeId) + "." + name("rv") + " = " + value(Items.n(rev)));
+        return this;
+    }
+
+    public RunWrite requireNodeAbsent(String nodeId) {
+        conditions.add("attribute_not_exists(nodes." + name(nodeId) + ")");
+        return this;
+    }
+
+    public RunWrite requireNodePhase(String nodeId, NodeState.Phase phase) {
+        conditions.add("nodes." + name(nodeId) + "." + name("ph") + " = " + value(Items.s(phase.name())));
+        return this;
+    }
+
+    public RunWrite requireNodeAttempt(String nodeId, int attempt) {
+        conditions.add("nodes." + name(nodeId) + "." + name("at") + " = " + value(Items.n(attempt)));
+        return this;
+    }
+
+    /** The run's timeout has not passed (runs without one have no deadline). */
+    public RunWrite requireBeforeDeadline(Instant now) {
+        String d = name("deadlineAt");
+        conditions.add("(attribute_type(" + d + ", " + value(Items.s("NULL")) + ") OR " + d + " > "
+                + value(Items.s(Times.format(now))) + ")");
+        return this;
+    }
+
+    // ----- rendering -----
+
+    String updateExpression() {
+        List<String> all = new ArrayList<>(sets);
+        countDeltas.forEach((status, delta) -> {
+            if (delta != 0) {
+                String path = name("statusCounts") + "." + name(status.wire());
+                all.add(path + " = " + path + " + " + value(Items.n(delta)));
+            }
+        });
+        addCounter(all, "stepCount", newSteps);
+        addCounter(all, "totalAttempts", newAttempts);
+        addCounter(all, "attemptCount", newAttempts);
+        addCounter(all, "totalDurationMs", addedDurationMs);
+        addCounter(all, "auditEventCount", addedAuditEvents);
+        return "SET " + String.join(", ", all);
+    }
+
+    private void addCounter(List<String> all, String attribute, long delta) {
+        if (delta != 0) {
+            all.add(name(attribute) + " = " + name(attribute) + " + " + value(Items.n(delta)));
+        }
+    }
+
+    String conditionExpression() {
+        return conditions.isEmpty() ? null : String.join(" AND ", conditions);
+    }
+
+    Map<String, String> names() {
+        return names;
+    }
+
+    Map<String, AttributeValue> values() {
+        return values;
+    }
+
+    private String name(String attribute) {
+        for (Map.Entry<String, String> e : names.entrySet()) {
+            if (e.getValue().equals(attribute)) {
+                return e.getKey();
+            }
+        }
+        String placeholder = "#a" + names.size();
+        names.put(placeholder, attribute);
+        return placeholder;
+    }
+
+    private String value(AttributeValue v) {
+        String placeholder = ":v" + seq++;
+        values.put(placeholder, v);
+        return placeholder;
+    }
+}

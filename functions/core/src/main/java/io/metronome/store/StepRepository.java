@@ -1,0 +1,96 @@
+package io.metronome.store;
+
+import io.metronome.domain.Step;
+import io.metronome.domain.StepStatus;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static io.metronome.store.Items.json;
+import static io.metronome.store.Items.n;
+import static io.metronome.store.Items.num;
+import static io.metronome.store.Items.s;
+import static io.metronome.store.Items.str;
+import static io.metronome.store.Items.time;
+
+/**
+ * The steps table: one item per attempt of a node (key: runId, stepId; step ids sort by creation, so a query
+ * returns a run's steps in execution order). The run item is the source of truth; a step record is written
+ * from it, and each write carries the node's revision so a late or repeated write never replaces a newer one.
+ */
+public final class StepRepository {
+    private final DynamoDbClient dynamo;
+    private final Tables tables;
+
+    public StepRepository(DynamoDbClient dynamo, Tables tables) {
+        this.dynamo = dynamo;
+        this.tables = tables;
+    }
+
+    /** Records a step unless a record of the same or a newer revision is already there. */
+    public boolean record(Step step) {
+        try {
+            dynamo.putItem(r -> r.tableName(tables.steps()).item(toItem(step))
+                    .conditionExpression("attribute_not_exists(stepId) OR #rev < :rev")
+                    .expressionAttributeNames(Map.of("#rev", "rev"))
+                    .expressionAttributeValues(Map.of(":rev", n(step.rev()))));
+            return true;
+        } catch (ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    public List<Step> listByRun(String runId) {
+        List<Step> steps = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            QueryRequest.Builder q = QueryRequest.builder().tableName(tables.steps())
+                    .keyConditionExpression("runId = :r").expressionAttributeValues(Map.of(":r", s(runId)))
+                    .consistentRead(true);
+            if (start != null) {
+                q.exclusiveStartKey(start);
+            }
+            var response = dynamo.query(q.build());
+            response.items().forEach(i -> steps.add(fromItem(i)));
+            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty() ? response.lastEvaluatedKey() : null;
+        } while (start != null);
+        return steps;
+    }
+
+    static Map<String, AttributeValue> toItem(Step st) {
+        Map<String, AttributeValue> m = new HashMap<>();
+        m.put("runId", s(st.runId()));
+        m.put("stepId", s(st.id()));
+        m.put("metronomeId", s(st.metronomeId()));
+        m.put("nodeId", s(st.nodeId()));
+        m.put("nodeType", s(st.nodeType()));
+        m.put("status", s(st.status().wire()));
+        m.put("attempt", n(st.attempt()));
+        m.put("input", json(st.input()));
+        m.put("output", json(st.output()));
+        m.put("metadata", json(st.metadata()));
+        m.put("durationMs", st.durationMs() == null ? Items.NULL : n(st.durationMs()));
+        m.put("error", s(st.error()));
+        m.put("startedAt", time(st.startedAt()));
+        m.put("completedAt", time(st.completedAt()));
+        m.put("createdAt", time(st.createdAt()));
+        m.put("updatedAt", time(st.updatedAt()));
+        m.put("rev", n(st.rev()));
+        return m;
+    }
+
+    static Step fromItem(Map<String, AttributeValue> m) {
+        AttributeValue d = m.get("durationMs");
+        return new Step(str(m, "stepId"), str(m, "runId"), str(m, "metronomeId"), str(m, "nodeId"), str(m, "nodeType"),
+                StepStatus.fromWire(str(m, "status")), (int) num(m, "attempt"), json(m, "input"), json(m, "output"),
+                json(m, "metadata"), d == null || d.n() == null ? null : Long.parseLong(d.n()), str(m, "error"),
+                time(m, "startedAt"), time(m, "completedAt"), time(m, "createdAt"), time(m, "updatedAt"),
+                num(m, "rev"));
+    }
+}

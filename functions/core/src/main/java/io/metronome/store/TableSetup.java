@@ -1,0 +1,80 @@
+package io.metronome.store;
+
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.KeyType;
+import software.amazon.awssdk.services.dynamodb.model.Projection;
+import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
+import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Creates the tables where nothing else does (DynamoDB Local, tests). On AWS the template creates them with the
+ * same keys and indexes; infra/dynamodb.md documents both.
+ */
+public final class TableSetup {
+    private TableSetup() {
+    }
+
+    public static void createAll(DynamoDbClient dynamo, Tables t) {
+        create(dynamo, t.runs(), "runId", null,
+                gsi(Tables.RUNS_BY_METRONOME, "metronomeId", "runId"),
+                gsi(Tables.RUNS_BY_METRONOME_STATUS, "metronomeStatus", "runId"));
+        create(dynamo, t.steps(), "runId", "stepId");
+        create(dynamo, t.auditEvents(), "scope", "id");
+        create(dynamo, t.triggerEvents(), "metronomeId", "id");
+        create(dynamo, t.metronomes(), "metronomeId", null, gsi(Tables.METRONOMES_BY_USER, "userId", "metronomeId"));
+        create(dynamo, t.versions(), "metronomeId", "versionId");
+        create(dynamo, t.idempotency(), "key", null);
+    }
+
+    private static String[] gsi(String name, String pk, String sk) {
+        return new String[]{name, pk, sk};
+    }
+
+    private static void create(DynamoDbClient dynamo, String table, String pk, String sk, String[]... indexes) {
+        List<AttributeDefinition> attributes = new ArrayList<>();
+        List<String> defined = new ArrayList<>();
+        for (String a : new String[]{pk, sk}) {
+            if (a != null && !defined.contains(a)) {
+                defined.add(a);
+            }
+        }
+        List<GlobalSecondaryIndex> gsis = new ArrayList<>();
+        for (String[] idx : indexes) {
+            for (int i = 1; i < 3; i++) {
+                if (!defined.contains(idx[i])) {
+                    defined.add(idx[i]);
+                }
+            }
+            gsis.add(GlobalSecondaryIndex.builder().indexName(idx[0])
+                    .keySchema(KeySchemaElement.builder().attributeName(idx[1]).keyType(KeyType.HASH).build(),
+                            KeySchemaElement.builder().attributeName(idx[2]).keyType(KeyType.RANGE).build())
+                    .projection(Projection.builder().projectionType(ProjectionType.ALL).build()).build());
+        }
+        defined.forEach(a -> attributes.add(AttributeDefinition.builder().attributeName(a)
+                .attributeType(ScalarAttributeType.S).build()));
+        List<KeySchemaElement> key = new ArrayList<>();
+        key.add(KeySchemaElement.builder().attributeName(pk).keyType(KeyType.HASH).build());
+        if (sk != null) {
+            key.add(KeySchemaElement.builder().attributeName(sk).keyType(KeyType.RANGE).build());
+        }
+        CreateTableRequest.Builder request = CreateTableRequest.builder().tableName(table)
+                .attributeDefinitions(attributes).keySchema(key).billingMode(BillingMode.PAY_PER_REQUEST);
+        if (!gsis.isEmpty()) {
+            request.globalSecondaryIndexes(gsis);
+        }
+        try {
+            dynamo.createTable(request.build());
+        } catch (ResourceInUseException alreadyThere) {
+            // created by an earlier start of the local stack
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.metronome.store;
+
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The DynamoDB table names, from environment variables set by the template (RUNS_TABLE, STEPS_TABLE, ...).
+ * The keys, indexes and access patterns of each table are described in infra/dynamodb.md.
+ */
+public record Tables(String runs, String steps, String auditEvents, String triggerEvents, String metronomes,
+                     String versions, String idempotency) {
+
+    public static final String RUNS_BY_METRONOME = "byMetronome";
+    public static final String RUNS_BY_METRONOME_STATUS = "byMetronomeStatus";
+    public static final String METRONOMES_BY_USER = "byUser";
+
+    public static Tables fromEnvironment(Function<String, String> env) {
+        return new Tables(required(env, "RUNS_TABLE"), required(env, "STEPS_TABLE"), required(env, "AUDIT_TABLE"),
+                required(env, "TRIGGER_EVENTS_TABLE"), required(env, "METRONOMES_TABLE"),
+                required(env, "VERSIONS_TABLE"), required(env, "IDEMPOTENCY_TABLE"));
+    }
+
+    /** Names for a local stack or a test, all sharing a prefix. */
+    public static Tables withPrefix(String prefix) {
+        return new Tables(prefix + "runs", prefix + "steps", prefix + "audit-events", prefix + "trigger-events",
+                prefix + "metronomes", prefix + "versions", prefix + "idempotency");
+    }
+
+    public Map<String, String> asEnvironment() {
+        return Map.of("RUNS_TABLE", runs, "STEPS_TABLE", steps, "AUDIT_TABLE", auditEvents,
+                "TRIGGER_EVENTS_TABLE", triggerEvents, "METRONOMES_TABLE", metronomes, "VERSIONS_TABLE", versions,
+                "IDEMPOTENCY_TABLE", idempotency);
+    }
+
+    private static String required(Function<String, String> env, String name) {
+        String value = env.apply(name);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("environment variable " + name + " is not set");
+        }
+        return value;
+    }
+}
