@@ -1,0 +1,109 @@
+package io.metronome.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.metronome.domain.Json;
+import io.metronome.domain.Metronome;
+import io.metronome.domain.Run;
+import io.metronome.domain.RunStatus;
+import io.metronome.domain.Step;
+import io.metronome.domain.StepStatus;
+import io.metronome.engine.Engine;
+import io.metronome.engine.EngineSettings;
+import io.metronome.engine.RunService;
+import io.metronome.engine.nodes.NodeExecutors;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * One engine on its own fresh queue (the tables are shared; every test works on its own metronomes and runs).
+ * Leases are short and the queue's visibility timeout is one second, so crash recovery happens within a test.
+ */
+public final class Harness {
+    public static final String USER = "user-a";
+
+    public final TestStack stack = TestStack.get();
+    public final String queueUrl;
+    public final Engine engine;
+    public final Pump pump;
+
+    public Harness() {
+        this(Duration.ofSeconds(2));
+    }
+
+    public Harness(Duration lease) {
+        queueUrl = stack.plainSqs.createQueue(r -> r.queueName("nodes-" + UUID.randomUUID())
+                .attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "1"))).queueUrl();
+        engine = new Engine(stack.dynamo, stack.sqs, stack.tables, queueUrl,
+                new EngineSettings("worker-test-" + UUID.randomUUID(), lease, 3), NodeExecutors.standard(),
+                Clock.systemUTC());
+        pump = new Pump(stack.plainSqs, queueUrl, engine.worker::handle);
+    }
+
+    public Metronome metronome(String definitionJson) {
+        return metronome(USER, definitionJson);
+    }
+
+    public Metronome metronome(String user, String definitionJson) {
+        JsonNode body = Json.read("{\"name\": \"test\", \"definition\": " + definitionJson + "}");
+        return engine.metronomeService.create(user, body);
+    }
+
+    public Run start(Metronome m, String bodyJson) {
+        return engine.runService.start(m.userId(), m.id(), Json.read(bodyJson)).run();
+    }
+
+    public Run run(Run r) {
+        return engine.runService.get(r.userId(), r.metronomeId(), r.id());
+    }
+
+    public RunService.Timeline timeline(Run r) {
+        return engine.runService.timeline(r.userId(), r.metronomeId(), r.id());
+    }
+
+    public Run awaitStatus(Run r, RunStatus status) {
+        pump.until(() -> run(r).status() == status, Duration.ofSeconds(30), r.id() + " to become " + status.wire());
+        return run(r);
+    }
+
+    /** Every count in the summary agrees with the arrays the timeline returns. */
+    public static void assertConsistent(RunService.Timeline t) {
+        Map<StepStatus, Integer> counted = new EnumMap<>(StepStatus.class);
+        for (StepStatus s : StepStatus.values()) {
+            counted.put(s, 0);
+        }
+        t.steps().forEach(s -> counted.merge(s.status(), 1, Integer::sum));
+        assertThat(t.summary().stepCount()).as("stepCount").isEqualTo(t.steps().size());
+        assertThat(t.summary().statusCounts()).as("statusCounts").isEqualTo(counted);
+        assertThat(t.summary().completedStepCount()).isEqualTo(counted.get(StepStatus.COMPLETED));
+        assertThat(t.summary().failedStepCount()).isEqualTo(counted.get(StepStatus.FAILED));
+        assertThat(t.summary().cancelledStepCount()).isEqualTo(counted.get(StepStatus.CANCELLED));
+        assertThat(t.summary().pausedStepCount()).isEqualTo(counted.get(StepStatus.PAUSED));
+        assertThat(t.summary().auditEventCount()).as("auditEventCount").isEqualTo(t.auditEvents().size());
+        assertThat(t.summary().totalAttempts()).as("totalAttempts")
+                .isEqualTo((int) t.steps().stream().filter(s -> s.startedAt() != null).count());
+        long duration = t.steps().stream().filter(s -> s.status().isFinal() && s.durationMs() != null)
+                .mapToLong(Step::durationMs).sum();
+        assertThat(t.summary().totalDurationMs()).as("totalDurationMs").isEqualTo(duration);
+        assertThat(t.steps()).extracting(Step::id).doesNotHaveDuplicates();
+        assertThat(t.steps().stream().map(s -> s.nodeId() + "#" + s.attempt()).toList())
+                .as("one step per node attempt").doesNotHaveDuplicates();
+        assertThat(t.summary().status()).isEqualTo(t.run().status().wire());
+    }
+
+    public static Map<String, StepStatus> lastStatusByNode(RunService.Timeline t) {
+        Map<String, StepStatus> m = new java.util.LinkedHashMap<>();
+        t.steps().forEach(s -> m.put(s.nodeId(), s.status()));
+        return m;
+    }
+
+    public static RunStatus status(Run r) {
+        return r.status();
+    }
+}

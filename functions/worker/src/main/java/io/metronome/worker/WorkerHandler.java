@@ -1,0 +1,56 @@
+package io.metronome.worker;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.LambdaLogger;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import io.metronome.engine.Engine;
+import io.metronome.engine.NodeMessage;
+import io.metronome.engine.Worker;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The node queue's consumer: each message names one node of one run, and is handed to the {@link Worker}.
+ * Messages that fail are reported back individually (ReportBatchItemFailures), so only they are delivered
+ * again, and after the queue's maxReceiveCount they move to the dead-letter queue.
+ */
+public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+    private final Worker worker;
+
+    /** Used by the Lambda runtime: clients and repositories are built once per container. */
+    public WorkerHandler() {
+        this(Engine.fromEnvironment().worker);
+    }
+
+    public WorkerHandler(Worker worker) {
+        this.worker = worker;
+    }
+
+    @Override
+    public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+        List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
+        List<SQSEvent.SQSMessage> records = event.getRecords() == null ? List.of() : event.getRecords();
+        for (SQSEvent.SQSMessage message : records) {
+            try {
+                worker.handle(NodeMessage.fromJson(message.getBody()));
+            } catch (RuntimeException e) {
+                log(context, "message " + message.getMessageId() + " failed and will be retried: " + e);
+                failures.add(SQSBatchResponse.BatchItemFailure.builder()
+                        .withItemIdentifier(message.getMessageId()).build());
+            }
+        }
+        return SQSBatchResponse.builder().withBatchItemFailures(failures).build();
+    }
+
+    private static void log(Context context, String line) {
+        LambdaLogger logger = context == null ? null : context.getLogger();
+        if (logger != null) {
+            logger.log(line + "\n");
+        } else {
+            System.err.println(line);
+        }
+    }
+}
