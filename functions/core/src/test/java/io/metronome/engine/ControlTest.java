@@ -1,0 +1,210 @@
+package io.metronome.engine;
+
+import io.metronome.domain.AuditEvent;
+import io.metronome.domain.Json;
+import io.metronome.domain.Metronome;
+import io.metronome.domain.Run;
+import io.metronome.domain.RunStatus;
+import io.metronome.domain.Step;
+import io.metronome.domain.StepStatus;
+import io.metronome.domain.Times;
+import io.metronome.testing.Harness;
+import io.metronome.testing.LocalHttpEndpoint;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+
+import static io.metronome.testing.Harness.assertConsistent;
+import static io.metronome.testing.Harness.lastStatusByNode;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Pause, resume, cancel and approve against runs in every kind of state. */
+class ControlTest {
+    private final Harness h = new Harness(Duration.ofSeconds(10));
+
+    private Run pause(Run r, String reason) {
+        return h.engine.runService.pause(r.userId(), r.metronomeId(), r.id(), Json.read("{\"reason\": \"" + reason + "\"}"));
+    }
+
+    private Run resume(Run r) {
+        return h.engine.runService.resume(r.userId(), r.metronomeId(), r.id(), null);
+    }
+
+    private Run cancel(Run r) {
+        return h.engine.runService.cancel(r.userId(), r.metronomeId(), r.id(), Json.read("{\"reason\": \"no longer needed\"}"));
+    }
+
+    @Test
+    void pauseWhileANodeIsInFlightLetsItFinishAndStartsNothingMoreUntilResumed() throws Exception {
+        try (LocalHttpEndpoint endpoint = new LocalHttpEndpoint().holdRequests()) {
+            Metronome m = h.metronome("""
+                    {"nodes": [{"id": "call", "type": "http", "config": {"method": "GET", "url": "%s"}},
+                               {"id": "next", "type": "transform", "config": {"expression": "nodes.call.status"}},
+                               {"id": "last", "type": "transform", "config": {"expression": "nodes.next + 1"}}],
+                     "edges": [{"from": "call", "to": "next"}, {"from": "next", "to": "last"}]}"""
+                    .formatted(endpoint.url("/slow")));
+            Run run = h.start(m, "{}");
+            // Given the http node is in flight (the worker is blocked inside it, on another thread)
+            CompletableFuture<Void> worker = CompletableFuture.runAsync(h.pump::once);
+            assertThat(endpoint.awaitFirstRequest(20)).isTrue();
+
+            // When the run is paused, then the node is released and finishes
+            Run paused = pause(run, "investigating");
+            assertThat(paused.status()).isEqualTo(RunStatus.PAUSED);
+            endpoint.release();
+            worker.get();
+            h.pump.runFor(Duration.ofSeconds(3)); // however long we wait, nothing else starts
+
+            var t = h.timeline(run);
+            assertThat(lastStatusByNode(t)).containsEntry("call", StepStatus.COMPLETED)
+                    .containsEntry("next", StepStatus.PAUSED).doesNotContainKey("last");
+            assertThat(h.run(run).status()).isEqualTo(RunStatus.PAUSED);
+            AuditEvent parked = t.auditEvents().stream().filter(e -> e.action().equals("run.paused")).findFirst().orElseThrow();
+            assertThat(parked.payload().get("checkpoint").asText()).isEqualTo("next");
+            assertThat(t.auditEvents().stream().filter(e -> e.action().equals("run.pause_requested")).findFirst()
+                    .orElseThrow().payload().get("reason").asText()).isEqualTo("investigating");
+            assertConsistent(t);
+
+            // Then resume finishes the run, continuing from the parked node
+            assertThat(resume(run).status()).isEqualTo(RunStatus.RUNNING);
+            Run done = h.awaitStatus(run, RunStatus.COMPLETED);
+            assertThat(done.output().asInt()).isEqualTo(201);
+            var after = h.timeline(done);
+            assertThat(after.steps()).extracting(Step::nodeId).containsExactly("call", "next", "last");
+            assertThat(after.steps()).allMatch(s -> s.status() == StepStatus.COMPLETED);
+            assertThat(endpoint.hits()).isEqualTo(1);
+            assertConsistent(after);
+        }
+    }
+
+    @Test
+    void pauseDuringADelayDoesNotLengthenTheCountdown() {
+        Metronome m = h.metronome("""
+                {"nodes": [{"id": "wait", "type": "delay", "config": {"seconds": 6}},
+                           {"id": "after", "type": "transform", "config": {"expression": "'done'"}}],
+                 "edges": [{"from": "wait", "to": "after"}]}""");
+        Run run = h.start(m, "{}");
+        h.pump.until(() -> h.run(run).node("wait") != null && h.run(run).node("wait").dueAt() != null,
+                Duration.ofSeconds(10), "the delay to start");
+        Instant due = h.run(run).node("wait").dueAt();
+
+        // Paused for four of the six seconds
+        pause(run, "quiet hours");
+        h.pump.runFor(Duration.ofSeconds(4));
+        resume(run);
+        Run done = h.awaitStatus(run, RunStatus.COMPLETED);
+
+        Step wait = h.timeline(done).steps().get(0);
+        assertThat(wait.output().get("waitedUntil").asText()).isEqualTo(Times.format(due));
+        assertThat(due).isEqualTo(wait.startedAt().plusSeconds(6));
+        // A countdown lengthened by the pause would end four seconds after the deadline.
+        assertThat(done.completedAt()).isBefore(due.plusSeconds(3));
+        assertConsistent(h.timeline(done));
+    }
+
+    @Test
+    void aDelayWhoseDeadlinePassedDuringThePauseEndsRightAtResume() {
+        Metronome m = h.metronome("""
+                {"nodes": [{"id": "wait", "type": "delay", "config": {"seconds": 1}},
+                           {"id": "after", "type": "transform", "config": {"expression": "'done'"}}],
+                 "edges": [{"from": "wait", "to": "after"}]}""");
+        Run run = h.start(m, "{}");
+        h.pump.until(() -> h.run(run).node("wait") != null && h.run(run).node("wait").dueAt() != null,
+                Duration.ofSeconds(10), "the delay to start");
+        pause(run, "hold");
+        h.pump.runFor(Duration.ofSeconds(3)); // the wake-up arrives while paused: the delay parks
+
+        assertThat(lastStatusByNode(h.timeline(run))).containsEntry("wait", StepStatus.PAUSED);
+        resume(run);
+        Run done = h.awaitStatus(run, RunStatus.COMPLETED);
+        assertThat(lastStatusByNode(h.timeline(done))).containsEntry("wait", StepStatus.COMPLETED)
+                .containsEntry("after", StepStatus.COMPLETED);
+        assertConsistent(h.timeline(done));
+    }
+
+    @Test
+    void pauseAndResumeDuringAnApprovalGoBackToWaiting() {
+        Metronome m = approvalFlow();
+        Run run = h.awaitStatus(h.start(m, "{}"), RunStatus.WAITING_APPROVAL);
+
+        Run paused = pause(run, "lunch");
+        assertThat(paused.status()).isEqualTo(RunStatus.PAUSED);
+        assertThat(h.timeline(run).auditEvents()).extracting(AuditEvent::action).contains("run.paused");
+        assertThatThrownBy(() -> h.engine.runService.approve(run.userId(), run.metronomeId(), run.id(),
+                Json.read("{\"approved\": true}"))).hasMessageContaining("paused");
+
+        assertThat(resume(run).status()).isEqualTo(RunStatus.WAITING_APPROVAL);
+        h.engine.runService.approve(run.userId(), run.metronomeId(), run.id(), Json.read("{\"approved\": true}"));
+        h.awaitStatus(run, RunStatus.COMPLETED);
+        assertConsistent(h.timeline(run));
+    }
+
+    @Test
+    void cancelDuringAnApprovalRecordsTheWaitingStepCancelled() {
+        Run run = h.awaitStatus(h.start(approvalFlow(), "{}"), RunStatus.WAITING_APPROVAL);
+
+        Run cancelled = cancel(run);
+
+        assertThat(cancelled.status()).isEqualTo(RunStatus.CANCELLED);
+        assertThat(cancelled.completedAt()).isNotNull();
+        h.pump.runFor(Duration.ofSeconds(2));
+        var t = h.timeline(run);
+        assertThat(lastStatusByNode(t)).containsEntry("ask", StepStatus.CANCELLED).doesNotContainKey("ship");
+        assertThat(t.auditEvents()).extracting(AuditEvent::action)
+                .endsWith("run.cancel_requested", "run.cancelled");
+        assertConsistent(t);
+        // Terminal: cancel and pause leave it unchanged, resume and approve are refused
+        assertThat(cancel(run).rev()).isEqualTo(cancelled.rev());
+        assertThat(pause(run, "x").rev()).isEqualTo(cancelled.rev());
+        assertThatThrownBy(() -> resume(run)).hasMessageContaining("cannot be resumed");
+    }
+
+    @Test
+    void cancelWhileANodeIsInFlightRecordsItsResultAndCancelsWhatWasNext() throws Exception {
+        try (LocalHttpEndpoint endpoint = new LocalHttpEndpoint().holdRequests()) {
+            Metronome m = h.metronome("""
+                    {"nodes": [{"id": "call", "type": "http", "config": {"method": "GET", "url": "%s"}},
+                               {"id": "next", "type": "transform", "config": {"expression": "1"}}],
+                     "edges": [{"from": "call", "to": "next"}]}""".formatted(endpoint.url("/slow")));
+            Run run = h.start(m, "{}");
+            CompletableFuture<Void> worker = CompletableFuture.runAsync(h.pump::once);
+            assertThat(endpoint.awaitFirstRequest(20)).isTrue();
+
+            cancel(run);
+            endpoint.release();
+            worker.get();
+            h.pump.runFor(Duration.ofSeconds(2));
+
+            var t = h.timeline(run);
+            assertThat(h.run(run).status()).isEqualTo(RunStatus.CANCELLED);
+            assertThat(lastStatusByNode(t)).containsEntry("call", StepStatus.COMPLETED)
+                    .containsEntry("next", StepStatus.CANCELLED);
+            assertConsistent(t);
+        }
+    }
+
+    @Test
+    void pausingAQueuedRunParksItsFirstNodeAndResumeStartsIt() {
+        Metronome m = h.metronome("""
+                {"nodes": [{"id": "only", "type": "transform", "config": {"expression": "42"}}], "edges": []}""");
+        Run run = h.start(m, "{}");
+        pause(run, "not yet");
+        h.pump.runFor(Duration.ofSeconds(2));
+        assertThat(lastStatusByNode(h.timeline(run))).containsEntry("only", StepStatus.PAUSED);
+
+        assertThat(resume(run).status()).isEqualTo(RunStatus.QUEUED);
+        Run done = h.awaitStatus(run, RunStatus.COMPLETED);
+        assertThat(done.output().asInt()).isEqualTo(42);
+        assertConsistent(h.timeline(done));
+    }
+
+    private Metronome approvalFlow() {
+        return h.metronome("""
+                {"nodes": [{"id": "ask", "type": "approval", "config": {"prompt": "Ship it?"}},
+                           {"id": "ship", "type": "transform", "config": {"expression": "'shipped'"}}],
+                 "edges": [{"from": "ask", "to": "ship"}]}""");
+    }
+}
