@@ -6,6 +6,9 @@ import io.metronome.domain.RunStatus;
 import io.metronome.domain.TriggerEvent;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.BatchGetItemResponse;
+import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.CancellationReason;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.Put;
@@ -162,8 +165,25 @@ public final class RunRepository {
             q.exclusiveStartKey(startKey);
         }
         QueryResponse response = dynamo.query(q.build());
-        List<Run> runs = response.items().stream().map(RunItems::fromItem).toList();
-        return new Page(runs, response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+        List<String> ids = response.items().stream().map(i -> i.get(RunItems.PK).s()).toList();
+        return new Page(getAll(ids), response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
                 ? response.lastEvaluatedKey() : null);
+    }
+
+    /** The runs with these ids, in this order (the indexes hold keys only; one batch read fetches the page). */
+    private List<Run> getAll(List<String> ids) {
+        if (ids.isEmpty()) {
+            return List.of();
+        }
+        Map<String, Run> found = new java.util.HashMap<>();
+        Map<String, KeysAndAttributes> request = Map.of(tables.runs(), KeysAndAttributes.builder()
+                .keys(ids.stream().map(id -> Items.key(RunItems.PK, id)).toList()).consistentRead(true).build());
+        while (request != null && !request.isEmpty()) {
+            BatchGetItemResponse response = dynamo.batchGetItem(BatchGetItemRequest.builder().requestItems(request).build());
+            response.responses().getOrDefault(tables.runs(), List.of())
+                    .forEach(i -> found.put(i.get(RunItems.PK).s(), RunItems.fromItem(i)));
+            request = response.hasUnprocessedKeys() && !response.unprocessedKeys().isEmpty() ? response.unprocessedKeys() : null;
+        }
+        return ids.stream().map(found::get).filter(java.util.Objects::nonNull).toList();
     }
 }

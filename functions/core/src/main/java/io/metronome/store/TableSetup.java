@@ -24,19 +24,21 @@ public final class TableSetup {
     }
 
     public static void createAll(DynamoDbClient dynamo, Tables t) {
+        // Keys only: the run item changes on every node, and an index that projected it would be rewritten each time.
         create(dynamo, t.runs(), "runId", null,
-                gsi(Tables.RUNS_BY_METRONOME, "metronomeId", "runId"),
-                gsi(Tables.RUNS_BY_METRONOME_STATUS, "metronomeStatus", "runId"));
+                gsi(Tables.RUNS_BY_METRONOME, "metronomeId", "runId", ProjectionType.KEYS_ONLY),
+                gsi(Tables.RUNS_BY_METRONOME_STATUS, "metronomeStatus", "runId", ProjectionType.KEYS_ONLY));
         create(dynamo, t.steps(), "runId", "stepId");
         create(dynamo, t.auditEvents(), "scope", "id");
         create(dynamo, t.triggerEvents(), "metronomeId", "id");
-        create(dynamo, t.metronomes(), "metronomeId", null, gsi(Tables.METRONOMES_BY_USER, "userId", "metronomeId"));
+        create(dynamo, t.metronomes(), "metronomeId", null,
+                gsi(Tables.METRONOMES_BY_USER, "userId", "metronomeId", ProjectionType.ALL));
         create(dynamo, t.versions(), "metronomeId", "versionId");
         create(dynamo, t.idempotency(), "key", null);
     }
 
-    private static String[] gsi(String name, String pk, String sk) {
-        return new String[]{name, pk, sk};
+    private static String[] gsi(String name, String pk, String sk, ProjectionType projection) {
+        return new String[]{name, pk, sk, projection.toString()};
     }
 
     private static void create(DynamoDbClient dynamo, String table, String pk, String sk, String[]... indexes) {
@@ -57,7 +59,7 @@ public final class TableSetup {
             gsis.add(GlobalSecondaryIndex.builder().indexName(idx[0])
                     .keySchema(KeySchemaElement.builder().attributeName(idx[1]).keyType(KeyType.HASH).build(),
                             KeySchemaElement.builder().attributeName(idx[2]).keyType(KeyType.RANGE).build())
-                    .projection(Projection.builder().projectionType(ProjectionType.ALL).build()).build());
+                    .projection(Projection.builder().projectionType(ProjectionType.fromValue(idx[3])).build()).build());
         }
         defined.forEach(a -> attributes.add(AttributeDefinition.builder().attributeName(a)
                 .attributeType(ScalarAttributeType.S).build()));
