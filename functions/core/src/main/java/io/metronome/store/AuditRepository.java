@@ -6,7 +6,6 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,20 +34,10 @@ public final class AuditRepository {
     }
 
     public List<AuditEvent> listByRun(String runId) {
-        List<AuditEvent> events = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            QueryRequest.Builder q = QueryRequest.builder().tableName(tables.auditEvents())
-                    .keyConditionExpression("#scope = :r").expressionAttributeNames(Map.of("#scope", "scope"))
-                    .expressionAttributeValues(Map.of(":r", s(runId))).consistentRead(true);
-            if (start != null) {
-                q.exclusiveStartKey(start);
-            }
-            var response = dynamo.query(q.build());
-            response.items().forEach(i -> events.add(fromItem(i)));
-            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty() ? response.lastEvaluatedKey() : null;
-        } while (start != null);
-        return events;
+        return Items.queryAll(dynamo, QueryRequest.builder().tableName(tables.auditEvents())
+                        .keyConditionExpression("#scope = :r").expressionAttributeNames(Map.of("#scope", "scope"))
+                        .expressionAttributeValues(Map.of(":r", s(runId))).consistentRead(true).build())
+                .stream().map(AuditRepository::fromItem).toList();
     }
 
     static Map<String, AttributeValue> toItem(AuditEvent e) {

@@ -73,6 +73,20 @@ final class Items {
         return Json.read(str(item, key));
     }
 
+    /** Every item a query matches, following LastEvaluatedKey across pages. */
+    static java.util.List<Map<String, AttributeValue>> queryAll(
+            software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamo,
+            software.amazon.awssdk.services.dynamodb.model.QueryRequest query) {
+        java.util.List<Map<String, AttributeValue>> items = new java.util.ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            var response = dynamo.query(start == null ? query : query.toBuilder().exclusiveStartKey(start).build());
+            items.addAll(response.items());
+            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty() ? response.lastEvaluatedKey() : null;
+        } while (start != null);
+        return items;
+    }
+
     static Map<String, AttributeValue> key(String name, String value) {
         Map<String, AttributeValue> k = new HashMap<>();
         k.put(name, AttributeValue.fromS(value));

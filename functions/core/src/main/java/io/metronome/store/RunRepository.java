@@ -99,14 +99,11 @@ public final class RunRepository {
      */
     public Run update(RunWrite write, ReturnValue returnValue) {
         try {
+            Update u = toUpdate(write);
             Map<String, AttributeValue> item = dynamo.updateItem(UpdateItemRequest.builder()
-                    .tableName(tables.runs())
-                    .key(Items.key(RunItems.PK, write.runId))
-                    .updateExpression(write.updateExpression())
-                    .conditionExpression(write.conditionExpression())
-                    .expressionAttributeNames(write.names())
-                    .expressionAttributeValues(write.values())
-                    .returnValues(returnValue)
+                    .tableName(u.tableName()).key(u.key()).updateExpression(u.updateExpression())
+                    .conditionExpression(u.conditionExpression()).expressionAttributeNames(u.expressionAttributeNames())
+                    .expressionAttributeValues(u.expressionAttributeValues()).returnValues(returnValue)
                     .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
                     .build()).attributes();
             return RunItems.fromItem(item);
@@ -128,15 +125,7 @@ public final class RunRepository {
     public void transact(RunWrite write, List<AuditEvent> events) {
         write.countAuditEvents(events.size());
         List<TransactWriteItem> items = new ArrayList<>();
-        items.add(TransactWriteItem.builder().update(Update.builder()
-                .tableName(tables.runs())
-                .key(Items.key(RunItems.PK, write.runId))
-                .updateExpression(write.updateExpression())
-                .conditionExpression(write.conditionExpression())
-                .expressionAttributeNames(write.names())
-                .expressionAttributeValues(write.values())
-                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD)
-                .build()).build());
+        items.add(TransactWriteItem.builder().update(toUpdate(write)).build());
         events.forEach(ev -> items.add(TransactWriteItem.builder().put(AuditRepository.put(tables, ev)).build()));
         try {
             dynamo.transactWriteItems(r -> r.transactItems(items));
@@ -149,6 +138,13 @@ public final class RunRepository {
             }
             throw e;
         }
+    }
+
+    private Update toUpdate(RunWrite write) {
+        return Update.builder().tableName(tables.runs()).key(Items.key(RunItems.PK, write.runId))
+                .updateExpression(write.updateExpression()).conditionExpression(write.conditionExpression())
+                .expressionAttributeNames(write.names()).expressionAttributeValues(write.values())
+                .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD).build();
     }
 
     /** Runs of a metronome, newest first, optionally of one status, through the matching index (never a scan). */

@@ -7,7 +7,6 @@ import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,20 +46,10 @@ public final class StepRepository {
     }
 
     public List<Step> listByRun(String runId) {
-        List<Step> steps = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            QueryRequest.Builder q = QueryRequest.builder().tableName(tables.steps())
-                    .keyConditionExpression("runId = :r").expressionAttributeValues(Map.of(":r", s(runId)))
-                    .consistentRead(true);
-            if (start != null) {
-                q.exclusiveStartKey(start);
-            }
-            var response = dynamo.query(q.build());
-            response.items().forEach(i -> steps.add(fromItem(i)));
-            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty() ? response.lastEvaluatedKey() : null;
-        } while (start != null);
-        return steps;
+        return Items.queryAll(dynamo, QueryRequest.builder().tableName(tables.steps())
+                        .keyConditionExpression("runId = :r").expressionAttributeValues(Map.of(":r", s(runId)))
+                        .consistentRead(true).build())
+                .stream().map(StepRepository::fromItem).toList();
     }
 
     static Map<String, AttributeValue> toItem(Step st) {
