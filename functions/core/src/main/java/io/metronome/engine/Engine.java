@@ -1,6 +1,7 @@
 package io.metronome.engine;
 
 import io.metronome.engine.nodes.NodeExecutors;
+import io.metronome.store.ApiKeyRepository;
 import io.metronome.store.AuditRepository;
 import io.metronome.store.MetronomeRepository;
 import io.metronome.store.RunRepository;
@@ -27,6 +28,7 @@ public final class Engine {
     public final AuditRepository audit;
     public final TriggerEventRepository triggers;
     public final MetronomeRepository metronomes;
+    public final ApiKeyRepository apiKeys;
     public final Dispatcher dispatcher;
     public final Worker worker;
     public final RunService runService;
@@ -40,14 +42,24 @@ public final class Engine {
         this.audit = new AuditRepository(dynamo, tables);
         this.triggers = new TriggerEventRepository(dynamo, tables);
         this.metronomes = new MetronomeRepository(dynamo, tables);
+        this.apiKeys = new ApiKeyRepository(dynamo, tables);
         this.dispatcher = new Dispatcher(sqs, queueUrl, clock);
         this.worker = new Worker(runs, steps, metronomes, dispatcher, executors, settings, clock);
         this.runService = new RunService(runs, steps, audit, triggers, metronomes, dispatcher, settings, clock);
         this.metronomeService = new MetronomeService(metronomes, clock);
     }
 
-    public static Engine fromEnvironment() {
-        Function<String, String> env = System::getenv;
+    private static Engine shared;
+
+    /** The engine of this Lambda container, built from its environment on first use. */
+    public static synchronized Engine shared() {
+        if (shared == null) {
+            shared = fromEnvironment(System::getenv);
+        }
+        return shared;
+    }
+
+    public static Engine fromEnvironment(Function<String, String> env) {
         ClientOverrideConfiguration config = ClientOverrideConfiguration.builder().build();
         DynamoDbClient dynamo = DynamoDbClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder())
                 .overrideConfiguration(config).build();

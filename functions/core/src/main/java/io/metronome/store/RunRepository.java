@@ -147,6 +147,28 @@ public final class RunRepository {
                 .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD).build();
     }
 
+    /**
+     * Every run not yet ended. A full table scan: only for the local stack's start-up, where the queue's
+     * messages did not survive a restart. Deployed, the queue keeps them and nothing calls this.
+     */
+    public List<Run> scanUnfinished() {
+        List<Run> out = new ArrayList<>();
+        Map<String, AttributeValue> start = null;
+        do {
+            var request = software.amazon.awssdk.services.dynamodb.model.ScanRequest.builder().tableName(tables.runs())
+                    .filterExpression("NOT #s IN (:c, :f, :x)").expressionAttributeNames(Map.of("#s", "status"))
+                    .expressionAttributeValues(Map.of(":c", Items.s("completed"), ":f", Items.s("failed"),
+                            ":x", Items.s("cancelled"))).consistentRead(true);
+            if (start != null) {
+                request.exclusiveStartKey(start);
+            }
+            var response = dynamo.scan(request.build());
+            response.items().forEach(i -> out.add(RunItems.fromItem(i)));
+            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty() ? response.lastEvaluatedKey() : null;
+        } while (start != null);
+        return out;
+    }
+
     /** Runs of a metronome, newest first, optionally of one status, through the matching index (never a scan). */
     public Page list(String metronomeId, RunStatus status, int limit, Map<String, AttributeValue> startKey) {
         QueryRequest.Builder q = QueryRequest.builder().tableName(tables.runs()).limit(limit).scanIndexForward(false);

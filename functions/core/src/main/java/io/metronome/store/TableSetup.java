@@ -35,6 +35,7 @@ public final class TableSetup {
                 gsi(Tables.METRONOMES_BY_USER, "userId", "metronomeId", ProjectionType.ALL));
         create(dynamo, t.versions(), "metronomeId", "versionId");
         create(dynamo, t.idempotency(), "key", null);
+        create(dynamo, t.apiKeys(), "keyHash", null);
     }
 
     private static String[] gsi(String name, String pk, String sk, ProjectionType projection) {

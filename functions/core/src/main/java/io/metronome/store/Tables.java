@@ -8,7 +8,7 @@ import java.util.function.Function;
  * The keys, indexes and access patterns of each table are described in infra/dynamodb.md.
  */
 public record Tables(String runs, String steps, String auditEvents, String triggerEvents, String metronomes,
-                     String versions, String idempotency) {
+                     String versions, String idempotency, String apiKeys) {
 
     public static final String RUNS_BY_METRONOME = "byMetronome";
     public static final String RUNS_BY_METRONOME_STATUS = "byMetronomeStatus";
@@ -17,19 +17,19 @@ public record Tables(String runs, String steps, String auditEvents, String trigg
     public static Tables fromEnvironment(Function<String, String> env) {
         return new Tables(required(env, "RUNS_TABLE"), required(env, "STEPS_TABLE"), required(env, "AUDIT_TABLE"),
                 required(env, "TRIGGER_EVENTS_TABLE"), required(env, "METRONOMES_TABLE"),
-                required(env, "VERSIONS_TABLE"), required(env, "IDEMPOTENCY_TABLE"));
+                required(env, "VERSIONS_TABLE"), required(env, "IDEMPOTENCY_TABLE"), required(env, "API_KEYS_TABLE"));
     }
 
     /** Names for a local stack or a test, all sharing a prefix. */
     public static Tables withPrefix(String prefix) {
         return new Tables(prefix + "runs", prefix + "steps", prefix + "audit-events", prefix + "trigger-events",
-                prefix + "metronomes", prefix + "versions", prefix + "idempotency");
+                prefix + "metronomes", prefix + "versions", prefix + "idempotency", prefix + "api-keys");
     }
 
     public Map<String, String> asEnvironment() {
         return Map.of("RUNS_TABLE", runs, "STEPS_TABLE", steps, "AUDIT_TABLE", auditEvents,
                 "TRIGGER_EVENTS_TABLE", triggerEvents, "METRONOMES_TABLE", metronomes, "VERSIONS_TABLE", versions,
-                "IDEMPOTENCY_TABLE", idempotency);
+                "IDEMPOTENCY_TABLE", idempotency, "API_KEYS_TABLE", apiKeys);
     }
 
     private static String required(Function<String, String> env, String name) {

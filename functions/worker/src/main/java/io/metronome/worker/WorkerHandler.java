@@ -22,7 +22,7 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     /** Used by the Lambda runtime: clients and repositories are built once per container. */
     public WorkerHandler() {
-        this(Engine.fromEnvironment().worker);
+        this(Engine.shared().worker);
     }
 
     public WorkerHandler(Worker worker) {

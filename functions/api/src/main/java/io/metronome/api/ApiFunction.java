@@ -1,0 +1,150 @@
+package io.metronome.api;
+
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectReader;
+import io.metronome.domain.ApiException;
+import io.metronome.domain.Json;
+import io.metronome.engine.Engine;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * What every API handler shares: the caller's identity from the authorizer, body limits and parsing, and the
+ * mapping of outcomes to the contract's responses. A handler implements only {@link #handle}. Bad input of any
+ * kind is a 4xx before the service is called; nothing the caller sends can produce a 5xx.
+ */
+public abstract class ApiFunction implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+    public static final int MAX_BODY_BYTES = 256 * 1024;
+    private static final ObjectReader STRICT = Json.MAPPER.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+    private static final Map<String, String> JSON_HEADERS = Map.of("Content-Type", "application/json; charset=utf-8");
+
+    protected final Engine engine;
+
+    protected ApiFunction(Engine engine) {
+        this.engine = engine;
+    }
+
+    /** The result of a handler: a status and a JSON body. */
+    public record Response(int status, JsonNode body) {
+        public static Response ok(JsonNode body) {
+            return new Response(200, body);
+        }
+    }
+
+    protected abstract Response handle(ApiRequest request);
+
+    /** Whether the route needs an API key (all but health). */
+    protected boolean authenticated() {
+        return true;
+    }
+
+    @Override
+    public final APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        String requestId = requestId(event, context);
+        try {
+            String userId = userId(event);
+            if (authenticated() && userId == null) {
+                throw new ApiException(401, "unauthorized",
+                        "a valid API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'", List.of());
+            }
+            ApiRequest request = new ApiRequest(userId, orEmpty(event.getPathParameters()),
+                    orEmpty(event.getQueryStringParameters()), body(event), requestId);
+            return respond(handle(request));
+        } catch (ApiException e) {
+            return respond(new Response(e.status(), ApiError.body(e)));
+        } catch (RuntimeException e) {
+            log(context, "request " + requestId + " failed: " + e);
+            return respond(new Response(500, ApiError.internal(requestId)));
+        }
+    }
+
+    private static APIGatewayV2HTTPResponse respond(Response r) {
+        return APIGatewayV2HTTPResponse.builder().withStatusCode(r.status()).withHeaders(JSON_HEADERS)
+                .withBody(r.body().toString()).withIsBase64Encoded(false).build();
+    }
+
+    /** The user id the authorizer resolved from the API key; null when there was no valid key. */
+    private static String userId(APIGatewayV2HTTPEvent event) {
+        var ctx = event.getRequestContext();
+        if (ctx == null || ctx.getAuthorizer() == null || ctx.getAuthorizer().getLambda() == null) {
+            return null;
+        }
+        Object userId = ctx.getAuthorizer().getLambda().get("userId");
+        return userId instanceof String s && !s.isEmpty() ? s : null;
+    }
+
+    private static JsonNode body(APIGatewayV2HTTPEvent event) {
+        String raw = event.getBody();
+        if (raw == null || raw.isEmpty()) {
+            return null;
+        }
+        byte[] bytes = event.getIsBase64Encoded() ? decode(raw) : raw.getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > MAX_BODY_BYTES) {
+            throw new ApiException(413, "payload_too_large", "the body is " + bytes.length + " bytes; at most "
+                    + MAX_BODY_BYTES + " are accepted", List.of());
+        }
+        String contentType = header(event, "content-type");
+        if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+            throw new ApiException(415, "unsupported_media_type",
+                    "send the body as JSON with 'Content-Type: application/json'", List.of());
+        }
+        try {
+            return STRICT.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw ApiException.validation("$", "the body is not valid JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw ApiException.validation("$", "the body could not be read");
+        }
+    }
+
+    private static byte[] decode(String raw) {
+        try {
+            return Base64.getDecoder().decode(raw);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.validation("$", "the body is not valid base64");
+        }
+    }
+
+    private static String header(APIGatewayV2HTTPEvent event, String name) {
+        if (event.getHeaders() == null) {
+            return null;
+        }
+        for (Map.Entry<String, String> h : event.getHeaders().entrySet()) {
+            if (h.getKey().equalsIgnoreCase(name)) {
+                return h.getValue();
+            }
+        }
+        return null;
+    }
+
+    private static String requestId(APIGatewayV2HTTPEvent event, Context context) {
+        if (event.getRequestContext() != null && event.getRequestContext().getRequestId() != null) {
+            return event.getRequestContext().getRequestId();
+        }
+        return context != null && context.getAwsRequestId() != null ? context.getAwsRequestId() : UUID.randomUUID().toString();
+    }
+
+    private static Map<String, String> orEmpty(Map<String, String> m) {
+        return m == null ? Map.of() : new HashMap<>(m);
+    }
+
+    private static void log(Context context, String line) {
+        if (context != null && context.getLogger() != null) {
+            context.getLogger().log(line + "\n");
+        } else {
+            System.err.println(line);
+        }
+    }
+}

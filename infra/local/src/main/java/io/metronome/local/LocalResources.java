@@ -1,0 +1,122 @@
+package io.metronome.local;
+
+import io.metronome.domain.Json;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.dynamodb.model.AttributeDefinition;
+import software.amazon.awssdk.services.dynamodb.model.BillingMode;
+import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
+import software.amazon.awssdk.services.dynamodb.model.GlobalSecondaryIndex;
+import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
+import software.amazon.awssdk.services.dynamodb.model.Projection;
+import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static io.metronome.local.SamTemplate.map;
+import static io.metronome.local.SamTemplate.properties;
+
+/**
+ * Creates the template's DynamoDB tables and SQS queues in the emulators, named by their logical ids, and
+ * resolves the functions' environment ({@code !Ref Table} to the table's name, {@code !Ref Queue} to its URL).
+ */
+final class LocalResources {
+    private LocalResources() {
+    }
+
+    /** @return table logical id to name */
+    static Map<String, String> createTables(SamTemplate template, DynamoDbClient dynamo) {
+        Map<String, String> names = new LinkedHashMap<>();
+        template.resources("AWS::DynamoDB::Table").forEach((id, resource) -> {
+            Map<String, Object> p = properties(resource);
+            CreateTableRequest.Builder request = CreateTableRequest.builder().tableName(id)
+                    .billingMode(BillingMode.PAY_PER_REQUEST)
+                    .attributeDefinitions(list(p.get("AttributeDefinitions")).stream().map(a -> AttributeDefinition.builder()
+                            .attributeName(str(a, "AttributeName")).attributeType(str(a, "AttributeType")).build()).toList())
+                    .keySchema(keySchema(p.get("KeySchema")));
+            List<GlobalSecondaryIndex> indexes = list(p.get("GlobalSecondaryIndexes")).stream().map(g -> {
+                Map<String, Object> projection = map(g.get("Projection"));
+                Projection.Builder pb = Projection.builder().projectionType(String.valueOf(projection.get("ProjectionType")));
+                if (projection.get("NonKeyAttributes") instanceof List<?> attrs) {
+                    pb.nonKeyAttributes(attrs.stream().map(String::valueOf).toList());
+                }
+                return GlobalSecondaryIndex.builder().indexName(str(g, "IndexName")).keySchema(keySchema(g.get("KeySchema")))
+                        .projection(pb.build()).build();
+            }).toList();
+            if (!indexes.isEmpty()) {
+                request.globalSecondaryIndexes(indexes);
+            }
+            try {
+                dynamo.createTable(request.build());
+            } catch (ResourceInUseException kept) {
+                // a data directory from an earlier start already has it
+            }
+            names.put(id, id);
+        });
+        return names;
+    }
+
+    /** @return queue logical id to URL; dead-letter queues are created before the queues that redrive to them */
+    static Map<String, String> createQueues(SamTemplate template, SqsClient sqs) {
+        Map<String, Map<String, Object>> queues = template.resources("AWS::SQS::Queue");
+        Map<String, String> urls = new LinkedHashMap<>();
+        List<String> order = new ArrayList<>(queues.keySet());
+        order.sort((a, b) -> Boolean.compare(properties(queues.get(a)).containsKey("RedrivePolicy"),
+                properties(queues.get(b)).containsKey("RedrivePolicy")));
+        for (String id : order) {
+            Map<String, Object> p = properties(queues.get(id));
+            Map<QueueAttributeName, String> attributes = new HashMap<>();
+            if (p.get("VisibilityTimeout") != null) {
+                attributes.put(QueueAttributeName.VISIBILITY_TIMEOUT, String.valueOf(p.get("VisibilityTimeout")));
+            }
+            if (p.get("MessageRetentionPeriod") != null) {
+                attributes.put(QueueAttributeName.MESSAGE_RETENTION_PERIOD, String.valueOf(p.get("MessageRetentionPeriod")));
+            }
+            Map<String, Object> redrive = map(p.get("RedrivePolicy"));
+            if (!redrive.isEmpty()) {
+                String target = String.valueOf(((List<?>) map(redrive.get("deadLetterTargetArn")).get("Fn::GetAtt")).get(0));
+                String arn = sqs.getQueueAttributes(r -> r.queueUrl(urls.get(target))
+                        .attributeNames(QueueAttributeName.QUEUE_ARN)).attributes().get(QueueAttributeName.QUEUE_ARN);
+                attributes.put(QueueAttributeName.REDRIVE_POLICY, Json.object().put("deadLetterTargetArn", arn)
+                        .put("maxReceiveCount", String.valueOf(redrive.get("maxReceiveCount"))).toString());
+            }
+            urls.put(id, sqs.createQueue(r -> r.queueName(id).attributes(attributes)).queueUrl());
+        }
+        return urls;
+    }
+
+    /** The functions' environment, with references to tables and queues resolved to local names and URLs. */
+    static Map<String, String> environment(SamTemplate template, Map<String, String> tables, Map<String, String> queues) {
+        Map<String, String> env = new LinkedHashMap<>();
+        template.globalEnvironment().forEach((name, value) -> {
+            if (value instanceof Map<?, ?> ref && ref.get("Ref") != null) {
+                String id = String.valueOf(ref.get("Ref"));
+                env.put(name, tables.containsKey(id) ? tables.get(id) : queues.get(id));
+            } else {
+                env.put(name, String.valueOf(value));
+            }
+        });
+        return env;
+    }
+
+    private static List<KeySchemaElement> keySchema(Object o) {
+        return list(o).stream().map(k -> KeySchemaElement.builder().attributeName(str(k, "AttributeName"))
+                .keyType(str(k, "KeyType")).build()).toList();
+    }
+
+    private static List<Map<String, Object>> list(Object o) {
+        if (!(o instanceof List<?> l)) {
+            return List.of();
+        }
+        return l.stream().map(SamTemplate::map).toList();
+    }
+
+    private static String str(Map<String, Object> m, String key) {
+        return String.valueOf(m.get(key));
+    }
+}

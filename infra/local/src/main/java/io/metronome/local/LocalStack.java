@@ -1,0 +1,307 @@
+package io.metronome.local;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2CustomAuthorizerEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import com.amazonaws.services.lambda.runtime.events.SimpleIAMPolicyResponse;
+import io.metronome.emulators.LocalEmulators;
+import io.metronome.engine.Engine;
+import io.metronome.engine.EngineSettings;
+import io.metronome.engine.Recovery;
+import io.metronome.engine.nodes.NodeExecutors;
+import io.metronome.store.ApiKeyRepository;
+import io.metronome.store.Tables;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Constructor;
+import java.net.BindException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The whole system in one process: DynamoDB Local and ElasticMQ, the tables, queues, functions, routes and
+ * authorizer that {@code template.yaml} declares, the worker fed by its queue, and the HTTP API on 127.0.0.1.
+ * Each request and each message goes through the same handler classes Lambda runs.
+ */
+public final class LocalStack implements AutoCloseable {
+    public static final String DEMO_USER = "demo";
+
+    public record Options(int port, Path dataDir, List<String[]> apiKeys, Path template) {
+    }
+
+    private final LocalEmulators emulators;
+    private final HttpGateway gateway;
+    private final List<QueuePoller> pollers;
+    private final Engine engine;
+    private final int port;
+    private final String demoKey;
+
+    private LocalStack(LocalEmulators emulators, HttpGateway gateway, List<QueuePoller> pollers, Engine engine, int port,
+                       String demoKey) {
+        this.emulators = emulators;
+        this.gateway = gateway;
+        this.pollers = pollers;
+        this.engine = engine;
+        this.port = port;
+        this.demoKey = demoKey;
+    }
+
+    public static LocalStack start(Options o) throws IOException {
+        SamTemplate template = SamTemplate.load(o.template());
+        LocalEmulators emulators = LocalEmulators.start(o.dataDir() == null ? null : o.dataDir().resolve("dynamodb"), 0, 0);
+        try {
+            DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(emulators.dynamoEndpoint())
+                    .region(Region.US_EAST_1).credentialsProvider(LOCAL_CREDENTIALS)
+                    .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+            SqsClient sqs = SqsClient.builder().endpointOverride(emulators.sqsEndpoint())
+                    .region(Region.US_EAST_1).credentialsProvider(LOCAL_CREDENTIALS)
+                    .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+            Map<String, String> tables = LocalResources.createTables(template, dynamo);
+            Map<String, String> queues = LocalResources.createQueues(template, sqs);
+            Map<String, String> env = LocalResources.environment(template, tables, queues);
+            Engine engine = new Engine(dynamo, sqs, Tables.fromEnvironment(env::get), env.get("NODE_QUEUE_URL"),
+                    EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(), Clock.systemUTC());
+
+            String demoKey = registerKeys(engine.apiKeys, o);
+            new Recovery(engine.runs, engine.dispatcher).redispatchUnfinished();
+
+            List<QueuePoller> pollers = new ArrayList<>();
+            for (SamTemplate.QueueSource source : template.queueSources()) {
+                String url = queues.get(source.queueId());
+                String arn = sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN))
+                        .attributes().get(QueueAttributeName.QUEUE_ARN);
+                QueuePoller poller = new QueuePoller(sqs, url, arn,
+                        LocalStack.<RequestHandler<SQSEvent, SQSBatchResponse>>instantiate(source.handler(), engine),
+                        source.batchSize());
+                poller.start(source.maxConcurrency());
+                pollers.add(poller);
+            }
+
+            String authorizerId = template.defaultAuthorizerFunction();
+            HttpGateway gateway = new HttpGateway(authorizerId == null ? null
+                    : LocalStack.<RequestHandler<APIGatewayV2CustomAuthorizerEvent, SimpleIAMPolicyResponse>>instantiate(
+                    template.handler(authorizerId), engine));
+            for (SamTemplate.Route route : template.routes()) {
+                gateway.route(route, LocalStack.<RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>>instantiate(
+                        route.handler(), engine));
+            }
+            int bound;
+            try {
+                bound = gateway.start(o.port());
+            } catch (BindException e) {
+                pollers.forEach(QueuePoller::stop);
+                throw new IOException("port " + o.port() + " on 127.0.0.1 is in use; choose another with --port", e);
+            }
+            return new LocalStack(emulators, gateway, pollers, engine, bound, demoKey);
+        } catch (IOException | RuntimeException e) {
+            emulators.close();
+            throw e;
+        }
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public String demoKey() {
+        return demoKey;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    @Override
+    public void close() {
+        gateway.stop();
+        pollers.forEach(QueuePoller::stop);
+        emulators.close();
+    }
+
+    private static final StaticCredentialsProvider LOCAL_CREDENTIALS =
+            StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
+
+    /**
+     * Registers the keys given; with none, a key for the user {@value #DEMO_USER} (kept in the data directory,
+     * so a restart prints the same one). Returns the demo key, or null.
+     */
+    private static String registerKeys(ApiKeyRepository keys, Options o) throws IOException {
+        Instant now = Instant.now();
+        for (String[] userAndKey : o.apiKeys()) {
+            keys.put(userAndKey[1], userAndKey[0], now);
+        }
+        if (!o.apiKeys().isEmpty()) {
+            return null;
+        }
+        Path saved = o.dataDir() == null ? null : o.dataDir().resolve("demo-api-key");
+        String key;
+        if (saved != null && Files.exists(saved)) {
+            key = Files.readString(saved).trim();
+        } else {
+            byte[] random = new byte[24];
+            new SecureRandom().nextBytes(random);
+            key = "mk_" + HexFormat.of().formatHex(random);
+            if (saved != null) {
+                Files.writeString(saved, key + "\n");
+            }
+        }
+        keys.put(key, DEMO_USER, now);
+        return key;
+    }
+
+    /** A handler class from the template, built with the one dependency its constructor asks for. */
+    @SuppressWarnings("unchecked")
+    private static <T> T instantiate(String handler, Engine engine) {
+        String className = handler.contains("::") ? handler.substring(0, handler.indexOf("::")) : handler;
+        try {
+            for (Constructor<?> c : Class.forName(className).getConstructors()) {
+                if (c.getParameterCount() == 1) {
+                    Class<?> type = c.getParameterTypes()[0];
+                    Object dependency = type == Engine.class ? engine : type == io.metronome.engine.Worker.class
+                            ? engine.worker : type == ApiKeyRepository.class ? engine.apiKeys : null;
+                    if (dependency != null) {
+                        return (T) c.newInstance(dependency);
+                    }
+                }
+            }
+            throw new IllegalStateException(className + " has no constructor taking an Engine, Worker or ApiKeyRepository");
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot build handler " + handler + ": " + e, e);
+        }
+    }
+
+    // ------------------------------------------------------------------ command line
+
+    private static final String USAGE = """
+            Usage: ./run-local [--port N] [--in-memory | --data-dir DIR] [--api-key USER:KEY]...
+
+              --port N            port on 127.0.0.1 for the API (default 3000)
+              --in-memory         keep nothing after exit
+              --data-dir DIR      where metronomes and runs are kept (default .metronome/)
+              --api-key USER:KEY  accept KEY for USER (repeatable); with none, a key for user 'demo' is made
+            """;
+
+    public static void main(String[] args) {
+        Options options;
+        try {
+            options = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("run-local: " + e.getMessage() + "\n\n" + USAGE);
+            System.exit(2);
+            return;
+        }
+        if (options == null) {
+            System.out.print(USAGE);
+            return;
+        }
+        LocalStack stack;
+        try {
+            stack = start(options);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("run-local: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            System.out.println("\nStopping Metronome local API...");
+            stack.close();
+        }, "run-local-stop"));
+        System.out.println();
+        System.out.println("Data: " + (options.dataDir() == null ? "in memory (gone on exit)" : options.dataDir().toAbsolutePath()));
+        if (stack.demoKey() != null) {
+            System.out.println("API key for user '" + DEMO_USER + "': " + stack.demoKey());
+        } else {
+            options.apiKeys().forEach(k -> System.out.println("API key registered for user '" + k[0] + "'"));
+        }
+        System.out.println("Metronome local API on http://127.0.0.1:" + stack.port());
+        System.out.println("Press Ctrl-C to stop.");
+        System.out.flush();
+        try {
+            Thread.currentThread().join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    static Options parse(String[] args) {
+        int port = 3000;
+        Path dataDir = Path.of(".metronome");
+        boolean inMemory = false;
+        boolean dataDirGiven = false;
+        List<String[]> keys = new ArrayList<>();
+        Path template = Path.of(System.getProperty("metronome.template", "template.yaml"));
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            switch (a) {
+                case "--help", "-h" -> {
+                    return null;
+                }
+                case "--in-memory" -> inMemory = true;
+                case "--port" -> {
+                    String v = value(args, ++i, a);
+                    try {
+                        port = Integer.parseInt(v);
+                    } catch (NumberFormatException e) {
+                        throw new IllegalArgumentException("--port needs a number, not '" + v + "'");
+                    }
+                    if (port < 1 || port > 65535) {
+                        throw new IllegalArgumentException("--port must be from 1 to 65535");
+                    }
+                }
+                case "--data-dir" -> {
+                    dataDir = Path.of(value(args, ++i, a));
+                    dataDirGiven = true;
+                }
+                case "--api-key" -> {
+                    String v = value(args, ++i, a);
+                    int colon = v.indexOf(':');
+                    if (colon < 1 || colon == v.length() - 1) {
+                        throw new IllegalArgumentException("--api-key needs USER:KEY, not '" + v + "'");
+                    }
+                    keys.add(new String[]{v.substring(0, colon), v.substring(colon + 1)});
+                }
+                case "--template" -> template = Path.of(value(args, ++i, a));
+                default -> throw new IllegalArgumentException("unknown option '" + a + "'");
+            }
+        }
+        if (inMemory && dataDirGiven) {
+            throw new IllegalArgumentException("--in-memory and --data-dir cannot be used together");
+        }
+        if (!Files.isRegularFile(template)) {
+            throw new IllegalArgumentException("no template at " + template.toAbsolutePath());
+        }
+        if (!inMemory) {
+            try {
+                Files.createDirectories(dataDir);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the data directory " + dataDir, e);
+            }
+        }
+        return new Options(port, inMemory ? null : dataDir, keys, template);
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+}

@@ -1,0 +1,163 @@
+package io.metronome.local;
+
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.AbstractConstruct;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The parts of {@code template.yaml} the local stack runs: functions (handler, HTTP routes, SQS sources), the
+ * HTTP API's default authorizer, the DynamoDB tables and SQS queues, and the functions' environment. CloudFormation
+ * short tags ({@code !Ref}, {@code !GetAtt}, {@code !Sub}, ...) are read as their long forms
+ * ({@code {"Ref": ...}}, {@code {"Fn::GetAtt": [...]}}).
+ */
+public final class SamTemplate {
+    public record Route(String method, String path, boolean authorized, String functionId, String handler) {
+    }
+
+    public record QueueSource(String functionId, String handler, String queueId, int batchSize, int maxConcurrency) {
+    }
+
+    private final Map<String, Object> root;
+
+    private SamTemplate(Map<String, Object> root) {
+        this.root = root;
+    }
+
+    public static SamTemplate load(Path file) {
+        Yaml yaml = new Yaml(new CfnConstructor(new LoaderOptions()));
+        try (Reader in = Files.newBufferedReader(file)) {
+            return new SamTemplate(map(yaml.load(in)));
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    public Map<String, Object> raw() {
+        return root;
+    }
+
+    public Map<String, Map<String, Object>> resources(String type) {
+        Map<String, Map<String, Object>> out = new LinkedHashMap<>();
+        map(root.get("Resources")).forEach((id, r) -> {
+            Map<String, Object> resource = map(r);
+            if (type.equals(resource.get("Type"))) {
+                out.put(id, resource);
+            }
+        });
+        return out;
+    }
+
+    public static Map<String, Object> properties(Map<String, Object> resource) {
+        return map(resource.get("Properties"));
+    }
+
+    /** The environment every function gets (Globals), with the template's expressions unresolved. */
+    public Map<String, Object> globalEnvironment() {
+        return map(map(map(map(root.get("Globals")).get("Function")).get("Environment")).get("Variables"));
+    }
+
+    public String defaultAuthorizerFunction() {
+        for (Map<String, Object> api : resources("AWS::Serverless::HttpApi").values()) {
+            Map<String, Object> auth = map(properties(api).get("Auth"));
+            Object name = auth.get("DefaultAuthorizer");
+            if (name != null) {
+                Map<String, Object> authorizer = map(map(auth.get("Authorizers")).get(name));
+                Object arn = authorizer.get("FunctionArn");
+                if (arn instanceof Map<?, ?> getAtt && getAtt.get("Fn::GetAtt") instanceof List<?> parts) {
+                    return String.valueOf(parts.get(0));
+                }
+            }
+        }
+        return null;
+    }
+
+    public String handler(String functionId) {
+        return String.valueOf(properties(resources("AWS::Serverless::Function").get(functionId)).get("Handler"));
+    }
+
+    public List<Route> routes() {
+        List<Route> routes = new ArrayList<>();
+        resources("AWS::Serverless::Function").forEach((id, fn) -> map(properties(fn).get("Events")).values().forEach(e -> {
+            Map<String, Object> event = map(e);
+            if ("HttpApi".equals(event.get("Type"))) {
+                Map<String, Object> p = map(event.get("Properties"));
+                boolean none = "NONE".equals(map(p.get("Auth")).get("Authorizer"));
+                routes.add(new Route(String.valueOf(p.get("Method")).toUpperCase(), String.valueOf(p.get("Path")), !none,
+                        id, handler(id)));
+            }
+        }));
+        return routes;
+    }
+
+    public List<QueueSource> queueSources() {
+        List<QueueSource> sources = new ArrayList<>();
+        resources("AWS::Serverless::Function").forEach((id, fn) -> map(properties(fn).get("Events")).values().forEach(e -> {
+            Map<String, Object> event = map(e);
+            if ("SQS".equals(event.get("Type"))) {
+                Map<String, Object> p = map(event.get("Properties"));
+                String queue = String.valueOf(((List<?>) map(p.get("Queue")).get("Fn::GetAtt")).get(0));
+                int batch = p.get("BatchSize") instanceof Number n ? n.intValue() : 10;
+                sources.add(new QueueSource(id, handler(id), queue, batch, 2));
+            }
+        }));
+        return sources;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> map(Object o) {
+        return o instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+    }
+
+    /** Reads CloudFormation's short-form intrinsic functions as their long forms. */
+    private static final class CfnConstructor extends SafeConstructor {
+        CfnConstructor(LoaderOptions options) {
+            super(options);
+            for (String fn : List.of("Ref", "Condition", "GetAtt", "Sub", "Join", "If", "Equals", "Not", "And", "Or",
+                    "Select", "Split", "FindInMap", "ImportValue", "Base64", "Cidr", "GetAZs", "Transform")) {
+                yamlConstructors.put(new Tag("!" + fn), new Intrinsic(fn));
+            }
+        }
+
+        private final class Intrinsic extends AbstractConstruct {
+            private final String fn;
+
+            Intrinsic(String fn) {
+                this.fn = fn;
+            }
+
+            @Override
+            public Object construct(Node node) {
+                Object value;
+                if (node instanceof ScalarNode s) {
+                    value = constructScalar(s);
+                } else if (node instanceof SequenceNode q) {
+                    value = constructSequence(q);
+                } else {
+                    value = constructMapping((MappingNode) node);
+                }
+                if (fn.equals("GetAtt") && value instanceof String s) {
+                    value = List.of(s.split("\\.", 2));
+                }
+                String key = fn.equals("Ref") || fn.equals("Condition") ? fn : "Fn::" + fn;
+                Map<String, Object> out = new LinkedHashMap<>();
+                out.put(key, value);
+                return out;
+            }
+        }
+    }
+}
