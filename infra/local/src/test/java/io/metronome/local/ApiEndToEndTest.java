@@ -1,0 +1,357 @@
+package io.metronome.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.metronome.local.Http.Reply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The API over HTTP against the whole local stack (template-driven routes, the real authorizer and handlers,
+ * the worker on its queue, DynamoDB Local and ElasticMQ). Every response is checked against infra/openapi.yaml.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ApiEndToEndTest {
+    private static final String ALICE_KEY = "alice-key-0123456789";
+    private static final String BOB_KEY = "bob-key-0123456789";
+    private static final String FLOW = """
+            {"name": "Order review", "definition": {"nodes": [
+              {"id": "total", "type": "transform", "config": {"expression": "$sum(input.items.price)"}},
+              {"id": "size", "type": "branch", "config": {"branches": [
+                  {"id": "big", "label": "Big order", "condition": "nodes.total >= 100"}]}},
+              {"id": "ask", "type": "approval", "config": {"prompt": "Ship this big order?"}},
+              {"id": "done", "type": "succeed", "config": {"output": "{'total': nodes.total}"}}
+             ],
+             "edges": [{"from": "total", "to": "size"},
+                       {"id": "to-ask", "from": "size", "to": "ask", "branchId": "big"},
+                       {"id": "small", "from": "size", "to": "done", "branchId": "default"},
+                       {"from": "ask", "to": "done"}]}}""";
+
+    private LocalStack stack;
+    private Http http;
+    private Http.As alice;
+    private Http.As bob;
+    private Http.As anonymous;
+
+    @BeforeAll
+    void start() throws Exception {
+        stack = LocalStack.start(new LocalStack.Options(0, null,
+                List.of(new String[]{"alice", ALICE_KEY}, new String[]{"bob", BOB_KEY}), Path.of("../../template.yaml")));
+        http = new Http(stack.port());
+        alice = new Http.As(http, ALICE_KEY);
+        bob = new Http.As(http, BOB_KEY);
+        anonymous = new Http.As(http, null);
+    }
+
+    @AfterAll
+    void stop() {
+        stack.close();
+    }
+
+    private String createMetronome(Http.As who) {
+        Reply r = who.post("/v1/metronomes", FLOW);
+        assertThat(r.status()).as(r.raw()).isEqualTo(201);
+        return r.data().get("id").asText();
+    }
+
+    private JsonNode startRun(Http.As who, String metronomeId, String body) {
+        Reply r = who.post("/v1/metronomes/" + metronomeId + "/runs", body);
+        assertThat(r.status()).as(r.raw()).isEqualTo(201);
+        return r.data();
+    }
+
+    private JsonNode awaitStatus(Http.As who, String metronomeId, String runId, String status) {
+        Instant end = Instant.now().plus(Duration.ofSeconds(30));
+        JsonNode run;
+        do {
+            run = who.get("/v1/metronomes/" + metronomeId + "/runs/" + runId).data();
+            if (run.get("status").asText().equals(status)) {
+                return run;
+            }
+            sleep(150);
+        } while (Instant.now().isBefore(end));
+        throw new AssertionError("run " + runId + " is " + run.get("status") + ", not " + status);
+    }
+
+    @Test
+    void healthNeedsNoKey() {
+        Reply r = anonymous.get("/health");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.json().get("status").asText()).isEqualTo("ok");
+    }
+
+    @Test
+    void everyRouteButHealthAnswers401WithoutAKeyOrWithAWrongOne() {
+        String m = createMetronome(alice);
+        String run = startRun(alice, m, "{}").get("id").asText();
+        List<String[]> routes = List.of(
+                new String[]{"GET", "/v1/metronomes"}, new String[]{"POST", "/v1/metronomes"},
+                new String[]{"GET", "/v1/metronomes/" + m}, new String[]{"PUT", "/v1/metronomes/" + m},
+                new String[]{"GET", "/v1/metronomes/" + m + "/runs"}, new String[]{"POST", "/v1/metronomes/" + m + "/runs"},
+                new String[]{"GET", "/v1/metronomes/" + m + "/runs/" + run},
+                new String[]{"POST", "/v1/metronomes/" + m + "/runs/" + run + "/pause"},
+                new String[]{"POST", "/v1/metronomes/" + m + "/runs/" + run + "/resume"},
+                new String[]{"POST", "/v1/metronomes/" + m + "/runs/" + run + "/cancel"},
+                new String[]{"POST", "/v1/metronomes/" + m + "/runs/" + run + "/approve"},
+                new String[]{"GET", "/v1/metronomes/" + m + "/runs/" + run + "/timeline"});
+        List<Map<String, String>> badCredentials = List.of(Map.of(), Map.of("Authorization", "Bearer wrong-key"),
+                Map.of("X-API-Key", "wrong-key"), Map.of("Authorization", "Basic " + ALICE_KEY),
+                Map.of("Authorization", "Bearer "));
+        for (String[] route : routes) {
+            for (Map<String, String> credentials : badCredentials) {
+                Reply r = http.call(route[0], route[1], credentials, route[0].equals("GET") ? null : "{}");
+                assertThat(r.status()).as(route[0] + " " + route[1] + " with " + credentials).isEqualTo(401);
+                assertThat(r.errorCode()).isEqualTo("unauthorized");
+            }
+        }
+        // Nothing was changed by any of them.
+        List<String> actions = new ArrayList<>();
+        alice.get("/v1/metronomes/" + m + "/runs/" + run + "/timeline").json().at("/data/auditEvents")
+                .forEach(e -> actions.add(e.get("action").asText()));
+        assertThat(actions).doesNotContain("run.pause_requested", "run.resumed", "run.cancel_requested", "run.approved",
+                "run.rejected");
+        assertThat(alice.get("/v1/metronomes/" + m).data().get("versionNumber").asInt()).isEqualTo(1);
+        assertThat(alice.get("/v1/metronomes/" + m + "/runs").data()).hasSize(1);
+        // Both ways of sending the key work.
+        assertThat(http.call("GET", "/v1/metronomes/" + m, Map.of("X-API-Key", ALICE_KEY), null).status()).isEqualTo(200);
+        assertThat(http.call("GET", "/v1/metronomes/" + m, Map.of("authorization", "bearer " + ALICE_KEY), null).status())
+                .isEqualTo(200);
+    }
+
+    @Test
+    void anotherUsersMetronomesAndRunsAre404OnEveryRoute() {
+        String m = createMetronome(alice);
+        String run = startRun(alice, m, "{}").get("id").asText();
+        String runs = "/v1/metronomes/" + m + "/runs";
+        List<Reply> replies = List.of(
+                bob.get("/v1/metronomes/" + m), bob.put("/v1/metronomes/" + m, FLOW),
+                bob.get(runs), bob.post(runs, "{}"), bob.get(runs + "/" + run),
+                bob.post(runs + "/" + run + "/pause", "{}"), bob.post(runs + "/" + run + "/resume", "{}"),
+                bob.post(runs + "/" + run + "/cancel", "{}"), bob.post(runs + "/" + run + "/approve", "{\"approved\": true}"),
+                bob.get(runs + "/" + run + "/timeline"));
+        for (Reply r : replies) {
+            assertThat(r.status()).as(r.raw()).isEqualTo(404);
+            assertThat(r.errorCode()).isEqualTo("not_found");
+        }
+        assertThat(bob.get("/v1/metronomes").data()).isEmpty();
+        // A run is only found under its own metronome.
+        String other = createMetronome(alice);
+        assertThat(alice.get("/v1/metronomes/" + other + "/runs/" + run).status()).isEqualTo(404);
+        assertThat(alice.get(runs + "/" + run).data().get("status").asText()).isNotEqualTo("cancelled");
+    }
+
+    @Test
+    void metronomesAreCreatedReadListedAndVersioned() {
+        Reply created = alice.post("/v1/metronomes", FLOW);
+        assertThat(created.status()).isEqualTo(201);
+        String id = created.data().get("id").asText();
+        assertThat(created.data().get("versionNumber").asInt()).isEqualTo(1);
+        assertThat(alice.get("/v1/metronomes/" + id).data().get("name").asText()).isEqualTo("Order review");
+
+        Reply updated = alice.put("/v1/metronomes/" + id, FLOW.replace("Order review", "Order review v2"));
+        assertThat(updated.status()).isEqualTo(200);
+        assertThat(updated.data().get("versionNumber").asInt()).isEqualTo(2);
+        assertThat(updated.data().get("versionId").asText()).isNotEqualTo(created.data().get("versionId").asText());
+
+        Reply page = alice.get("/v1/metronomes?limit=1");
+        assertThat(page.data()).hasSize(1);
+        assertThat(page.json().get("nextCursor").isTextual()).isTrue();
+        Reply next = alice.get("/v1/metronomes?limit=1&cursor=" + page.json().get("nextCursor").asText());
+        assertThat(next.status()).isEqualTo(200);
+        assertThat(next.data().get(0).get("id").asText()).isNotEqualTo(page.data().get(0).get("id").asText());
+    }
+
+    @Test
+    void aRunPausedAndResumedOverHttpFinishes() {
+        String m = createMetronome(alice);
+        JsonNode run = startRun(alice, m, "{\"input\": {\"items\": [{\"price\": 80}, {\"price\": 40}]}, "
+                + "\"attachedProjectId\": \"prj_1\", \"attachedTicketId\": \"tkt_9\"}");
+        String path = "/v1/metronomes/" + m + "/runs/" + run.get("id").asText();
+        awaitStatus(alice, m, run.get("id").asText(), "waiting_approval");
+
+        Reply paused = alice.post(path + "/pause", "{\"reason\": \"checking stock\"}");
+        assertThat(paused.status()).isEqualTo(200);
+        assertThat(paused.data().get("status").asText()).isEqualTo("paused");
+        assertThat(alice.post(path + "/pause", "{}").data().get("status").asText()).isEqualTo("paused");
+        Reply approveWhilePaused = alice.post(path + "/approve", "{\"approved\": true}");
+        assertThat(approveWhilePaused.status()).isEqualTo(409);
+        assertThat(approveWhilePaused.errorCode()).isEqualTo("invalid_state");
+
+        assertThat(alice.post(path + "/resume", "{\"reason\": \"stock is fine\"}").data().get("status").asText())
+                .isEqualTo("waiting_approval");
+        assertThat(alice.post(path + "/resume", null).status()).as("resume of an active run").isEqualTo(200);
+        assertThat(alice.post(path + "/approve", "{\"approved\": true, \"comment\": \"ship it\"}").status()).isEqualTo(200);
+        JsonNode done = awaitStatus(alice, m, run.get("id").asText(), "completed");
+        assertThat(done.get("output").get("total").asInt()).isEqualTo(120);
+
+        JsonNode t = alice.get(path + "/timeline").json();
+        assertThat(t.get("object").asText()).isEqualTo("metronome_run_timeline");
+        JsonNode summary = t.at("/data/summary");
+        assertThat(summary.get("stepCount").asInt()).isEqualTo(t.at("/data/steps").size()).isEqualTo(4);
+        assertThat(summary.get("auditEventCount").asInt()).isEqualTo(t.at("/data/auditEvents").size());
+        assertThat(summary.get("attachedProjectId").asText()).isEqualTo("prj_1");
+        assertThat(summary.at("/branchDecisions/0/selectedEdgeId").asText()).isEqualTo("to-ask");
+        List<String> actions = new ArrayList<>();
+        t.at("/data/auditEvents").forEach(e -> actions.add(e.get("action").asText()));
+        assertThat(actions).containsSubsequence("run.created", "run.started", "run.approval_requested",
+                "run.pause_requested", "run.paused", "run.resumed", "run.approved", "run.completed");
+        assertThat(t.at("/data/triggerEvent/triggerType").asText()).isEqualTo("manual");
+        assertThat(t.at("/data/triggerEvent/status").asText()).isEqualTo("matched");
+    }
+
+    @Test
+    void cancelIsImmediateAndEndedRunsRefuseResumeAndApprove() {
+        String m = createMetronome(alice);
+        String id = startRun(alice, m, "{\"input\": {\"items\": [{\"price\": 500}]}}").get("id").asText();
+        String path = "/v1/metronomes/" + m + "/runs/" + id;
+        awaitStatus(alice, m, id, "waiting_approval");
+
+        Reply cancelled = alice.post(path + "/cancel", "{\"reason\": \"customer withdrew\"}");
+        assertThat(cancelled.data().get("status").asText()).isEqualTo("cancelled");
+        assertThat(alice.post(path + "/cancel", "{}").data().get("updatedAt"))
+                .isEqualTo(cancelled.data().get("updatedAt"));
+        assertThat(alice.post(path + "/resume", "{}").status()).isEqualTo(409);
+        assertThat(alice.post(path + "/approve", "{\"approved\": false}").status()).isEqualTo(409);
+        assertThat(alice.post(path + "/pause", "{}").data().get("status").asText()).isEqualTo("cancelled");
+        JsonNode steps = alice.get(path + "/timeline").json().at("/data/steps");
+        assertThat(steps.get(steps.size() - 1).get("status").asText()).isEqualTo("cancelled");
+    }
+
+    @Test
+    void runsStartedWithTheSameIdempotencyKeyAreOne() {
+        String m = createMetronome(alice);
+        String body = "{\"idempotencyKey\": \"checkout-42\", \"input\": {\"items\": []}}";
+        Reply first = alice.post("/v1/metronomes/" + m + "/runs", body);
+        Reply second = alice.post("/v1/metronomes/" + m + "/runs", body);
+        assertThat(first.status()).isEqualTo(201);
+        assertThat(second.status()).isEqualTo(200);
+        assertThat(second.data().get("id")).isEqualTo(first.data().get("id"));
+        assertThat(alice.get("/v1/metronomes/" + m + "/runs").data()).hasSize(1);
+    }
+
+    @Test
+    void runsAreListedNewestFirstAndByStatus() {
+        String m = createMetronome(alice);
+        String waits = "{\"input\": {\"items\": [{\"price\": 500}]}}";
+        String a = startRun(alice, m, waits).get("id").asText();
+        String b = startRun(alice, m, waits).get("id").asText();
+        alice.post("/v1/metronomes/" + m + "/runs/" + a + "/cancel", "{}");
+        Reply all = alice.get("/v1/metronomes/" + m + "/runs?limit=1");
+        assertThat(all.data().get(0).get("id").asText()).isEqualTo(b);
+        Reply rest = alice.get("/v1/metronomes/" + m + "/runs?limit=1&cursor=" + all.json().get("nextCursor").asText());
+        assertThat(rest.data().get(0).get("id").asText()).isEqualTo(a);
+        assertThat(alice.get("/v1/metronomes/" + m + "/runs?status=cancelled").data()).hasSize(1);
+    }
+
+    @Test
+    void badInputIsAClear4xxAndChangesNothing() {
+        String m = createMetronome(alice);
+        String runs = "/v1/metronomes/" + m + "/runs";
+        assertError(alice.post("/v1/metronomes", "{\"name\": \"x\", "), 400, "validation_error", "$");
+        assertError(alice.post("/v1/metronomes", "{\"name\": 5, \"definition\": {\"nodes\": []}}"), 400,
+                "validation_error", "name", "definition.nodes");
+        assertError(alice.post("/v1/metronomes", "{\"name\": \"x\", \"definition\": {\"nodes\": ["
+                + "{\"id\": \"a\", \"type\": \"teleport\"}]}}"), 400, "validation_error", "definition.nodes[0].type");
+        assertError(alice.post("/v1/metronomes", "{\"name\": \"x\", \"colour\": \"red\", \"definition\": {\"nodes\": ["
+                + "{\"id\": \"a\", \"type\": \"transform\", \"config\": {\"expression\": \"(\"}}]}}"), 400,
+                "validation_error", "colour", "definition.nodes[0].config.expression");
+        assertError(alice.post("/v1/metronomes", "{\"name\": \"x\", \"name\": \"y\"}"), 400, "validation_error", "$");
+        assertError(alice.post(runs, "{\"idempotencyKey\": 7, \"timeoutMs\": -1, \"extra\": true}"), 400,
+                "validation_error", "idempotencyKey", "timeoutMs", "extra");
+        assertError(alice.post(runs, "[]"), 400, "validation_error", "$");
+        assertError(alice.post(runs, "{\"input\": \"" + "x".repeat(300 * 1024) + "\"}"), 413, "payload_too_large");
+        assertError(http.call("POST", runs, Map.of("Authorization", "Bearer " + ALICE_KEY, "Content-Type", "text/plain"),
+                "{}"), 415, "unsupported_media_type");
+        assertError(alice.get(runs + "?limit=abc"), 400, "validation_error", "limit");
+        assertError(alice.get(runs + "?limit=0"), 400, "validation_error", "limit");
+        assertError(alice.get(runs + "?limit=500"), 400, "validation_error", "limit");
+        assertError(alice.get(runs + "?cursor=not-a-cursor"), 400, "validation_error", "cursor");
+        assertError(alice.get(runs + "?status=sleeping"), 400, "validation_error", "status");
+        assertError(alice.get("/v1/metronomes?cursor=%7B%7D"), 400, "validation_error", "cursor");
+        assertError(alice.get("/v1/metronomes/not-an-id"), 404, "not_found");
+        assertError(alice.get(runs + "/run_not..an-id"), 404, "not_found");
+        assertError(alice.get("/v1/metronomes/met_00000000000000000000000000/runs"), 404, "not_found");
+        String run = startRun(alice, m, "{\"input\": {\"items\": [{\"price\": 500}]}}").get("id").asText();
+        assertError(alice.post(runs + "/" + run + "/pause", "{\"reason\": 42}"), 400, "validation_error", "reason");
+        assertError(alice.post(runs + "/" + run + "/approve", "{}"), 400, "validation_error", "approved");
+        assertError(alice.post(runs + "/" + run + "/approve", "{\"approved\": \"yes\"}"), 400, "validation_error", "approved");
+        assertThat(alice.get("/v1/metronomes/" + m).data().get("versionNumber").asInt()).isEqualTo(1);
+        assertThat(alice.get(runs).data()).hasSize(1);
+        // No route at all: API Gateway's own 404, outside the contract document.
+        assertThat(http.unchecked("GET", "/v1/nowhere", Map.of("Authorization", "Bearer " + ALICE_KEY)))
+                .isEqualTo(404);
+    }
+
+    private static void assertError(Reply r, int status, String code, String... paths) {
+        assertThat(r.status()).as(r.raw()).isEqualTo(status);
+        assertThat(r.errorCode()).as(r.raw()).isEqualTo(code);
+        List<String> reported = new ArrayList<>();
+        r.json().at("/error/details").forEach(d -> reported.add(d.get("path").asText()));
+        assertThat(reported).as(r.raw()).contains(paths);
+    }
+
+    /** The timeline has exactly the fields of the seed document it was specified from, field for field. */
+    @Test
+    void theTimelineMatchesTheSeedDocumentFieldForField() throws Exception {
+        Path seed = Path.of("../../../shared/seeds/002_6f3c98ead6759517.txt");
+        assumeTrue(Files.exists(seed), "the seed documents are not beside this checkout (../shared/seeds)");
+        Set<String> seedFields = new TreeSet<>();
+        Matcher m = Pattern.compile("^\\| (data(?:\\.[A-Za-z.\\[\\]]+)?|object) \\|", Pattern.MULTILINE)
+                .matcher(Files.readString(seed));
+        while (m.find()) {
+            seedFields.add(m.group(1));
+        }
+        String metronome = createMetronome(alice);
+        String id = startRun(alice, metronome, "{\"input\": {\"items\": [{\"price\": 5}]}}").get("id").asText();
+        awaitStatus(alice, metronome, id, "completed");
+        JsonNode timeline = alice.get("/v1/metronomes/" + metronome + "/runs/" + id + "/timeline").json();
+
+        Set<String> responseFields = new TreeSet<>();
+        collect(timeline, "", seedFields, responseFields);
+        assertThat(responseFields).isEqualTo(seedFields);
+    }
+
+    /** Field paths in the seed's notation, descending only where the seed lists sub-fields. */
+    private static void collect(JsonNode node, String prefix, Set<String> seed, Set<String> out) {
+        if (node.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                String path = prefix.isEmpty() ? e.getKey() : prefix + "." + e.getKey();
+                out.add(path);
+                boolean seedGoesDeeper = seed.stream().anyMatch(f -> f.startsWith(path + ".") || f.startsWith(path + "[]."));
+                if (seedGoesDeeper) {
+                    if (e.getValue().isArray()) {
+                        e.getValue().forEach(item -> collect(item, path + "[]", seed, out));
+                    } else {
+                        collect(e.getValue(), path, seed, out);
+                    }
+                }
+            }
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
