@@ -48,7 +48,10 @@ public final class RunService {
     private static final int ATTEMPTS = 20;
     private static final Set<Phase> UNSTARTED = EnumSet.of(Phase.PENDING, Phase.PAUSED, Phase.WAITING,
             Phase.WAITING_APPROVAL, Phase.DECIDED);
-    private static final Set<Phase> IN_FLIGHT = EnumSet.of(Phase.PENDING, Phase.RUNNING, Phase.WAITING, Phase.DECIDED);
+    /** Nodes a worker is about to pick up or holds: they reach their checkpoint (and audit it) themselves. */
+    private static final Set<Phase> IN_FLIGHT = EnumSet.of(Phase.PENDING, Phase.RUNNING, Phase.DECIDED);
+    /** Nodes already parked in place, waiting for a deadline or a decision. */
+    private static final Set<Phase> WAITING = EnumSet.of(Phase.WAITING, Phase.WAITING_APPROVAL);
 
     private final RunRepository runs;
     private final StepRepository steps;
@@ -165,10 +168,10 @@ public final class RunService {
             List<AuditEvent> events = new ArrayList<>();
             events.add(AuditEvent.of(run, userId, "run.pause_requested", reasonPayload(reason), now));
             if (run.nodes().values().stream().noneMatch(s -> IN_FLIGHT.contains(s.phase()))) {
-                // Nothing can reach a checkpoint later (the run waits for a decision): it is parked right here.
+                // Nothing is about to run: the run is parked right here, at the nodes that wait.
                 ObjectNode payload = Json.object();
                 List<String> waiting = run.nodes().values().stream()
-                        .filter(s -> s.phase() == Phase.WAITING_APPROVAL).map(NodeState::nodeId).toList();
+                        .filter(s -> WAITING.contains(s.phase())).map(NodeState::nodeId).toList();
                 payload.put("checkpoint", waiting.isEmpty() ? null : String.join(",", waiting));
                 events.add(AuditEvent.of(run, null, "run.paused", payload, now));
             }
@@ -204,7 +207,8 @@ public final class RunService {
             }
             Instant now = clock.instant();
             RunWrite w = write(run, now, RunTransition.CANCEL).status(run.metronomeId(), RunStatus.CANCELLED)
-                    .time("completedAt", now).time("nextAttemptAt", null).text("resumeTo", null);
+                    .time("completedAt", now).time("nextAttemptAt", null).text("resumeTo", null)
+                    .time("lockedAt", null).text("lockedBy", null);
             for (NodeState s : run.nodes().values()) {
                 if (UNSTARTED.contains(s.phase())) {
                     w.node(s, s.to(Phase.CANCELLED).completedAt(now).build());

@@ -95,7 +95,7 @@ public final class Worker {
                         .requireNodePhase(m.nodeId(), Phase.PENDING)
                         .requireNodeAttempt(m.nodeId(), m.attempt())
                         .requireBeforeDeadline(now)
-                        .claimPending(m.nodeId(), settings.workerId(), now, leaseUntil), ReturnValue.ALL_OLD);
+                        .claimPending(m.nodeId(), m.attempt(), settings.workerId(), now, leaseUntil), ReturnValue.ALL_OLD);
             } catch (RunConflict refused) {
                 if (!reconcile(m, refused.current())) {
                     return;
@@ -145,7 +145,8 @@ public final class Worker {
     private void complete(Run run, Definition def, NodeState before, Outcome.Done done) {
         for (int i = 0; i < CONFLICT_RETRIES; i++) {
             Instant now = clock.instant();
-            NodeState completed = before.to(Phase.COMPLETED).output(done.output()).metadata(done.metadata())
+            NodeState completed = before.to(Phase.COMPLETED).output(done.output())
+                    .metadata(done.metadata() != null ? done.metadata() : before.metadata())
                     .completedAt(now).lease(null, null).build();
             Run view = run.withNode(completed);
             RunWrite write = new RunWrite(run.id(), now)
@@ -339,6 +340,7 @@ public final class Worker {
                 RunTransition t = target == RunStatus.COMPLETED ? RunTransition.COMPLETE : RunTransition.FAIL;
                 write.requireStatus(t.from()).requireRev(run.rev())
                         .status(run.metronomeId(), target).time("completedAt", now).time("nextAttemptAt", null)
+                        .time("lockedAt", null).text("lockedBy", null)
                         .json("output", output).text("error", error);
                 for (NodeState s : run.nodes().values()) {
                     if (UNSTARTED.contains(s.phase()) && (before == null || !s.nodeId().equals(before.nodeId()))) {
@@ -463,7 +465,7 @@ public final class Worker {
             }
             case WAITING -> {
                 if (run.status() == RunStatus.PAUSED) {
-                    park(run, node, null);
+                    parkQuietly(run, node); // the pause itself audited this checkpoint
                 } else if (CLAIMABLE.contains(run.status())) {
                     if (now.isBefore(node.dueAt())) {
                         dispatcher.send(NodeMessage.node(run.id(), node.nodeId(), node.attempt(), node.dueAt()));
@@ -594,6 +596,19 @@ public final class Worker {
             return;
         }
         runs.find(run.id()).ifPresent(r -> record(r, null, r.node(node.nodeId())));
+    }
+
+    /** Parks a delay whose deadline came while paused; {@code run.paused} was audited when the pause began. */
+    private void parkQuietly(Run run, NodeState node) {
+        Instant now = clock.instant();
+        NodeState parked = node.to(Phase.PAUSED).build();
+        try {
+            Run after = runs.update(new RunWrite(run.id(), now).requireNodeRev(node.nodeId(), node.rev())
+                    .requireStatus(Set.of(RunStatus.PAUSED)).node(node, parked), ReturnValue.ALL_NEW);
+            record(after, null, parked);
+        } catch (RunConflict ignored) {
+            // resumed or cancelled meanwhile: the next message or the cancel settles it
+        }
     }
 
     // ---------------------------------------------------------------- helpers

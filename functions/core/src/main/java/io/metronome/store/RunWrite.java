@@ -32,6 +32,8 @@ public final class RunWrite {
     private int newAttempts;
     private long addedDurationMs;
     private int addedAuditEvents;
+    /** The attempt number of the node this write starts (the run's attemptCount), 0 if none. */
+    private int startedAttempt;
     private int seq;
 
     public RunWrite(String runId, Instant now) {
@@ -81,6 +83,7 @@ public final class RunWrite {
         boolean started = after.startedAt() != null && (!sameStep || before.startedAt() == null);
         if (started) {
             newAttempts++;
+            startedAttempt = Math.max(startedAttempt, after.attempt());
         }
         boolean finished = after.phase().isFinal() && (!sameStep || !before.phase().isFinal());
         if (finished && after.durationMs() != null) {
@@ -94,7 +97,7 @@ public final class RunWrite {
      * needs no read first. Mirrored by {@link io.metronome.engine.Worker}, which derives the claimed state from
      * the item as it was before this write.
      */
-    public RunWrite claimPending(String nodeId, String workerId, Instant now, Instant leaseUntil) {
+    public RunWrite claimPending(String nodeId, int attempt, String workerId, Instant now, Instant leaseUntil) {
         String node = "nodes." + name(nodeId) + ".";
         sets.add(node + name("ph") + " = " + value(Items.s(NodeState.Phase.RUNNING.name())));
         sets.add(node + name("lb") + " = " + value(Items.s(workerId)));
@@ -103,6 +106,7 @@ public final class RunWrite {
         sets.add(node + name("rv") + " = " + node + name("rv") + " + " + value(Items.n(1)));
         set("lockedAt", Items.time(now));
         set("lockedBy", Items.s(workerId));
+        startedAttempt = Math.max(startedAttempt, attempt);
         move(StepStatus.QUEUED, StepStatus.RUNNING);
         newAttempts++;
         return this;
@@ -200,8 +204,10 @@ public final class RunWrite {
         });
         addCounter(all, "stepCount", newSteps);
         addCounter(all, "totalAttempts", newAttempts);
-        addCounter(all, "attemptCount", newAttempts);
         addCounter(all, "totalDurationMs", addedDurationMs);
+        if (startedAttempt > 0) {
+            all.add(name("attemptCount") + " = " + value(Items.n(startedAttempt)));
+        }
         addCounter(all, "auditEventCount", addedAuditEvents);
         return "SET " + String.join(", ", all);
     }

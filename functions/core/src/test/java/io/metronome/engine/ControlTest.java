@@ -91,8 +91,11 @@ class ControlTest {
                 Duration.ofSeconds(10), "the delay to start");
         Instant due = h.run(run).node("wait").dueAt();
 
-        // Paused for four of the six seconds
+        // Paused for four of the six seconds; the delay is the checkpoint, audited at once
         pause(run, "quiet hours");
+        AuditEvent parked = h.timeline(run).auditEvents().stream().filter(e -> e.action().equals("run.paused"))
+                .findFirst().orElseThrow();
+        assertThat(parked.payload().get("checkpoint").asText()).isEqualTo("wait");
         h.pump.runFor(Duration.ofSeconds(4));
         resume(run);
         Run done = h.awaitStatus(run, RunStatus.COMPLETED);
@@ -118,6 +121,7 @@ class ControlTest {
         h.pump.runFor(Duration.ofSeconds(3)); // the wake-up arrives while paused: the delay parks
 
         assertThat(lastStatusByNode(h.timeline(run))).containsEntry("wait", StepStatus.PAUSED);
+        assertThat(h.timeline(run).auditEvents()).filteredOn(e -> e.action().equals("run.paused")).hasSize(1);
         resume(run);
         Run done = h.awaitStatus(run, RunStatus.COMPLETED);
         assertThat(lastStatusByNode(h.timeline(done))).containsEntry("wait", StepStatus.COMPLETED)

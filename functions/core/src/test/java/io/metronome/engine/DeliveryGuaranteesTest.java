@@ -184,6 +184,8 @@ class DeliveryGuaranteesTest {
             assertThat(endpoint.idempotencyKeys()).containsExactly(done.id() + "/call/1", done.id() + "/call/2",
                     done.id() + "/call/3");
             assertThat(t.summary().totalAttempts()).isEqualTo(3);
+            assertThat(done.attemptCount()).as("the attempt that succeeded").isEqualTo(3);
+            assertThat(done.lockedBy()).as("no lock outlives the run").isNull();
             assertConsistent(t);
         }
     }

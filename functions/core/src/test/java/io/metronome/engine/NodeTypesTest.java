@@ -94,6 +94,8 @@ class NodeTypesTest {
         Step wait = h.timeline(done).steps().get(0);
         assertThat(wait.nodeId()).isEqualTo("wait");
         assertThat(wait.completedAt()).isAfterOrEqualTo(wait.startedAt().plusMillis(1500));
+        assertThat(wait.metadata().get("dueAt").asText()).as("the deadline stays on the step")
+                .isEqualTo(io.metronome.domain.Times.format(wait.startedAt().plusMillis(1500)));
         assertThat(wait.output().get("waitedUntil").asText())
                 .isEqualTo(io.metronome.domain.Times.format(wait.startedAt().plusMillis(1500)));
         assertConsistent(h.timeline(done));

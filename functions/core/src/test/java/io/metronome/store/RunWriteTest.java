@@ -34,7 +34,7 @@ class RunWriteTest {
                 .requireNodePhase("n1", NodeState.Phase.PENDING)
                 .requireNodeAttempt("n1", 2)
                 .requireBeforeDeadline(NOW)
-                .claimPending("n1", "w1", NOW, NOW.plusSeconds(300));
+                .claimPending("n1", 2, "w1", NOW, NOW.plusSeconds(300));
 
         assertThat(resolve(claim, claim.conditionExpression())).isEqualTo(
                 "status IN ('running', 'waiting_approval') AND nodes.n1.ph = 'PENDING' AND nodes.n1.at = 2 AND "
@@ -42,7 +42,7 @@ class RunWriteTest {
         assertThat(resolve(claim, claim.updateExpression()))
                 .contains("nodes.n1.ph = 'RUNNING'", "nodes.n1.lb = 'w1'", "nodes.n1.lu = '2026-11-22T10:20:30.123Z'",
                         "nodes.n1.rv = nodes.n1.rv + 1", "statusCounts.queued = statusCounts.queued + -1",
-                        "statusCounts.running = statusCounts.running + 1", "totalAttempts = totalAttempts + 1",
+                        "statusCounts.running = statusCounts.running + 1", "totalAttempts = totalAttempts + 1", "attemptCount = 2",
                         "rev = rev + 1");
     }
 
