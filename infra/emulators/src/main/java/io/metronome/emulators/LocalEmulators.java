@@ -92,7 +92,7 @@ public final class LocalEmulators implements AutoCloseable {
 
     private static DynamoDBProxyServer startDynamo(Path dataDir, int port) {
         System.setProperty("sqlite4java.library.path", extractNatives().toString());
-        List<String> args = new ArrayList<>(List.of("-port", Integer.toString(port), "-sharedDb"));
+        List<String> args = new ArrayList<>(List.of("-port", Integer.toString(port), "-sharedDb", "-disableTelemetry"));
         if (dataDir == null) {
             args.add("-inMemory");
         } else {
