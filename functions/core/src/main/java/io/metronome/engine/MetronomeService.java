@@ -34,10 +34,17 @@ public final class MetronomeService {
     }
 
     public Metronome create(String userId, JsonNode body) {
+        return create(userId, Ids.next(Ids.METRONOME), Ids.next(Ids.VERSION), body);
+    }
+
+    /**
+     * Creates a metronome under given ids: for sample data that files in {@code events/} refer to by id. Not
+     * reachable through the API.
+     */
+    public Metronome create(String userId, String id, String versionId, JsonNode body) {
         Instant now = clock.instant();
         Parsed p = parse(body);
-        String id = Ids.next(Ids.METRONOME);
-        MetronomeVersion v = new MetronomeVersion(Ids.next(Ids.VERSION), id, 1, p.definition.source(), p.maxAttempts,
+        MetronomeVersion v = new MetronomeVersion(versionId, id, 1, p.definition.source(), p.maxAttempts,
                 p.timeoutMs, now);
         Metronome m = new Metronome(id, userId, p.name, p.description, p.trigger, p.definition.source(), v.id(), 1,
                 p.maxAttempts, p.timeoutMs, now, now);

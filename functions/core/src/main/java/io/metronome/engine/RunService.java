@@ -117,9 +117,24 @@ public final class RunService {
     public Started start(Metronome m, JsonNode input, String idempotencyKey, String projectId, String ticketId,
                          Long timeoutMs, String triggerType, String sourceEventId, String summary,
                          JsonNode triggerPayload, String actorUserId) {
+        return start(Ids.next(Ids.RUN), m, input, idempotencyKey, projectId, ticketId, timeoutMs, triggerType,
+                sourceEventId, summary, triggerPayload, actorUserId, true);
+    }
+
+    /**
+     * Starts a run under a given id, optionally without sending its first message: for sample data that files
+     * in {@code events/} refer to by id. Not reachable through the API.
+     */
+    public Started startWithId(String runId, Metronome m, JsonNode input, boolean dispatch) {
+        return start(runId, m, input, null, null, null, null, "manual", null, "sample data", Json.object(),
+                m.userId(), dispatch);
+    }
+
+    private Started start(String runId, Metronome m, JsonNode input, String idempotencyKey, String projectId,
+                          String ticketId, Long timeoutMs, String triggerType, String sourceEventId, String summary,
+                          JsonNode triggerPayload, String actorUserId, boolean dispatch) {
         Instant now = clock.instant();
         Definition def = metronomes.version(m.id(), m.versionId()).definition();
-        String runId = Ids.next(Ids.RUN);
         String triggerId = Ids.next(Ids.TRIGGER_EVENT);
         long timeout = timeoutMs != null ? timeoutMs : m.timeoutMs();
         int maxAttempts = m.maxAttempts() > 0 ? m.maxAttempts() : settings.defaultMaxAttempts();
@@ -143,6 +158,9 @@ public final class RunService {
                     "idempotency key names run " + existing.get() + ", which does not exist"));
             redispatch(found); // in case the first request stopped before its message was sent
             return new Started(found, false);
+        }
+        if (!dispatch) {
+            return new Started(run, true);
         }
         List<NodeMessage> messages = new ArrayList<>();
         messages.add(NodeMessage.node(runId, first.nodeId(), 1, null));

@@ -106,10 +106,32 @@ public final class LocalEmulators implements AutoCloseable {
         }
         try {
             DynamoDBProxyServer server = ServerRunner.createServerFromCommandLineArgs(args.toArray(String[]::new));
+            bindToLoopback(server);
             server.start();
             return server;
         } catch (Exception e) {
             throw new IllegalStateException("DynamoDB Local did not start on port " + port, e);
+        }
+    }
+
+    /**
+     * DynamoDB Local has no option for the interface it listens on and takes them all, which would put a
+     * developer's data on their network. Its embedded Jetty server is told to listen on loopback only, before it
+     * starts. (Pinned by a test: a DynamoDB Local upgrade that changes this fails the build instead of quietly
+     * listening everywhere.)
+     */
+    private static void bindToLoopback(DynamoDBProxyServer proxy) {
+        try {
+            java.lang.reflect.Field field = DynamoDBProxyServer.class.getDeclaredField("server");
+            field.setAccessible(true);
+            org.eclipse.jetty.server.Server jetty = (org.eclipse.jetty.server.Server) field.get(proxy);
+            for (org.eclipse.jetty.server.Connector connector : jetty.getConnectors()) {
+                if (connector instanceof org.eclipse.jetty.server.ServerConnector serverConnector) {
+                    serverConnector.setHost("127.0.0.1");
+                }
+            }
+        } catch (ReflectiveOperationException | ClassCastException e) {
+            throw new IllegalStateException("cannot bind DynamoDB Local to 127.0.0.1 (has its server changed?)", e);
         }
     }
 

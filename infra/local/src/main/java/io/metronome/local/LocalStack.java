@@ -44,7 +44,11 @@ import java.util.Map;
 public final class LocalStack implements AutoCloseable {
     public static final String DEMO_USER = "demo";
 
-    public record Options(int port, Path dataDir, List<String[]> apiKeys, Path template) {
+    public record Options(int port, Path dataDir, List<String[]> apiKeys, Path template, int dynamoPort, int sqsPort,
+                          boolean samples) {
+        public Options(int port, Path dataDir, List<String[]> apiKeys, Path template) {
+            this(port, dataDir, apiKeys, template, 0, 0, false);
+        }
     }
 
     private final LocalEmulators emulators;
@@ -53,9 +57,11 @@ public final class LocalStack implements AutoCloseable {
     private final Engine engine;
     private final int port;
     private final String demoKey;
+    private final Map<String, String> environment;
 
     private LocalStack(LocalEmulators emulators, HttpGateway gateway, List<QueuePoller> pollers, Engine engine, int port,
-                       String demoKey) {
+                       String demoKey, Map<String, String> environment) {
+        this.environment = environment;
         this.emulators = emulators;
         this.gateway = gateway;
         this.pollers = pollers;
@@ -66,7 +72,8 @@ public final class LocalStack implements AutoCloseable {
 
     public static LocalStack start(Options o) throws IOException {
         SamTemplate template = SamTemplate.load(o.template());
-        LocalEmulators emulators = LocalEmulators.start(o.dataDir() == null ? null : o.dataDir().resolve("dynamodb"), 0, 0);
+        LocalEmulators emulators = LocalEmulators.start(o.dataDir() == null ? null : o.dataDir().resolve("dynamodb"),
+                o.dynamoPort(), o.sqsPort());
         try {
             DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(emulators.dynamoEndpoint())
                     .region(Region.US_EAST_1).credentialsProvider(LOCAL_CREDENTIALS)
@@ -82,6 +89,9 @@ public final class LocalStack implements AutoCloseable {
 
             String demoKey = registerKeys(engine.apiKeys, o);
             new Recovery(engine.runs, engine.dispatcher).redispatchUnfinished();
+            if (o.samples()) {
+                Samples.seed(engine); // after recovery, which would send the samples that are meant to wait
+            }
 
             List<QueuePoller> pollers = new ArrayList<>();
             for (SamTemplate.QueueSource source : template.queueSources()) {
@@ -110,7 +120,7 @@ public final class LocalStack implements AutoCloseable {
                 pollers.forEach(QueuePoller::stop);
                 throw new IOException("port " + o.port() + " on 127.0.0.1 is in use; choose another with --port", e);
             }
-            return new LocalStack(emulators, gateway, pollers, engine, bound, demoKey);
+            return new LocalStack(emulators, gateway, pollers, engine, bound, demoKey, env);
         } catch (IOException | RuntimeException e) {
             emulators.close();
             throw e;
@@ -127,6 +137,15 @@ public final class LocalStack implements AutoCloseable {
 
     public Engine engine() {
         return engine;
+    }
+
+    /** The functions' environment, as the template declares it, resolved to the local tables and queues. */
+    public Map<String, String> environment() {
+        return environment;
+    }
+
+    public LocalEmulators emulators() {
+        return emulators;
     }
 
     @Override
@@ -169,7 +188,7 @@ public final class LocalStack implements AutoCloseable {
 
     /** A handler class from the template, built with the one dependency its constructor asks for. */
     @SuppressWarnings("unchecked")
-    private static <T> T instantiate(String handler, Engine engine) {
+    static <T> T instantiate(String handler, Engine engine) {
         String className = handler.contains("::") ? handler.substring(0, handler.indexOf("::")) : handler;
         try {
             for (Constructor<?> c : Class.forName(className).getConstructors()) {
@@ -197,6 +216,9 @@ public final class LocalStack implements AutoCloseable {
               --in-memory         keep nothing after exit
               --data-dir DIR      where metronomes and runs are kept (default .metronome/)
               --api-key USER:KEY  accept KEY for USER (repeatable); with none, a key for user 'demo' is made
+              --dynamodb-port N   port for DynamoDB Local (default: any free one)
+              --sqs-port N        port for the SQS endpoint, ElasticMQ (default: any free one)
+              --samples           add the sample metronome and runs that the files in events/ refer to
             """;
 
     public static void main(String[] args) {
@@ -231,6 +253,11 @@ public final class LocalStack implements AutoCloseable {
         } else {
             options.apiKeys().forEach(k -> System.out.println("API key registered for user '" + k[0] + "'"));
         }
+        System.out.println("DynamoDB Local on " + stack.emulators().dynamoEndpoint() + ", SQS (ElasticMQ) on "
+                + stack.emulators().sqsEndpoint());
+        if (options.samples()) {
+            System.out.println("Sample data for events/ added (user 'demo', key '" + Samples.API_KEY + "')");
+        }
         System.out.println("Metronome local API on http://127.0.0.1:" + stack.port());
         System.out.println("Press Ctrl-C to stop.");
         System.out.flush();
@@ -243,6 +270,9 @@ public final class LocalStack implements AutoCloseable {
 
     static Options parse(String[] args) {
         int port = 3000;
+        int dynamoPort = 0;
+        int sqsPort = 0;
+        boolean samples = false;
         Path dataDir = Path.of(".metronome");
         boolean inMemory = false;
         boolean dataDirGiven = false;
@@ -255,17 +285,10 @@ public final class LocalStack implements AutoCloseable {
                     return null;
                 }
                 case "--in-memory" -> inMemory = true;
-                case "--port" -> {
-                    String v = value(args, ++i, a);
-                    try {
-                        port = Integer.parseInt(v);
-                    } catch (NumberFormatException e) {
-                        throw new IllegalArgumentException("--port needs a number, not '" + v + "'");
-                    }
-                    if (port < 1 || port > 65535) {
-                        throw new IllegalArgumentException("--port must be from 1 to 65535");
-                    }
-                }
+                case "--samples" -> samples = true;
+                case "--port" -> port = port(value(args, ++i, a), a);
+                case "--dynamodb-port" -> dynamoPort = port(value(args, ++i, a), a);
+                case "--sqs-port" -> sqsPort = port(value(args, ++i, a), a);
                 case "--data-dir" -> {
                     dataDir = Path.of(value(args, ++i, a));
                     dataDirGiven = true;
@@ -295,7 +318,20 @@ public final class LocalStack implements AutoCloseable {
                 throw new UncheckedIOException("cannot create the data directory " + dataDir, e);
             }
         }
-        return new Options(port, inMemory ? null : dataDir, keys, template);
+        return new Options(port, inMemory ? null : dataDir, keys, template, dynamoPort, sqsPort, samples);
+    }
+
+    private static int port(String v, String option) {
+        int port;
+        try {
+            port = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a number, not '" + v + "'");
+        }
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException(option + " must be from 1 to 65535");
+        }
+        return port;
     }
 
     private static String value(String[] args, int i, String option) {

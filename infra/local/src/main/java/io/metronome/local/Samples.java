@@ -1,0 +1,64 @@
+package io.metronome.local;
+
+import io.metronome.domain.Json;
+import io.metronome.domain.Metronome;
+import io.metronome.engine.Engine;
+import io.metronome.store.MetronomeRepository;
+
+import java.time.Instant;
+
+/**
+ * The objects the sample events in {@code events/} refer to, under fixed ids, for user {@value #USER}:
+ * <ul>
+ *   <li>{@link #METRONOME}: an order flow that asks for approval on orders of 100 or more;</li>
+ *   <li>{@link #WAITING_RUN}: a big order, sent on its way (it comes to wait for approval);</li>
+ *   <li>{@link #QUEUED_RUN}: queued, its first message deliberately not sent (to pause, resume and cancel);</li>
+ *   <li>{@link #WORKER_RUN}: queued, its first message not sent: {@code events/WorkerFunction.json} carries it.</li>
+ * </ul>
+ * Seeding twice (a restart with the same data directory) leaves what is there.
+ */
+public final class Samples {
+    public static final String USER = "demo";
+    public static final String API_KEY = "demo-key-123";
+    public static final String METRONOME = "met_00000000000000000000000001";
+    public static final String VERSION = "ver_00000000000000000000000001";
+    public static final String WAITING_RUN = "run_00000000000000000000000001";
+    public static final String QUEUED_RUN = "run_00000000000000000000000002";
+    public static final String WORKER_RUN = "run_00000000000000000000000003";
+
+    static final String DEFINITION = """
+            {"name": "Order fulfilment (sample)", "definition": {
+              "nodes": [
+                {"id": "total", "type": "transform", "config": {"expression": "$sum(input.items.price)"}},
+                {"id": "size", "type": "branch", "config": {"branches": [
+                    {"id": "big", "label": "Big order", "condition": "nodes.total >= 100"}]}},
+                {"id": "approve", "type": "approval", "config": {"prompt": "Ship an order over 100?"}},
+                {"id": "ship", "type": "succeed", "config": {"output": "{'shipped': true, 'total': nodes.total}"}}
+              ],
+              "edges": [
+                {"from": "total", "to": "size"},
+                {"id": "needs-approval", "from": "size", "to": "approve", "branchId": "big"},
+                {"id": "small-order", "from": "size", "to": "ship", "branchId": "default"},
+                {"from": "approve", "to": "ship"}
+              ]}}""";
+
+    private Samples() {
+    }
+
+    public static void seed(Engine engine) {
+        engine.apiKeys.put(API_KEY, USER, Instant.now());
+        if (engine.metronomes.find(METRONOME).isPresent()) {
+            return;
+        }
+        Metronome m;
+        try {
+            m = engine.metronomeService.create(USER, METRONOME, VERSION, Json.read(DEFINITION));
+        } catch (MetronomeRepository.StaleVersion alreadySeeded) {
+            return;
+        }
+        var bigOrder = Json.read("{\"items\": [{\"price\": 80}, {\"price\": 45}]}");
+        engine.runService.startWithId(WAITING_RUN, m, bigOrder, true);
+        engine.runService.startWithId(QUEUED_RUN, m, bigOrder, false);
+        engine.runService.startWithId(WORKER_RUN, m, Json.read("{\"items\": [{\"price\": 12}]}"), false);
+    }
+}

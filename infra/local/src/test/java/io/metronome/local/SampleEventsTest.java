@@ -1,0 +1,216 @@
+package io.metronome.local;
+
+import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPEvent;
+import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
+import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
+import com.amazonaws.services.lambda.runtime.events.SimpleIAMPolicyResponse;
+import com.amazonaws.services.lambda.runtime.tests.EventLoader;
+import com.atlassian.oai.validator.model.Request;
+import com.atlassian.oai.validator.model.SimpleResponse;
+import io.metronome.domain.NodeState;
+import io.metronome.domain.RunStatus;
+import io.metronome.engine.Engine;
+import io.metronome.engine.EngineSettings;
+import io.metronome.engine.nodes.NodeExecutors;
+import io.metronome.store.Tables;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
+import software.amazon.awssdk.services.sqs.SqsClient;
+
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.Type;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Every file in {@code events/} run through its function's real handler, against DynamoDB Local and ElasticMQ
+ * holding the sample data ({@link Samples}), so every sample a user invokes with {@code sam local invoke} is
+ * known to work. Each function gets a cold engine of its own, and the tables and queues it touches are
+ * compared with the policies {@code template.yaml} grants it: everything touched is granted, and nothing is
+ * granted that is not touched.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SampleEventsTest {
+    private static final Path EVENTS = Path.of("../../events");
+    private static final SamTemplate TEMPLATE = SamTemplate.load(Path.of("../../template.yaml"));
+    /** An order in which every sample makes sense: reads before the changes, the queued run paused before resumed. */
+    private static final List<String> ORDER = List.of("HealthFunction", "AuthorizerFunction", "CreateMetronomeFunction",
+            "ListMetronomesFunction", "GetMetronomeFunction", "CreateRunFunction", "ListRunsFunction", "GetRunFunction",
+            "GetTimelineFunction", "PauseRunFunction", "ResumeRunFunction", "CancelRunFunction", "ApproveRunFunction",
+            "UpdateMetronomeFunction", "WorkerFunction");
+
+    private LocalStack stack;
+
+    @BeforeAll
+    void start() throws Exception {
+        stack = LocalStack.start(new LocalStack.Options(0, null, List.of(), Path.of("../../template.yaml"), 0, 0, true));
+    }
+
+    @AfterAll
+    void stop() {
+        stack.close();
+    }
+
+    @Test
+    void thereIsOneSampleEventPerFunction() throws Exception {
+        Set<String> files;
+        try (Stream<Path> s = Files.list(EVENTS)) {
+            files = s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".json") && !n.equals("env.json"))
+                    .map(n -> n.substring(0, n.length() - 5)).collect(Collectors.toCollection(TreeSet::new));
+        }
+        assertThat(files).isEqualTo(new TreeSet<>(TEMPLATE.resources("AWS::Serverless::Function").keySet()));
+        assertThat(files).isEqualTo(new TreeSet<>(ORDER));
+    }
+
+    @Test
+    void everySampleEventWorksThroughItsHandlerAndTouchesOnlyWhatItIsGranted() throws Exception {
+        Map<String, String> env = stack.environment();
+        for (String function : ORDER) {
+            if (function.equals("ApproveRunFunction")) {
+                awaitStatus(Samples.WAITING_RUN, RunStatus.WAITING_APPROVAL); // the local worker brings it there
+            }
+            ResourceRecorder touched = new ResourceRecorder();
+            Engine cold = engine(env, touched);
+            String handlerName = TEMPLATE.handler(function);
+            RequestHandler<Object, Object> handler = LocalStack.instantiate(handlerName, cold);
+            Class<?> input = handledTypes(handler.getClass())[0];
+            Object event = EventLoader.loadEvent(EVENTS.resolve(function + ".json").toString(), input);
+
+            Object response = handler.handleRequest(event, null);
+
+            check(function, event, response);
+            Grants granted = grants(function);
+            assertThat(touched.reads).as(function + " reads only tables it may read")
+                    .isSubsetOf(union(granted.reads, granted.writes));
+            assertThat(touched.writes).as(function + " writes only tables it may write").isSubsetOf(granted.writes);
+            assertThat(touched.sends).as(function + " sends only to queues it may send to").isSubsetOf(granted.sends);
+            assertThat(granted.reads).as(function + " is granted no read it does not make").isSubsetOf(touched.reads);
+            assertThat(granted.writes).as(function + " is granted no write it does not make").isSubsetOf(touched.writes);
+            assertThat(granted.sends).as(function + " is granted no queue it does not use").isSubsetOf(touched.sends);
+        }
+    }
+
+    private void check(String function, Object event, Object response) {
+        if (response instanceof APIGatewayV2HTTPResponse r) {
+            APIGatewayV2HTTPEvent e = (APIGatewayV2HTTPEvent) event;
+            int expected = function.startsWith("Create") ? 201 : 200;
+            assertThat(r.getStatusCode()).as(function + ": " + r.getBody()).isEqualTo(expected);
+            var report = Http.CONTRACT.validateResponse(e.getRawPath(),
+                    Request.Method.valueOf(e.getRequestContext().getHttp().getMethod()),
+                    SimpleResponse.Builder.status(r.getStatusCode()).withContentType("application/json")
+                            .withBody(r.getBody()).build());
+            assertThat(report.hasErrors()).as(function + " response against the OpenAPI document: " + report).isFalse();
+        } else if (response instanceof SimpleIAMPolicyResponse auth) {
+            assertThat(auth.getIsAuthorized()).isTrue();
+            assertThat(auth.getContext()).containsEntry("userId", Samples.USER);
+        } else if (response instanceof SQSBatchResponse batch) {
+            assertThat(batch.getBatchItemFailures()).isEmpty();
+            var run = stack.engine().runs.find(Samples.WORKER_RUN).orElseThrow();
+            assertThat(run.status()).isEqualTo(RunStatus.RUNNING);
+            assertThat(run.node("total").phase()).isEqualTo(NodeState.Phase.COMPLETED);
+        } else {
+            throw new AssertionError(function + " answered " + response);
+        }
+    }
+
+    /** A fresh engine (cold caches, as in a new Lambda container) whose AWS calls are recorded. */
+    private Engine engine(Map<String, String> env, ResourceRecorder recorder) {
+        ClientOverrideConfiguration config = ClientOverrideConfiguration.builder().addExecutionInterceptor(recorder).build();
+        var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
+        DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(stack.emulators().dynamoEndpoint())
+                .region(Region.US_EAST_1).credentialsProvider(credentials).overrideConfiguration(config)
+                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+        SqsClient sqs = SqsClient.builder().endpointOverride(stack.emulators().sqsEndpoint())
+                .region(Region.US_EAST_1).credentialsProvider(credentials).overrideConfiguration(config)
+                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+        return new Engine(dynamo, sqs, Tables.fromEnvironment(env::get), env.get("NODE_QUEUE_URL"),
+                EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(), Clock.systemUTC());
+    }
+
+    record Grants(Set<String> reads, Set<String> writes, Set<String> sends) {
+    }
+
+    /** The tables and queues a function's policies in template.yaml name, by logical id. */
+    static Grants grants(String function) {
+        Set<String> reads = new TreeSet<>();
+        Set<String> writes = new TreeSet<>();
+        Set<String> sends = new TreeSet<>();
+        Object policies = SamTemplate.properties(TEMPLATE.resources("AWS::Serverless::Function").get(function)).get("Policies");
+        if (policies instanceof List<?> list) {
+            for (Object p : list) {
+                SamTemplate.map(p).forEach((kind, args) -> {
+                    Map<String, Object> a = SamTemplate.map(args);
+                    switch (kind) {
+                        case "DynamoDBReadPolicy" -> reads.add(ref(a.get("TableName")));
+                        case "DynamoDBCrudPolicy" -> writes.add(ref(a.get("TableName")));
+                        case "SQSSendMessagePolicy" -> sends.add(ref(a.get("QueueName")));
+                        default -> throw new AssertionError(function + " has a policy this test does not know: " + kind);
+                    }
+                });
+            }
+        }
+        return new Grants(reads, writes, sends);
+    }
+
+    private static String ref(Object o) {
+        Map<String, Object> m = SamTemplate.map(o);
+        if (m.get("Ref") != null) {
+            return String.valueOf(m.get("Ref"));
+        }
+        return String.valueOf(((List<?>) m.get("Fn::GetAtt")).get(0));
+    }
+
+    /** The event and response types of a RequestHandler implementation, from its generic declaration. */
+    static Class<?>[] handledTypes(Class<?> type) {
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            for (Type t : c.getGenericInterfaces()) {
+                if (t instanceof ParameterizedType p && p.getRawType() == RequestHandler.class) {
+                    Type[] args = p.getActualTypeArguments();
+                    return new Class<?>[]{(Class<?>) args[0], (Class<?>) args[1]};
+                }
+            }
+        }
+        throw new AssertionError(type + " is not a RequestHandler");
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> u = new TreeSet<>(a);
+        u.addAll(b);
+        return u;
+    }
+
+    private void awaitStatus(String runId, RunStatus status) throws InterruptedException {
+        Instant end = Instant.now().plus(Duration.ofSeconds(30));
+        while (stack.engine().runs.find(runId).orElseThrow().status() != status) {
+            if (Instant.now().isAfter(end)) {
+                throw new AssertionError(runId + " did not become " + status);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    static List<String> functions() {
+        return new ArrayList<>(TEMPLATE.resources("AWS::Serverless::Function").keySet());
+    }
+}
