@@ -92,6 +92,41 @@ class LocalStackTest {
         return shape;
     }
 
+    /** Read from the kernel's table of listening sockets: no connection is made to any address. */
+    @Test
+    void theEmulatorsListenOnLoopbackOnly() throws Exception {
+        Path tcp = Path.of("/proc/net/tcp");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Files.isReadable(tcp),
+                "no /proc/net/tcp on this system (not Linux), so the listening addresses cannot be read");
+        LocalEmulators emulators = LocalEmulators.shared();
+        for (java.net.URI endpoint : List.of(emulators.dynamoEndpoint(), emulators.sqsEndpoint())) {
+            List<String> listening = listeningAddresses(endpoint.getPort());
+            assertThat(listening).as("addresses listening on port " + endpoint.getPort()).isNotEmpty()
+                    .allMatch(a -> a.equals("0100007F") || a.equals("0000000000000000FFFF00000100007F")
+                            || a.equals("00000000000000000000000001000000"));
+        }
+    }
+
+    /** The local addresses (hex, as the kernel writes them) of sockets listening on a TCP port. */
+    private static List<String> listeningAddresses(int port) throws java.io.IOException {
+        List<String> out = new java.util.ArrayList<>();
+        String hexPort = String.format("%04X", port);
+        for (String file : List.of("/proc/net/tcp", "/proc/net/tcp6")) {
+            Path p = Path.of(file);
+            if (!Files.isReadable(p)) {
+                continue;
+            }
+            for (String line : Files.readAllLines(p).subList(1, Files.readAllLines(p).size())) {
+                String[] f = line.trim().split("\\s+");
+                String[] local = f[1].split(":");
+                if (local[1].equals(hexPort) && f[3].equals("0A")) { // 0A: LISTEN
+                    out.add(local[0]);
+                }
+            }
+        }
+        return out;
+    }
+
     @Test
     void theCommandLineIsCheckedBeforeAnythingStarts() {
         assertThatThrownBy(() -> LocalStack.parse(new String[]{"--port", "http"})).hasMessageContaining("--port needs a number");
