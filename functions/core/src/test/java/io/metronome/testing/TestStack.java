@@ -3,6 +3,10 @@ package io.metronome.testing;
 import io.metronome.emulators.LocalEmulators;
 import io.metronome.store.TableSetup;
 import io.metronome.store.Tables;
+import org.junit.jupiter.api.Assumptions;
+import org.testcontainers.DockerClientFactory;
+import org.testcontainers.localstack.LocalStackContainer;
+import org.testcontainers.utility.DockerImageName;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
 import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
@@ -11,23 +15,36 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
+import java.net.URI;
+
 /**
- * DynamoDB Local and ElasticMQ, started once per test JVM, with the tables created once. Code under test gets
- * clients that report to {@link #counter}; the test's own plumbing (the queue pump) uses uncounted clients.
+ * The AWS the integration suite runs against, started once per test JVM with the tables created once: by
+ * default DynamoDB Local and ElasticMQ in-process; with {@code -Dmetronome.backend=localstack} (the
+ * {@code localstack} Maven profile) a LocalStack container, if a Docker engine is there, else every test that
+ * needs it is skipped with the reason. Code under test gets clients that report to {@link #counter}; the test's
+ * own plumbing (the queue pump) uses uncounted clients.
  */
 public final class TestStack {
+    static final String LOCALSTACK_IMAGE = "localstack/localstack:4.10";
     private static TestStack instance;
+    private static String unavailable;
 
-    public final LocalEmulators emulators;
     public final Tables tables;
     public final CallCounter counter = new CallCounter();
     public final DynamoDbClient dynamo;
     public final SqsClient sqs;
     public final DynamoDbClient plainDynamo;
     public final SqsClient plainSqs;
+    private final URI dynamoEndpoint;
+    private final URI sqsEndpoint;
+    private final Region region;
+    private final StaticCredentialsProvider credentials;
 
-    private TestStack() {
-        emulators = LocalEmulators.shared();
+    private TestStack(URI dynamoEndpoint, URI sqsEndpoint, Region region, StaticCredentialsProvider credentials) {
+        this.dynamoEndpoint = dynamoEndpoint;
+        this.sqsEndpoint = sqsEndpoint;
+        this.region = region;
+        this.credentials = credentials;
         ClientOverrideConfiguration counted = ClientOverrideConfiguration.builder().addExecutionInterceptor(counter).build();
         dynamo = dynamo(counted);
         sqs = sqs(counted);
@@ -38,21 +55,39 @@ public final class TestStack {
     }
 
     public static synchronized TestStack get() {
+        Assumptions.assumeTrue(unavailable == null, unavailable);
         if (instance == null) {
-            instance = new TestStack();
+            String backend = System.getProperty("metronome.backend", "emulators");
+            if (backend.equals("localstack")) {
+                if (!DockerClientFactory.instance().isDockerAvailable()) {
+                    unavailable = "no Docker engine here: the LocalStack run (-Plocalstack) is skipped; "
+                            + "run it where Docker is, or run the default build on the in-process emulators";
+                    System.err.println("[metronome] " + unavailable);
+                    Assumptions.abort(unavailable);
+                }
+                LocalStackContainer localstack = new LocalStackContainer(DockerImageName.parse(LOCALSTACK_IMAGE))
+                        .withServices("dynamodb", "sqs");
+                localstack.start();
+                Runtime.getRuntime().addShutdownHook(new Thread(localstack::stop, "localstack-stop"));
+                instance = new TestStack(localstack.getEndpoint(), localstack.getEndpoint(),
+                        Region.of(localstack.getRegion()), StaticCredentialsProvider.create(
+                        AwsBasicCredentials.create(localstack.getAccessKey(), localstack.getSecretKey())));
+            } else {
+                LocalEmulators emulators = LocalEmulators.shared();
+                instance = new TestStack(emulators.dynamoEndpoint(), emulators.sqsEndpoint(), Region.US_EAST_1,
+                        StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")));
+            }
         }
         return instance;
     }
 
     private DynamoDbClient dynamo(ClientOverrideConfiguration config) {
-        return DynamoDbClient.builder().endpointOverride(emulators.dynamoEndpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+        return DynamoDbClient.builder().endpointOverride(dynamoEndpoint).region(region).credentialsProvider(credentials)
                 .httpClientBuilder(UrlConnectionHttpClient.builder()).overrideConfiguration(config).build();
     }
 
     private SqsClient sqs(ClientOverrideConfiguration config) {
-        return SqsClient.builder().endpointOverride(emulators.sqsEndpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+        return SqsClient.builder().endpointOverride(sqsEndpoint).region(region).credentialsProvider(credentials)
                 .httpClientBuilder(UrlConnectionHttpClient.builder()).overrideConfiguration(config).build();
     }
 }
