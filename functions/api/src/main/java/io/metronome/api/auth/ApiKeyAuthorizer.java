@@ -7,7 +7,11 @@ import com.amazonaws.services.lambda.runtime.events.SimpleIAMPolicyResponse;
 import io.metronome.engine.Engine;
 import io.metronome.store.ApiKeyRepository;
 
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The HTTP API's Lambda REQUEST authorizer (simple responses). It takes the key from
@@ -18,18 +22,34 @@ import java.util.Map;
  * with the reason): a denial from an HTTP API authorizer becomes API Gateway's own bare 403, while the
  * contract answers a missing or unknown key with 401 and its error envelope, which the handlers then send.
  * The key itself is never logged or stored.
+ *
+ * <p>API Gateway cannot cache these results (a cache key must be one header, and the key may come in either of
+ * two), so a container remembers the keys it resolved for {@link #REMEMBER}: a revoked key keeps working in a
+ * warm container for at most that long. Unknown keys are not remembered, so a new key works at once.
  */
 public final class ApiKeyAuthorizer implements RequestHandler<APIGatewayV2CustomAuthorizerEvent, SimpleIAMPolicyResponse> {
+    static final Duration REMEMBER = Duration.ofSeconds(60);
     private static final int MAX_KEY_LENGTH = 256;
+    private static final int MAX_REMEMBERED = 10_000;
+
+    private record Known(String userId, Instant until) {
+    }
 
     private final ApiKeyRepository keys;
+    private final Clock clock;
+    private final Map<String, Known> known = new ConcurrentHashMap<>();
 
     public ApiKeyAuthorizer() {
         this(Engine.shared().apiKeys);
     }
 
     public ApiKeyAuthorizer(ApiKeyRepository keys) {
+        this(keys, Clock.systemUTC());
+    }
+
+    ApiKeyAuthorizer(ApiKeyRepository keys, Clock clock) {
         this.keys = keys;
+        this.clock = clock;
     }
 
     @Override
@@ -42,11 +62,28 @@ public final class ApiKeyAuthorizer implements RequestHandler<APIGatewayV2Custom
         } else if (key.isEmpty() || key.length() > MAX_KEY_LENGTH) {
             reason = "the API key is not valid";
         } else {
-            userId = keys.userFor(key).orElse(null);
+            userId = lookUp(key);
             reason = userId == null ? "the API key is not valid" : "ok";
         }
         return SimpleIAMPolicyResponse.builder().withIsAuthorized(true)
                 .withContext(Map.of("userId", userId == null ? "" : userId, "reason", reason)).build();
+    }
+
+    private String lookUp(String key) {
+        String hash = ApiKeyRepository.hash(key);
+        Instant now = clock.instant();
+        Known k = known.get(hash);
+        if (k != null && now.isBefore(k.until())) {
+            return k.userId();
+        }
+        String userId = keys.userFor(key).orElse(null);
+        if (userId != null) {
+            if (known.size() >= MAX_REMEMBERED) {
+                known.clear();
+            }
+            known.put(hash, new Known(userId, now.plus(REMEMBER)));
+        }
+        return userId;
     }
 
     /** The key from either header (header names are case-insensitive); null if neither is present. */

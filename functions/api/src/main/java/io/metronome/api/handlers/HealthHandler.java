@@ -4,10 +4,10 @@ import io.metronome.api.ApiFunction;
 import io.metronome.api.ApiRequest;
 import io.metronome.engine.Engine;
 
-/** {@code GET /health}: answers 200 without an API key. */
+/** {@code GET /health}: answers 200 without an API key, and touches nothing (so builds no AWS clients). */
 public final class HealthHandler extends ApiFunction {
     public HealthHandler() {
-        this(Engine.shared());
+        super(null);
     }
 
     public HealthHandler(Engine engine) {
