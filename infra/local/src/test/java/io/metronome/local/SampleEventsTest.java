@@ -83,6 +83,26 @@ class SampleEventsTest {
         assertThat(files).isEqualTo(new TreeSet<>(ORDER));
     }
 
+    /** env.json sets what the template declares, and names the tables and queue the local stack creates. */
+    @Test
+    void envJsonPointsEveryVariableAtTheLocalStack() throws Exception {
+        Map<String, Object> parameters = SamTemplate.map(io.metronome.domain.Json.MAPPER.readValue(
+                EVENTS.resolve("env.json").toFile(), Map.class).get("Parameters"));
+        Set<String> declared = new TreeSet<>(TEMPLATE.globalEnvironment().keySet());
+        declared.remove("JAVA_TOOL_OPTIONS");
+        assertThat(new TreeSet<>(parameters.keySet())).isEqualTo(declared);
+        Map<String, String> local = stack.environment();
+        parameters.forEach((name, value) -> {
+            switch (name) {
+                case "AWS_ENDPOINT_URL_DYNAMODB" -> assertThat(value).isEqualTo("http://127.0.0.1:8000");
+                case "AWS_ENDPOINT_URL_SQS" -> assertThat(value).isEqualTo("http://127.0.0.1:9324");
+                case "NODE_QUEUE_URL" -> assertThat(value).isEqualTo(local.get(name)
+                        .replace(":" + stack.emulators().sqsEndpoint().getPort() + "/", ":9324/"));
+                default -> assertThat(value).as(name).isEqualTo(local.get(name));
+            }
+        });
+    }
+
     @Test
     void everySampleEventWorksThroughItsHandlerAndTouchesOnlyWhatItIsGranted() throws Exception {
         Map<String, String> env = stack.environment();
