@@ -151,6 +151,15 @@ public final class Views {
         return o;
     }
 
+    /** A metronome just saved: with its webhook secret if the save made one, the only time it is shown. */
+    public static ObjectNode saved(io.metronome.engine.MetronomeService.Saved saved) {
+        ObjectNode o = metronome(saved.metronome());
+        if (saved.newWebhookSecret() != null) {
+            o.put("webhookSecret", saved.newWebhookSecret());
+        }
+        return o;
+    }
+
     public static ObjectNode timeline(RunService.Timeline t) {
         ObjectNode root = Json.object();
         root.put("object", "metronome_run_timeline");

@@ -26,13 +26,14 @@ public final class Engine {
     public final RunRepository runs;
     public final StepRepository steps;
     public final AuditRepository audit;
-    public final TriggerEventRepository triggers;
+    public final TriggerEventRepository triggerEvents;
     public final MetronomeRepository metronomes;
     public final ApiKeyRepository apiKeys;
     public final Dispatcher dispatcher;
     public final Worker worker;
     public final RunService runService;
     public final MetronomeService metronomeService;
+    public final Triggers triggers;
 
     public Engine(DynamoDbClient dynamo, SqsClient sqs, Tables tables, String queueUrl, EngineSettings settings,
                   NodeExecutors executors, Clock clock) {
@@ -40,13 +41,14 @@ public final class Engine {
         this.runs = new RunRepository(dynamo, tables);
         this.steps = new StepRepository(dynamo, tables);
         this.audit = new AuditRepository(dynamo, tables);
-        this.triggers = new TriggerEventRepository(dynamo, tables);
+        this.triggerEvents = new TriggerEventRepository(dynamo, tables);
         this.metronomes = new MetronomeRepository(dynamo, tables);
         this.apiKeys = new ApiKeyRepository(dynamo, tables);
         this.dispatcher = new Dispatcher(sqs, queueUrl, clock);
         this.worker = new Worker(runs, steps, metronomes, dispatcher, executors, settings, clock);
-        this.runService = new RunService(runs, steps, audit, triggers, metronomes, dispatcher, settings, clock);
+        this.runService = new RunService(runs, steps, audit, triggerEvents, metronomes, dispatcher, settings, clock);
         this.metronomeService = new MetronomeService(metronomes, clock);
+        this.triggers = new Triggers(metronomes, triggerEvents, runService, clock);
     }
 
     private static Engine shared;

@@ -5,10 +5,10 @@ import io.metronome.domain.ApiException;
 import io.metronome.domain.Definition;
 import io.metronome.domain.DefinitionParser;
 import io.metronome.domain.Ids;
-import io.metronome.domain.Json;
 import io.metronome.domain.Metronome;
 import io.metronome.domain.MetronomeVersion;
 import io.metronome.domain.RequestBody;
+import io.metronome.domain.Trigger;
 import io.metronome.store.Cursors;
 import io.metronome.store.MetronomeRepository;
 
@@ -33,7 +33,11 @@ public final class MetronomeService {
     public record MetronomePage(List<Metronome> metronomes, String nextCursor) {
     }
 
-    public Metronome create(String userId, JsonNode body) {
+    /** A saved metronome, and its webhook secret if this save made one (it is shown this once). */
+    public record Saved(Metronome metronome, String newWebhookSecret) {
+    }
+
+    public Saved create(String userId, JsonNode body) {
         return create(userId, Ids.next(Ids.METRONOME), Ids.next(Ids.VERSION), body);
     }
 
@@ -41,32 +45,62 @@ public final class MetronomeService {
      * Creates a metronome under given ids: for sample data that files in {@code events/} refer to by id. Not
      * reachable through the API.
      */
-    public Metronome create(String userId, String id, String versionId, JsonNode body) {
+    public Saved create(String userId, String id, String versionId, JsonNode body) {
         Instant now = clock.instant();
         Parsed p = parse(body);
         MetronomeVersion v = new MetronomeVersion(versionId, id, 1, p.definition.source(), p.maxAttempts,
                 p.timeoutMs, now);
-        Metronome m = new Metronome(id, userId, p.name, p.description, p.trigger, p.definition.source(), v.id(), 1,
-                p.maxAttempts, p.timeoutMs, now, now);
+        String secret = p.trigger.type() == Trigger.Type.WEBHOOK ? newSecret() : null;
+        Metronome m = new Metronome(id, userId, p.name, p.description, p.trigger.json(), p.definition.source(), v.id(),
+                1, p.maxAttempts, p.timeoutMs, now, now, secret, firstFire(p.trigger, now));
         metronomes.save(m, v);
-        return m;
+        return new Saved(m, secret);
     }
 
-    public Metronome update(String userId, String metronomeId, JsonNode body) {
+    public Saved update(String userId, String metronomeId, JsonNode body) {
         Parsed p = parse(body);
         Metronome old = get(userId, metronomeId);
         Instant now = clock.instant();
         MetronomeVersion v = new MetronomeVersion(Ids.next(Ids.VERSION), old.id(), old.versionNumber() + 1,
                 p.definition.source(), p.maxAttempts, p.timeoutMs, now);
-        Metronome m = new Metronome(old.id(), userId, p.name, p.description, p.trigger, p.definition.source(), v.id(),
-                v.number(), p.maxAttempts, p.timeoutMs, old.createdAt(), now);
+        boolean webhook = p.trigger.type() == Trigger.Type.WEBHOOK;
+        String newSecret = webhook && old.webhookSecret() == null ? newSecret() : null;
+        String secret = webhook ? (newSecret != null ? newSecret : old.webhookSecret()) : null;
+        // An unchanged schedule keeps its next fire time; a new one starts counting now.
+        Instant nextFire = p.trigger.json().equals(old.trigger()) && old.nextFireAt() != null ? old.nextFireAt()
+                : firstFire(p.trigger, now);
+        Metronome m = new Metronome(old.id(), userId, p.name, p.description, p.trigger.json(), p.definition.source(),
+                v.id(), v.number(), p.maxAttempts, p.timeoutMs, old.createdAt(), now, secret, nextFire);
         try {
             metronomes.save(m, v);
         } catch (MetronomeRepository.StaleVersion e) {
             throw ApiException.invalidState("the metronome was changed by another request; read it and try again");
         }
-        return m;
+        return new Saved(m, newSecret);
     }
+
+    /** Replaces a webhook trigger's secret; the new one is returned this once. 409 if there is no webhook. */
+    public String rotateWebhookSecret(String userId, String metronomeId) {
+        Metronome m = get(userId, metronomeId);
+        if (m.parsedTrigger().type() != Trigger.Type.WEBHOOK) {
+            throw ApiException.invalidState("metronome " + metronomeId + " has no webhook trigger");
+        }
+        String secret = newSecret();
+        metronomes.rotateSecret(metronomeId, secret, clock.instant());
+        return secret;
+    }
+
+    private static Instant firstFire(Trigger t, Instant now) {
+        return t.type() == Trigger.Type.SCHEDULE ? t.schedule().nextAfter(now, now) : null;
+    }
+
+    private static String newSecret() {
+        byte[] random = new byte[32];
+        RANDOM.nextBytes(random);
+        return "whsec_" + java.util.HexFormat.of().formatHex(random);
+    }
+
+    private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
 
     public Metronome get(String userId, String metronomeId) {
         if (!Ids.isValid(Ids.METRONOME, metronomeId)) {
@@ -85,7 +119,7 @@ public final class MetronomeService {
         return new MetronomePage(page.metronomes(), Cursors.encode(page.lastKey()));
     }
 
-    private record Parsed(String name, String description, JsonNode trigger, Definition definition, int maxAttempts,
+    private record Parsed(String name, String description, Trigger trigger, Definition definition, int maxAttempts,
                           long timeoutMs) {
     }
 
@@ -95,12 +129,9 @@ public final class MetronomeService {
         String description = b.text("description", false, 2000);
         Long maxAttempts = b.integer("maxAttempts", 1, 20);
         Long timeoutMs = b.integer("timeoutMs", 1000, RunService.MAX_TIMEOUT_MS);
-        JsonNode trigger = b.raw("trigger");
-        if (trigger.isNull()) {
-            trigger = Json.object().put("type", "manual");
-        } else if (!trigger.isObject() || !"manual".equals(trigger.path("type").asText())) {
-            b.error("trigger.type", "must be 'manual'");
-        }
+        List<ApiException.ErrorDetail> triggerErrors = new java.util.ArrayList<>();
+        Trigger trigger = Trigger.parse(b.raw("trigger"), "trigger", triggerErrors);
+        b.addAll(triggerErrors);
         Definition definition = null;
         try {
             definition = DefinitionParser.parse(b.raw("definition"), "definition");

@@ -133,6 +133,9 @@ public final class RunService {
     private Started start(String runId, Metronome m, JsonNode input, String idempotencyKey, String projectId,
                           String ticketId, Long timeoutMs, String triggerType, String sourceEventId, String summary,
                           JsonNode triggerPayload, String actorUserId, boolean dispatch) {
+        if (input != null && input.toString().length() > MAX_INPUT_BYTES) {
+            throw ApiException.validation("input", "at most " + MAX_INPUT_BYTES + " bytes of JSON");
+        }
         Instant now = clock.instant();
         Definition def = metronomes.version(m.id(), m.versionId()).definition();
         String triggerId = Ids.next(Ids.TRIGGER_EVENT);

@@ -10,6 +10,7 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -91,6 +92,48 @@ public final class MetronomeRepository {
         });
     }
 
+    /** Metronomes whose schedule is due (next fire time at or before {@code now}), through the sparse index. */
+    public List<Metronome> due(Instant now) {
+        return Items.queryAll(dynamo, QueryRequest.builder().tableName(tables.metronomes())
+                        .indexName(Tables.METRONOMES_BY_NEXT_FIRE)
+                        .keyConditionExpression("scheduleShard = :s AND nextFireAt <= :now")
+                        .expressionAttributeValues(Map.of(":s", s(Tables.SCHEDULED), ":now", time(now))).build())
+                .stream().map(MetronomeRepository::fromItem).toList();
+    }
+
+    /** Metronomes with an event trigger on this source, through the sparse index. */
+    public List<Metronome> listeningTo(String source) {
+        return Items.queryAll(dynamo, QueryRequest.builder().tableName(tables.metronomes())
+                        .indexName(Tables.METRONOMES_BY_EVENT_SOURCE).keyConditionExpression("eventSource = :s")
+                        .expressionAttributeValues(Map.of(":s", s(source))).build())
+                .stream().map(MetronomeRepository::fromItem).toList();
+    }
+
+    /**
+     * Moves a schedule on from the fire time it was read at; false if another tick (or a save) moved it first.
+     * {@code next} null means the schedule never fires again, and the metronome leaves the index.
+     */
+    public boolean advanceSchedule(String metronomeId, Instant from, Instant next) {
+        try {
+            dynamo.updateItem(r -> r.tableName(tables.metronomes()).key(Items.key("metronomeId", metronomeId))
+                    .updateExpression(next == null ? "REMOVE nextFireAt, scheduleShard" : "SET nextFireAt = :next")
+                    .conditionExpression("nextFireAt = :from")
+                    .expressionAttributeValues(next == null ? Map.of(":from", time(from))
+                            : Map.of(":from", time(from), ":next", time(next))));
+            return true;
+        } catch (software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException e) {
+            return false;
+        }
+    }
+
+    /** Replaces a webhook's secret. */
+    public void rotateSecret(String metronomeId, String secret, Instant now) {
+        dynamo.updateItem(r -> r.tableName(tables.metronomes()).key(Items.key("metronomeId", metronomeId))
+                .updateExpression("SET webhookSecret = :s, updatedAt = :now")
+                .conditionExpression("attribute_exists(metronomeId)")
+                .expressionAttributeValues(Map.of(":s", s(secret), ":now", time(now))));
+    }
+
     /** A user's metronomes, newest first, through the byUser index. */
     public Page listByUser(String userId, int limit, Map<String, AttributeValue> startKey) {
         QueryRequest.Builder q = QueryRequest.builder().tableName(tables.metronomes()).indexName(Tables.METRONOMES_BY_USER)
@@ -118,12 +161,26 @@ public final class MetronomeRepository {
         i.put("timeoutMs", n(m.timeoutMs()));
         i.put("createdAt", time(m.createdAt()));
         i.put("updatedAt", time(m.updatedAt()));
+        if (m.webhookSecret() != null) {
+            i.put("webhookSecret", s(m.webhookSecret()));
+        }
+        // Index keys are written only where they apply, so the indexes hold only those metronomes.
+        if (m.nextFireAt() != null) {
+            i.put("scheduleShard", s(Tables.SCHEDULED));
+            i.put("nextFireAt", time(m.nextFireAt()));
+        }
+        String source = m.trigger() == null ? null : m.trigger().path("type").asText().equals("event")
+                ? m.trigger().path("source").asText(null) : null;
+        if (source != null) {
+            i.put("eventSource", s(source));
+        }
         return i;
     }
 
     static Metronome fromItem(Map<String, AttributeValue> i) {
         return new Metronome(str(i, "metronomeId"), str(i, "userId"), str(i, "name"), str(i, "description"),
                 json(i, "trigger"), json(i, "definition"), str(i, "versionId"), (int) num(i, "versionNumber"),
-                (int) num(i, "maxAttempts"), num(i, "timeoutMs"), time(i, "createdAt"), time(i, "updatedAt"));
+                (int) num(i, "maxAttempts"), num(i, "timeoutMs"), time(i, "createdAt"), time(i, "updatedAt"),
+                str(i, "webhookSecret"), time(i, "nextFireAt"));
     }
 }

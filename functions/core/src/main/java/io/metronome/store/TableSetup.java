@@ -32,7 +32,9 @@ public final class TableSetup {
         create(dynamo, t.auditEvents(), "scope", "id");
         create(dynamo, t.triggerEvents(), "metronomeId", "id");
         create(dynamo, t.metronomes(), "metronomeId", null,
-                gsi(Tables.METRONOMES_BY_USER, "userId", "metronomeId", ProjectionType.ALL));
+                gsi(Tables.METRONOMES_BY_USER, "userId", "metronomeId", ProjectionType.ALL),
+                gsi(Tables.METRONOMES_BY_NEXT_FIRE, "scheduleShard", "nextFireAt", ProjectionType.ALL),
+                gsi(Tables.METRONOMES_BY_EVENT_SOURCE, "eventSource", "metronomeId", ProjectionType.ALL));
         create(dynamo, t.versions(), "metronomeId", "versionId");
         create(dynamo, t.idempotency(), "key", null);
         create(dynamo, t.apiKeys(), "keyHash", null);

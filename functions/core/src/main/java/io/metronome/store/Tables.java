@@ -13,6 +13,12 @@ public record Tables(String runs, String steps, String auditEvents, String trigg
     public static final String RUNS_BY_METRONOME = "byMetronome";
     public static final String RUNS_BY_METRONOME_STATUS = "byMetronomeStatus";
     public static final String METRONOMES_BY_USER = "byUser";
+    /** Sparse: only metronomes with a schedule trigger, by next fire time. */
+    public static final String METRONOMES_BY_NEXT_FIRE = "byNextFire";
+    /** Sparse: only metronomes with an event trigger, by the event source they listen to. */
+    public static final String METRONOMES_BY_EVENT_SOURCE = "byEventSource";
+    /** The one partition of {@link #METRONOMES_BY_NEXT_FIRE}. */
+    public static final String SCHEDULED = "scheduled";
 
     public static Tables fromEnvironment(Function<String, String> env) {
         return new Tables(required(env, "RUNS_TABLE"), required(env, "STEPS_TABLE"), required(env, "AUDIT_TABLE"),

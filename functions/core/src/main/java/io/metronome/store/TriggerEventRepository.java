@@ -23,6 +23,63 @@ public final class TriggerEventRepository {
         this.tables = tables;
     }
 
+    public record Page(java.util.List<TriggerEvent> events, Map<String, AttributeValue> lastKey) {
+    }
+
+    /**
+     * Records a trigger event that started no run, once per source event: a redelivery finds the first one.
+     *
+     * @return empty if recorded, else the id of the event recorded for this source event before
+     */
+    public Optional<String> recordOnce(TriggerEvent event, String dedupeKey, long ttlSeconds) {
+        String key = "tev#" + event.metronomeId() + "#" + dedupeKey;
+        try {
+            dynamo.transactWriteItems(r -> r.transactItems(
+                    software.amazon.awssdk.services.dynamodb.model.TransactWriteItem.builder().put(p -> p
+                            .tableName(tables.idempotency())
+                            .item(Map.of("key", s(key), "triggerEventId", s(event.id()),
+                                    "expiresAt", Items.n(event.createdAt().getEpochSecond() + ttlSeconds)))
+                            .conditionExpression("attribute_not_exists(#k)")
+                            .expressionAttributeNames(Map.of("#k", "key"))).build(),
+                    software.amazon.awssdk.services.dynamodb.model.TransactWriteItem.builder().put(p -> p
+                            .tableName(tables.triggerEvents()).item(toItem(event))).build()));
+            return Optional.empty();
+        } catch (software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException e) {
+            Map<String, AttributeValue> existing = dynamo.getItem(r -> r.tableName(tables.idempotency())
+                    .key(Items.key("key", key)).consistentRead(true)).item();
+            if (existing == null || !existing.containsKey("triggerEventId")) {
+                throw e;
+            }
+            return Optional.of(existing.get("triggerEventId").s());
+        }
+    }
+
+    /** The trigger event first recorded for a source event, if one was. */
+    public Optional<TriggerEvent> findBySource(String metronomeId, String dedupeKey) {
+        Map<String, AttributeValue> existing = dynamo.getItem(r -> r.tableName(tables.idempotency())
+                .key(Items.key("key", "tev#" + metronomeId + "#" + dedupeKey)).consistentRead(true)).item();
+        return existing == null || !existing.containsKey("triggerEventId") ? Optional.empty()
+                : find(metronomeId, existing.get("triggerEventId").s());
+    }
+
+    /** Records an event that must not claim its source event id (a delivery whose signature failed). */
+    public void record(TriggerEvent event) {
+        dynamo.putItem(r -> r.tableName(tables.triggerEvents()).item(toItem(event)));
+    }
+
+    /** A metronome's trigger events, newest first (ids sort by time). */
+    public Page list(String metronomeId, int limit, Map<String, AttributeValue> startKey) {
+        var q = software.amazon.awssdk.services.dynamodb.model.QueryRequest.builder().tableName(tables.triggerEvents())
+                .keyConditionExpression("metronomeId = :m").expressionAttributeValues(Map.of(":m", s(metronomeId)))
+                .scanIndexForward(false).limit(limit);
+        if (startKey != null) {
+            q.exclusiveStartKey(startKey);
+        }
+        var response = dynamo.query(q.build());
+        return new Page(response.items().stream().map(TriggerEventRepository::fromItem).toList(),
+                response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty() ? response.lastEvaluatedKey() : null);
+    }
+
     public Optional<TriggerEvent> find(String metronomeId, String id) {
         Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(tables.triggerEvents())
                 .key(Items.key("metronomeId", metronomeId, "id", id))).item();

@@ -133,7 +133,7 @@ class RunServiceTest {
                  "edges": [{"from": "ask", "to": "v"}]}""");
         Run run = h.awaitStatus(h.start(m, "{}"), RunStatus.WAITING_APPROVAL);
         Metronome v2 = h.engine.metronomeService.update(m.userId(), m.id(), Json.read("""
-                {"name": "test", "definition": {"nodes": [{"id": "v", "type": "transform", "config": {"expression": "'two'"}}]}}"""));
+                {"name": "test", "definition": {"nodes": [{"id": "v", "type": "transform", "config": {"expression": "'two'"}}]}}""")).metronome();
         assertThat(v2.versionId()).isNotEqualTo(m.versionId());
         assertThat(v2.versionNumber()).isEqualTo(2);
 

@@ -38,11 +38,14 @@ public final class Harness {
     }
 
     public Harness(Duration lease) {
+        this(lease, Clock.systemUTC());
+    }
+
+    public Harness(Duration lease, Clock clock) {
         queueUrl = stack.plainSqs.createQueue(r -> r.queueName("nodes-" + UUID.randomUUID())
                 .attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "1"))).queueUrl();
         engine = new Engine(stack.dynamo, stack.sqs, stack.tables, queueUrl,
-                new EngineSettings("worker-test-" + UUID.randomUUID(), lease, 3), NodeExecutors.standard(),
-                Clock.systemUTC());
+                new EngineSettings("worker-test-" + UUID.randomUUID(), lease, 3), NodeExecutors.standard(), clock);
         pump = new Pump(stack.plainSqs, queueUrl, engine.worker::handle);
     }
 
@@ -52,7 +55,7 @@ public final class Harness {
 
     public Metronome metronome(String user, String definitionJson) {
         JsonNode body = Json.read("{\"name\": \"test\", \"definition\": " + definitionJson + "}");
-        return engine.metronomeService.create(user, body);
+        return engine.metronomeService.create(user, body).metronome();
     }
 
     public Run start(Metronome m, String bodyJson) {

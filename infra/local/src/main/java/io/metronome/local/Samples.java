@@ -52,7 +52,7 @@ public final class Samples {
         }
         Metronome m;
         try {
-            m = engine.metronomeService.create(USER, METRONOME, VERSION, Json.read(DEFINITION));
+            m = engine.metronomeService.create(USER, METRONOME, VERSION, Json.read(DEFINITION)).metronome();
         } catch (MetronomeRepository.StaleVersion alreadySeeded) {
             return;
         }

@@ -17,6 +17,6 @@ public final class CreateMetronomeHandler extends ApiFunction {
 
     @Override
     protected Response handle(ApiRequest r) {
-        return new Response(201, Views.data(Views.metronome(engine.metronomeService.create(r.userId(), r.body()))));
+        return new Response(201, Views.data(Views.saved(engine.metronomeService.create(r.userId(), r.body()))));
     }
 }

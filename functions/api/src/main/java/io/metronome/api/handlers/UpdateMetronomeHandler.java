@@ -17,7 +17,6 @@ public final class UpdateMetronomeHandler extends ApiFunction {
 
     @Override
     protected Response handle(ApiRequest r) {
-        return Response.ok(Views.data(Views.metronome(
-                engine.metronomeService.update(r.userId(), r.path("metronomeId"), r.body()))));
+        return Response.ok(Views.data(Views.saved(engine.metronomeService.update(r.userId(), r.path("metronomeId"), r.body()))));
     }
 }

@@ -1,0 +1,294 @@
+package io.metronome.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metronome.domain.ApiException;
+import io.metronome.domain.Ids;
+import io.metronome.domain.Json;
+import io.metronome.domain.Metronome;
+import io.metronome.domain.Run;
+import io.metronome.domain.Times;
+import io.metronome.domain.Trigger;
+import io.metronome.domain.TriggerEvent;
+import io.metronome.expr.Expressions;
+import io.metronome.store.Cursors;
+import io.metronome.store.MetronomeRepository;
+import io.metronome.store.TriggerEventRepository;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Runs that start without an API call: signed webhook deliveries, AWS events, and schedule ticks. Every delivery
+ * leaves a trigger event saying what came of it: {@code matched} (with its run), {@code ignored} (the filter
+ * said no, with why), {@code unauthorized} (bad or missing signature, stale timestamp) or {@code failed} (the
+ * run could not be started). A redelivery of the same source event (delivery id, event id, fire time) finds
+ * the first outcome and starts nothing again.
+ */
+public final class Triggers {
+    /** How far a webhook's timestamp may be from now before the delivery counts as a replay. */
+    public static final Duration WEBHOOK_TOLERANCE = Duration.ofMinutes(5);
+    public static final String SIGNATURE_HEADER = "x-metronome-signature";
+    public static final String TIMESTAMP_HEADER = "x-metronome-timestamp";
+    public static final String DELIVERY_HEADER = "x-metronome-delivery";
+    private static final long DEDUPE_SECONDS = 7 * 24 * 3600;
+    private static final int MAX_MISSED_COUNTED = 100_000;
+
+    private final MetronomeRepository metronomes;
+    private final TriggerEventRepository events;
+    private final RunService runs;
+    private final Clock clock;
+
+    public Triggers(MetronomeRepository metronomes, TriggerEventRepository events, RunService runs, Clock clock) {
+        this.metronomes = metronomes;
+        this.events = events;
+        this.runs = runs;
+        this.clock = clock;
+    }
+
+    /** The outcome of a webhook delivery: the HTTP status to answer and the trigger event recorded. */
+    public record Delivery(int status, TriggerEvent event) {
+    }
+
+    // ---------------------------------------------------------------- webhooks
+
+    /**
+     * A delivery to {@code POST /v1/hooks/{metronomeId}}. Signed as {@code v1=<hex HMAC-SHA256>} of
+     * {@code "<timestamp>.<body>"} under the metronome's webhook secret.
+     *
+     * @param headers lower-case header names
+     * @throws ApiException 404 when there is no such metronome or it has no webhook trigger
+     */
+    public Delivery webhook(String metronomeId, Map<String, String> headers, byte[] body) {
+        Metronome m = Ids.isValid(Ids.METRONOME, metronomeId) ? metronomes.find(metronomeId).orElse(null) : null;
+        if (m == null || m.parsedTrigger().type() != Trigger.Type.WEBHOOK || m.webhookSecret() == null) {
+            throw ApiException.notFound("webhook");
+        }
+        Instant now = clock.instant();
+        String delivery = headers.get(DELIVERY_HEADER);
+        String sourceId = delivery != null && !delivery.isBlank() && delivery.length() <= 200 ? delivery
+                : "sha256:" + sha256(headers.getOrDefault(TIMESTAMP_HEADER, "") + "." + new String(body, StandardCharsets.UTF_8));
+        ObjectNode payload = Json.object();
+        JsonNode parsedBody = parse(body);
+        payload.set("body", parsedBody);
+        String problem = signatureProblem(m.webhookSecret(), headers, body, now);
+        if (problem != null) {
+            // Recorded for the owner to see, without claiming the delivery id: a forged delivery must not
+            // shadow the real one.
+            TriggerEvent e = event(m, "webhook", "unauthorized", sourceId, "delivery refused", problem, Json.object(), null, now);
+            events.record(e);
+            return new Delivery(401, e);
+        }
+        Optional<TriggerEvent> earlier = events.findBySource(m.id(), "webhook:" + sourceId);
+        if (earlier.isPresent()) {
+            return new Delivery(202, earlier.get());
+        }
+        ObjectNode scope = Json.object();
+        scope.set("body", parsedBody);
+        scope.set("headers", Json.MAPPER.valueToTree(headers));
+        return new Delivery(202, decide(m, "webhook", sourceId, parsedBody, scope, payload,
+                "webhook delivery " + sourceId, now));
+    }
+
+    private static String signatureProblem(String secret, Map<String, String> headers, byte[] body, Instant now) {
+        String signature = headers.get(SIGNATURE_HEADER);
+        String timestamp = headers.get(TIMESTAMP_HEADER);
+        if (signature == null || timestamp == null) {
+            return "missing " + (signature == null ? SIGNATURE_HEADER : TIMESTAMP_HEADER) + " header";
+        }
+        long seconds;
+        try {
+            seconds = Long.parseLong(timestamp.trim());
+        } catch (NumberFormatException e) {
+            return TIMESTAMP_HEADER + " is not a number of seconds since the epoch";
+        }
+        if (Math.abs(now.getEpochSecond() - seconds) > WEBHOOK_TOLERANCE.toSeconds()) {
+            return "stale timestamp: " + TIMESTAMP_HEADER + " is more than " + WEBHOOK_TOLERANCE.toMinutes()
+                    + " minutes from now (replayed, or the sender's clock is off)";
+        }
+        byte[] expected = ("v1=" + sign(secret, timestamp.trim() + ".", body)).getBytes(StandardCharsets.UTF_8);
+        if (!MessageDigest.isEqual(expected, signature.trim().getBytes(StandardCharsets.UTF_8))) {
+            return "signature does not match the body under the webhook's secret";
+        }
+        return null;
+    }
+
+    /** {@code hex(HMAC-SHA256(secret, prefix + body))}: what a sender computes. */
+    public static String sign(String secret, String prefix, byte[] body) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            mac.update(prefix.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(mac.doFinal(body));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("HmacSHA256 is part of every JDK", e);
+        }
+    }
+
+    // ---------------------------------------------------------------- AWS events
+
+    /**
+     * An EventBridge event (directly from a rule, or as the body of a queued message): offered to every
+     * metronome with an event trigger on its source.
+     *
+     * @throws IllegalArgumentException for something that is not an event (no id or source)
+     */
+    public List<TriggerEvent> event(JsonNode event) {
+        String id = event.path("id").asText(null);
+        String source = event.path("source").asText(null);
+        if (id == null || source == null) {
+            throw new IllegalArgumentException("not an EventBridge event (no id or source)");
+        }
+        Instant now = clock.instant();
+        String detailType = event.path("detail-type").asText(null);
+        List<TriggerEvent> out = new ArrayList<>();
+        for (Metronome m : metronomes.listeningTo(source)) {
+            Trigger t = m.parsedTrigger();
+            Optional<TriggerEvent> earlier = events.findBySource(m.id(), "event:" + id);
+            if (earlier.isPresent()) {
+                out.add(earlier.get());
+                continue;
+            }
+            ObjectNode payload = Json.object();
+            payload.set("event", event);
+            if (t.detailType() != null && !t.detailType().equals(detailType)) {
+                out.add(ignore(m, "event", id, "detail-type '" + detailType + "' is not '" + t.detailType() + "'",
+                        payload, now));
+                continue;
+            }
+            out.add(decide(m, "event", id, event, event, payload, source + " / " + detailType, now));
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- schedules
+
+    /**
+     * One scheduler tick: starts a run for each schedule that is due, found through the index of next fire
+     * times. A tick that comes twice or late starts each fire time's run once (the idempotency key is the
+     * metronome and the fire time). Catch-up policy: if several fire times passed while no tick came, only the
+     * latest runs, and one {@code ignored} trigger event records how many were missed.
+     */
+    public List<TriggerEvent> tick() {
+        Instant now = clock.instant();
+        List<TriggerEvent> out = new ArrayList<>();
+        for (Metronome m : metronomes.due(now)) {
+            Trigger t = m.parsedTrigger();
+            Instant first = m.nextFireAt();
+            if (t.type() != Trigger.Type.SCHEDULE) {
+                metronomes.advanceSchedule(m.id(), first, null);
+                continue;
+            }
+            Instant latest = first;
+            int missed = 0;
+            for (Instant n = t.schedule().nextAfter(latest, first); n != null && !n.isAfter(now) && missed < MAX_MISSED_COUNTED;
+                 n = t.schedule().nextAfter(latest, first)) {
+                latest = n;
+                missed++;
+            }
+            if (missed > 0) {
+                ObjectNode payload = Json.object().put("firstMissed", Times.format(first)).put("missed", missed);
+                out.add(ignore(m, "schedule", "missed:" + Times.format(first), missed + " fire time"
+                        + (missed == 1 ? "" : "s") + " from " + Times.format(first) + " passed while no tick came;"
+                        + " catch-up policy: only the latest (" + Times.format(latest) + ") runs", payload, now));
+            }
+            String fire = Times.format(latest);
+            ObjectNode payload = Json.object().put("fireTime", fire).put("expression", t.schedule().expression())
+                    .put("timezone", t.schedule().zone().getId());
+            JsonNode input = t.input() == null ? Json.object().put("fireTime", fire) : t.input();
+            out.add(start(m, "schedule", fire, input, payload, t.schedule().expression() + " fired for " + fire, now));
+            metronomes.advanceSchedule(m.id(), first, t.schedule().nextAfter(latest, first));
+        }
+        return out;
+    }
+
+    // ---------------------------------------------------------------- listing
+
+    public record TriggerEventPage(List<TriggerEvent> events, String nextCursor) {
+    }
+
+    public TriggerEventPage list(String userId, String metronomeId, Integer limit, String cursor) {
+        int pageSize = limit == null ? 20 : limit;
+        if (pageSize < 1 || pageSize > 100) {
+            throw ApiException.validation("limit", "must be an integer from 1 to 100");
+        }
+        Metronome m = Ids.isValid(Ids.METRONOME, metronomeId) ? metronomes.find(metronomeId).orElse(null) : null;
+        if (m == null || !m.userId().equals(userId)) {
+            throw ApiException.notFound("metronome");
+        }
+        var page = events.list(metronomeId, pageSize, Cursors.decode(cursor, Map.of("metronomeId", metronomeId)));
+        return new TriggerEventPage(page.events(), Cursors.encode(page.lastKey()));
+    }
+
+    // ---------------------------------------------------------------- outcomes
+
+    /** Filter, then start or ignore. {@code scope} is what the trigger's filter sees. */
+    private TriggerEvent decide(Metronome m, String type, String sourceId, JsonNode input, JsonNode scope,
+                                ObjectNode payload, String summary, Instant now) {
+        Trigger t = m.parsedTrigger();
+        boolean accepted;
+        try {
+            accepted = t.accepts(scope);
+        } catch (Expressions.ExpressionException e) {
+            return ignore(m, type, sourceId, "the filter could not be evaluated: " + e.getMessage(), payload, now);
+        }
+        if (!accepted) {
+            return ignore(m, type, sourceId, "the filter " + t.filter() + " was false", payload, now);
+        }
+        return start(m, type, sourceId, input, payload, summary, now);
+    }
+
+    private TriggerEvent start(Metronome m, String type, String sourceId, JsonNode input, ObjectNode payload,
+                               String summary, Instant now) {
+        try {
+            Run run = runs.start(m, input, type + ":" + sourceId, null, null, null, type, sourceId, summary, payload,
+                    null).run();
+            return events.find(m.id(), run.triggerEventId()).orElseThrow();
+        } catch (ApiException e) {
+            TriggerEvent failed = event(m, type, "failed", sourceId, summary, "the run could not be started: "
+                    + e.getMessage(), payload, null, now);
+            return events.recordOnce(failed, type + ":" + sourceId, DEDUPE_SECONDS)
+                    .flatMap(id -> events.find(m.id(), id)).orElse(failed);
+        }
+    }
+
+    private TriggerEvent ignore(Metronome m, String type, String sourceId, String reason, ObjectNode payload, Instant now) {
+        TriggerEvent ignored = event(m, type, "ignored", sourceId, "no run started", reason, payload, null, now);
+        return events.recordOnce(ignored, type + ":" + sourceId, DEDUPE_SECONDS)
+                .flatMap(id -> events.find(m.id(), id)).orElse(ignored);
+    }
+
+    private static TriggerEvent event(Metronome m, String type, String status, String sourceId, String summary,
+                                      String reason, JsonNode payload, String runId, Instant now) {
+        return new TriggerEvent(Ids.next(Ids.TRIGGER_EVENT), m.id(), m.userId(), runId, type, status, sourceId,
+                summary, reason, payload, now);
+    }
+
+    private static JsonNode parse(byte[] body) {
+        String text = new String(body, StandardCharsets.UTF_8);
+        try {
+            return text.isBlank() ? Json.MAPPER.nullNode() : Json.MAPPER.readTree(text);
+        } catch (java.io.IOException e) {
+            return Json.MAPPER.getNodeFactory().textNode(text);
+        }
+    }
+
+    private static String sha256(String text) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
