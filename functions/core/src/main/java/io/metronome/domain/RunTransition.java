@@ -19,15 +19,19 @@ import static io.metronome.domain.RunStatus.WAITING_APPROVAL;
 public enum RunTransition {
     /** A worker picks up the first node. */
     START(EnumSet.of(QUEUED), RUNNING),
-    /** An approval node starts waiting for a decision. */
-    AWAIT_APPROVAL(EnumSet.of(RUNNING), WAITING_APPROVAL),
+    /** An approval node starts waiting for a decision (another branch may already be waiting for one). */
+    AWAIT_APPROVAL(EnumSet.of(RUNNING, WAITING_APPROVAL), WAITING_APPROVAL),
     /** An approval decision arrives. */
     DECIDE(EnumSet.of(WAITING_APPROVAL), RUNNING),
     PAUSE(EnumSet.of(QUEUED, RUNNING, WAITING_APPROVAL), PAUSED),
     /** Back to the status the run had when it was paused (queued, running or waiting_approval). */
     RESUME(EnumSet.of(PAUSED), null),
     CANCEL(EnumSet.of(QUEUED, RUNNING, WAITING_APPROVAL, PAUSED), CANCELLED),
-    COMPLETE(EnumSet.of(RUNNING), COMPLETED),
+    /**
+     * The last node finished, or a succeed node ran: also while paused (nothing is left to start) or while
+     * another branch waits for an approval (a succeed node ends the run).
+     */
+    COMPLETE(EnumSet.of(RUNNING, WAITING_APPROVAL, PAUSED), COMPLETED),
     /** A node's retries ran out, a fail node ran, or the run overran its timeout (from any live status). */
     FAIL(EnumSet.of(QUEUED, RUNNING, WAITING_APPROVAL, PAUSED), FAILED);
 

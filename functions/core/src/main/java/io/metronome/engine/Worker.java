@@ -267,6 +267,8 @@ public final class Worker {
                 run = c.current();
             }
         }
+        throw new IllegalStateException("could not record that " + before.nodeId() + " of " + run.id()
+                + " waits for approval; retrying later");
     }
 
     private void failAttempt(Run run, Definition def, NodeState before, Outcome.Failed failed) {
@@ -368,8 +370,9 @@ public final class Worker {
                 if (current == null || (before != null && current.node(before.nodeId()).rev() != before.rev())) {
                     return;
                 }
-                if (before == null && (current.isTerminal() || !Graph.finished(def, current.nodes()))) {
-                    return;
+                if (before == null && (current.isTerminal()
+                        || (target == RunStatus.COMPLETED && !Graph.finished(def, current.nodes())))) {
+                    return; // someone else ended it, or (for a finish) there is more to run after all
                 }
                 run = current;
                 continue;
@@ -381,6 +384,7 @@ public final class Worker {
             cancelled.forEach(s -> record(done, def, s));
             return;
         }
+        throw new IllegalStateException("could not end run " + run.id() + " as " + target.wire() + "; retrying later");
     }
 
     /** Nodes entered after the run ended (a node finishing after a cancel): recorded as cancelled. */
@@ -440,10 +444,14 @@ public final class Worker {
         switch (node.phase()) {
             case PENDING -> {
                 if (node.attempt() != m.attempt()) {
-                    return false; // a message for another attempt
+                    if (m.attempt() < node.attempt() && !run.isTerminal()) {
+                        // The worker that scheduled this retry may have stopped before sending it.
+                        dispatcher.send(NodeMessage.node(run.id(), node.nodeId(), node.attempt(), node.notBefore()));
+                    }
+                    return false;
                 }
                 if (run.status() == RunStatus.PAUSED) {
-                    park(run, node, null);
+                    return park(run, node, null);
                 } else if (run.isTerminal()) {
                     cancelLeftovers(run, def);
                 } else {
@@ -459,13 +467,15 @@ public final class Worker {
             }
             case RUNNING -> {
                 if (node.leaseExpired(now)) {
-                    takeOver(run, def, node);
+                    return takeOver(run, def, node);
                 }
                 return false; // otherwise another worker holds it and its own message returns if it dies
             }
             case WAITING -> {
                 if (run.status() == RunStatus.PAUSED) {
-                    parkQuietly(run, node); // the pause itself audited this checkpoint
+                    return parkQuietly(run, node); // the pause itself audited this checkpoint
+                } else if (run.isTerminal()) {
+                    cancelNode(run, def, node); // the run ended while the delay was being set up
                 } else if (CLAIMABLE.contains(run.status())) {
                     if (now.isBefore(node.dueAt())) {
                         dispatcher.send(NodeMessage.node(run.id(), node.nodeId(), node.attempt(), node.dueAt()));
@@ -546,7 +556,7 @@ public final class Worker {
      * The worker holding the node stopped and its lease ran out. Its attempt is recorded as failed and counted;
      * the next attempt runs here if the node has attempts left and the run may go on, or parks if it is paused.
      */
-    private void takeOver(Run run, Definition def, NodeState dead) {
+    private boolean takeOver(Run run, Definition def, NodeState dead) {
         Instant now = clock.instant();
         Definition.Node node = def.node(dead.nodeId());
         NodeState lost = dead.to(Phase.FAILED).completedAt(now).lease(null, null)
@@ -555,7 +565,7 @@ public final class Worker {
         if (run.isTerminal() || dead.attempt() >= retryPolicy(run, node).maxAttempts()) {
             terminate(run, def, dead, lost, RunStatus.FAILED, null, "node " + node.id() + " failed after "
                     + dead.attempt() + " attempts: " + lost.error());
-            return;
+            return false;
         }
         steps.record(Step.of(run, lost, node.type().wire(), now));
         boolean paused = run.status() == RunStatus.PAUSED;
@@ -567,23 +577,42 @@ public final class Worker {
                 .requireStatus(paused ? Set.of(RunStatus.PAUSED) : CLAIMABLE)
                 .node(dead, next).closedEarlierStep(StepStatus.RUNNING, StepStatus.FAILED, lost.durationMs());
         if (paused) {
-            park(run, dead, write);
-            return;
+            return park(run, dead, write);
         }
         Run after;
         try {
             after = runs.update(write.requireBeforeDeadline(now), ReturnValue.ALL_NEW);
         } catch (RunConflict c) {
-            return;
+            return stillAt(c, dead); // paused or resumed in between: look again
         }
         execute(after, def, next);
+        return false;
+    }
+
+    /** After a refused write: true (try the message again) if the node is as it was, so only the run changed. */
+    private static boolean stillAt(RunConflict c, NodeState node) {
+        return c.current() != null && c.current().node(node.nodeId()) != null
+                && c.current().node(node.nodeId()).rev() == node.rev();
+    }
+
+    /** Records as cancelled a node left waiting in a run that has ended. */
+    private void cancelNode(Run run, Definition def, NodeState node) {
+        Instant now = clock.instant();
+        NodeState cancelled = node.to(Phase.CANCELLED).completedAt(now).lease(null, null).build();
+        try {
+            Run after = runs.update(new RunWrite(run.id(), now).requireNodeRev(node.nodeId(), node.rev())
+                    .node(node, cancelled), ReturnValue.ALL_NEW);
+            record(after, def, cancelled);
+        } catch (RunConflict ignored) {
+            // settled by someone else
+        }
     }
 
     /**
      * The run is paused and this node was about to start: it parks as a paused step (the checkpoint), audited
      * as {@code run.paused}. Resume sends exactly the parked nodes again.
      */
-    private void park(Run run, NodeState node, RunWrite prepared) {
+    private boolean park(Run run, NodeState node, RunWrite prepared) {
         Instant now = clock.instant();
         NodeState parked = node.to(Phase.PAUSED).lease(null, null).build();
         RunWrite write = prepared != null ? prepared : new RunWrite(run.id(), now).requireNodeRev(node.nodeId(), node.rev())
@@ -593,21 +622,23 @@ public final class Worker {
         try {
             runs.transact(write, List.of(AuditEvent.of(run, null, "run.paused", payload, now)));
         } catch (RunConflict c) {
-            return;
+            return stillAt(c, node); // resumed (or cancelled) in between: look again
         }
         runs.find(run.id()).ifPresent(r -> record(r, null, r.node(node.nodeId())));
+        return false;
     }
 
     /** Parks a delay whose deadline came while paused; {@code run.paused} was audited when the pause began. */
-    private void parkQuietly(Run run, NodeState node) {
+    private boolean parkQuietly(Run run, NodeState node) {
         Instant now = clock.instant();
         NodeState parked = node.to(Phase.PAUSED).build();
         try {
             Run after = runs.update(new RunWrite(run.id(), now).requireNodeRev(node.nodeId(), node.rev())
                     .requireStatus(Set.of(RunStatus.PAUSED)).node(node, parked), ReturnValue.ALL_NEW);
             record(after, null, parked);
-        } catch (RunConflict ignored) {
-            // resumed or cancelled meanwhile: the next message or the cancel settles it
+            return false;
+        } catch (RunConflict c) {
+            return stillAt(c, node); // resumed or cancelled meanwhile: look again
         }
     }
 

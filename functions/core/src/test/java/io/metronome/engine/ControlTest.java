@@ -205,6 +205,49 @@ class ControlTest {
         assertConsistent(h.timeline(done));
     }
 
+    @Test
+    void twoApprovalsInParallelBranchesBothWaitAndOneDecisionSettlesBoth() {
+        Metronome m = h.metronome("""
+                {"nodes": [{"id": "start", "type": "transform", "config": {"expression": "1"}},
+                           {"id": "legal", "type": "approval", "config": {"prompt": "Legal ok?"}},
+                           {"id": "finance", "type": "approval", "config": {"prompt": "Finance ok?"}},
+                           {"id": "join", "type": "transform", "config": {"expression": "nodes.legal.approved and nodes.finance.approved"}}],
+                 "edges": [{"from": "start", "to": "legal"}, {"from": "start", "to": "finance"},
+                           {"from": "legal", "to": "join"}, {"from": "finance", "to": "join"}]}""");
+        Run run = h.start(m, "{}");
+        h.pump.until(() -> lastStatusByNode(h.timeline(run)).values().stream()
+                .filter(s -> s == StepStatus.WAITING_APPROVAL).count() == 2, Duration.ofSeconds(20), "both approvals to wait");
+        assertThat(h.run(run).status()).isEqualTo(RunStatus.WAITING_APPROVAL);
+
+        h.engine.runService.approve(run.userId(), run.metronomeId(), run.id(), Json.read("{\"approved\": true}"));
+
+        Run done = h.awaitStatus(run, RunStatus.COMPLETED);
+        assertThat(done.output().asBoolean()).isTrue();
+        assertConsistent(h.timeline(done));
+    }
+
+    @Test
+    void aRunPausedWhileItsLastNodeRunsCompletesWhenThatNodeFinishes() throws Exception {
+        try (LocalHttpEndpoint endpoint = new LocalHttpEndpoint().holdRequests()) {
+            Metronome m = h.metronome("""
+                    {"nodes": [{"id": "call", "type": "http", "config": {"method": "GET", "url": "%s"}}], "edges": []}"""
+                    .formatted(endpoint.url("/last")));
+            Run run = h.start(m, "{}");
+            CompletableFuture<Void> worker = CompletableFuture.runAsync(h.pump::once);
+            assertThat(endpoint.awaitFirstRequest(20)).isTrue();
+
+            pause(run, "too late");
+            endpoint.release();
+            worker.get();
+
+            // Nothing was left to start: the run is done, not stuck paused with nothing to resume.
+            Run done = h.run(run);
+            assertThat(done.status()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(done.output().get("status").asInt()).isEqualTo(200);
+            assertConsistent(h.timeline(done));
+        }
+    }
+
     private Metronome approvalFlow() {
         return h.metronome("""
                 {"nodes": [{"id": "ask", "type": "approval", "config": {"prompt": "Ship it?"}},

@@ -191,6 +191,32 @@ class DeliveryGuaranteesTest {
     }
 
     @Test
+    void aWorkerThatStopsBetweenSchedulingARetryAndSendingItStillGetsTheRetryRun() {
+        Harness h = new Harness(Duration.ofSeconds(1));
+        try (LocalHttpEndpoint endpoint = new LocalHttpEndpoint().answering(hit -> hit == 1 ? 503 : 200)) {
+            Metronome m = h.metronome("""
+                    {"nodes": [{"id": "call", "type": "http", "config": {"method": "GET", "url": "%s"},
+                                "retry": {"maxAttempts": 3, "intervalSeconds": 0.2}}], "edges": []}"""
+                    .formatted(endpoint.url("/flaky")));
+            Run run = h.start(m, "{}");
+            // Transactions: the first starts the run, the second schedules the retry; the worker dies right
+            // after that one, before sending the retry's message.
+            java.util.concurrent.atomic.AtomicInteger transactions = new java.util.concurrent.atomic.AtomicInteger();
+            h.stack.counter.crashAfterNext(call -> call.equals("DynamoDb.TransactWriteItems")
+                    && transactions.incrementAndGet() == 2);
+            h.pump.until(() -> h.run(run).node("call") != null && h.run(run).node("call").attempt() == 2,
+                    Duration.ofSeconds(20), "the retry to be scheduled");
+
+            Run done = h.awaitStatus(run, RunStatus.COMPLETED);
+
+            assertThat(endpoint.hits()).isEqualTo(2);
+            assertThat(h.timeline(done).steps()).extracting(Step::attempt, Step::status).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple(1, StepStatus.FAILED),
+                    org.assertj.core.groups.Tuple.tuple(2, StepStatus.COMPLETED));
+        }
+    }
+
+    @Test
     void exhaustedRetriesFailTheRunWithTheNodesError() {
         Harness h = new Harness();
         try (LocalHttpEndpoint endpoint = new LocalHttpEndpoint().answering(hit -> 500)) {
