@@ -45,7 +45,12 @@ public abstract class ApiFunction implements RequestHandler<APIGatewayV2HTTPEven
 
     protected abstract Response handle(ApiRequest request);
 
-    /** Whether the route needs an API key (all but health). */
+    /** Whether the handler wants the body's bytes as they came (a webhook checks their signature), unparsed. */
+    protected boolean rawBody() {
+        return false;
+    }
+
+    /** Whether the route needs an API key (all but health and webhooks). */
     protected boolean authenticated() {
         return true;
     }
@@ -59,8 +64,14 @@ public abstract class ApiFunction implements RequestHandler<APIGatewayV2HTTPEven
                 throw new ApiException(401, "unauthorized",
                         "a valid API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'", List.of());
             }
+            byte[] bytes = bytes(event);
+            Map<String, String> headers = new HashMap<>();
+            if (event.getHeaders() != null) {
+                event.getHeaders().forEach((k, v) -> headers.put(k.toLowerCase(Locale.ROOT), v));
+            }
             ApiRequest request = new ApiRequest(userId, orEmpty(event.getPathParameters()),
-                    orEmpty(event.getQueryStringParameters()), body(event), requestId);
+                    orEmpty(event.getQueryStringParameters()), rawBody() ? null : json(bytes, headers), requestId,
+                    headers, bytes);
             return respond(handle(request));
         } catch (ApiException e) {
             return respond(new Response(e.status(), ApiError.body(e)));
@@ -85,17 +96,24 @@ public abstract class ApiFunction implements RequestHandler<APIGatewayV2HTTPEven
         return userId instanceof String s && !s.isEmpty() ? s : null;
     }
 
-    private static JsonNode body(APIGatewayV2HTTPEvent event) {
+    private static byte[] bytes(APIGatewayV2HTTPEvent event) {
         String raw = event.getBody();
         if (raw == null || raw.isEmpty()) {
-            return null;
+            return new byte[0];
         }
         byte[] bytes = event.getIsBase64Encoded() ? decode(raw) : raw.getBytes(StandardCharsets.UTF_8);
         if (bytes.length > MAX_BODY_BYTES) {
             throw new ApiException(413, "payload_too_large", "the body is " + bytes.length + " bytes; at most "
                     + MAX_BODY_BYTES + " are accepted", List.of());
         }
-        String contentType = header(event, "content-type");
+        return bytes;
+    }
+
+    private static JsonNode json(byte[] bytes, Map<String, String> headers) {
+        if (bytes.length == 0) {
+            return null;
+        }
+        String contentType = headers.get("content-type");
         if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
             throw new ApiException(415, "unsupported_media_type",
                     "send the body as JSON with 'Content-Type: application/json'", List.of());
@@ -115,18 +133,6 @@ public abstract class ApiFunction implements RequestHandler<APIGatewayV2HTTPEven
         } catch (IllegalArgumentException e) {
             throw ApiException.validation("$", "the body is not valid base64");
         }
-    }
-
-    private static String header(APIGatewayV2HTTPEvent event, String name) {
-        if (event.getHeaders() == null) {
-            return null;
-        }
-        for (Map.Entry<String, String> h : event.getHeaders().entrySet()) {
-            if (h.getKey().equalsIgnoreCase(name)) {
-                return h.getValue();
-            }
-        }
-        return null;
     }
 
     private static String requestId(APIGatewayV2HTTPEvent event, Context context) {

@@ -5,9 +5,12 @@ import io.metronome.domain.ApiException;
 
 import java.util.Map;
 
-/** What a handler gets: the caller, the path and query parameters, and the body already parsed as JSON. */
+/**
+ * What a handler gets: the caller, the path and query parameters, and the body already parsed as JSON (or, for
+ * a handler that asks for it, the raw bytes), with header names in lower case.
+ */
 public record ApiRequest(String userId, Map<String, String> path, Map<String, String> query, JsonNode body,
-                         String requestId) {
+                         String requestId, Map<String, String> headers, byte[] rawBody) {
 
     public String path(String name) {
         return path.get(name);

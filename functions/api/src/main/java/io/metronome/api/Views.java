@@ -130,6 +130,11 @@ public final class Views {
         return o;
     }
 
+    /** What a webhook delivery answers: the trigger event its delivery left. */
+    public static ObjectNode delivery(TriggerEvent t) {
+        return data(triggerEvent(t));
+    }
+
     public static ObjectNode metronome(Metronome m) {
         ObjectNode o = Json.object();
         o.put("id", m.id());

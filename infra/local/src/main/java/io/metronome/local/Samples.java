@@ -13,7 +13,8 @@ import java.time.Instant;
  *   <li>{@link #METRONOME}: an order flow that asks for approval on orders of 100 or more;</li>
  *   <li>{@link #WAITING_RUN}: a big order, sent on its way (it comes to wait for approval);</li>
  *   <li>{@link #QUEUED_RUN}: queued, its first message deliberately not sent (to pause, resume and cancel);</li>
- *   <li>{@link #WORKER_RUN}: queued, its first message not sent: {@code events/WorkerFunction.json} carries it.</li>
+ *   <li>{@link #WORKER_RUN}: queued, its first message not sent: {@code events/WorkerFunction.json} carries it;</li>
+ *   <li>{@link #WEBHOOK_METRONOME}: a webhook trigger with the secret {@link #WEBHOOK_SECRET}.</li>
  * </ul>
  * Seeding twice (a restart with the same data directory) leaves what is there.
  */
@@ -25,6 +26,9 @@ public final class Samples {
     public static final String WAITING_RUN = "run_00000000000000000000000001";
     public static final String QUEUED_RUN = "run_00000000000000000000000002";
     public static final String WORKER_RUN = "run_00000000000000000000000003";
+    /** A metronome with a webhook trigger, and its secret (sample data only: never reuse it). */
+    public static final String WEBHOOK_METRONOME = "met_00000000000000000000000002";
+    public static final String WEBHOOK_SECRET = "whsec_sample_0000000000000000000000000000000000000000";
 
     static final String DEFINITION = """
             {"name": "Order fulfilment (sample)", "definition": {
@@ -60,5 +64,9 @@ public final class Samples {
         engine.runService.startWithId(WAITING_RUN, m, bigOrder, true);
         engine.runService.startWithId(QUEUED_RUN, m, bigOrder, false);
         engine.runService.startWithId(WORKER_RUN, m, Json.read("{\"items\": [{\"price\": 12}]}"), false);
+        engine.metronomeService.create(USER, WEBHOOK_METRONOME, "ver_00000000000000000000000002", Json.read(
+                DEFINITION.replace("Order fulfilment (sample)", "Order webhook (sample)")
+                        .replace("{\"name\"", "{\"trigger\": {\"type\": \"webhook\"}, \"name\"")));
+        engine.metronomes.rotateSecret(WEBHOOK_METRONOME, WEBHOOK_SECRET, Instant.now());
     }
 }

@@ -110,7 +110,9 @@ class ApiEndToEndTest {
                 new String[]{"POST", "/v1/metronomes/" + m + "/runs/" + run + "/resume"},
                 new String[]{"POST", "/v1/metronomes/" + m + "/runs/" + run + "/cancel"},
                 new String[]{"POST", "/v1/metronomes/" + m + "/runs/" + run + "/approve"},
-                new String[]{"GET", "/v1/metronomes/" + m + "/runs/" + run + "/timeline"});
+                new String[]{"GET", "/v1/metronomes/" + m + "/runs/" + run + "/timeline"},
+                new String[]{"GET", "/v1/metronomes/" + m + "/trigger-events"},
+                new String[]{"POST", "/v1/metronomes/" + m + "/webhook-secret"});
         List<Map<String, String>> badCredentials = List.of(Map.of(), Map.of("Authorization", "Bearer wrong-key"),
                 Map.of("X-API-Key", "wrong-key"), Map.of("Authorization", "Basic " + ALICE_KEY),
                 Map.of("Authorization", "Bearer "));
@@ -297,6 +299,52 @@ class ApiEndToEndTest {
         // No route at all: API Gateway's own 404, outside the contract document.
         assertThat(http.unchecked("GET", "/v1/nowhere", Map.of("Authorization", "Bearer " + ALICE_KEY)))
                 .isEqualTo(404);
+    }
+
+    @Test
+    void signedWebhookDeliveriesStartRunsAndEveryDeliveryIsVisible() {
+        Reply created = alice.post("/v1/metronomes", FLOW.replace("{\"name\": \"Order review\"",
+                "{\"name\": \"Order review\", \"trigger\": {\"type\": \"webhook\", \"filter\": \"$exists(body.items)\"}"));
+        assertThat(created.status()).as(created.raw()).isEqualTo(201);
+        String m = created.data().get("id").asText();
+        String secret = created.data().get("webhookSecret").asText();
+        assertThat(alice.get("/v1/metronomes/" + m).data().has("webhookSecret")).as("shown only once").isFalse();
+        String body = "{\"items\": [{\"price\": 5}]}";
+
+        Reply delivered = http.call("POST", "/v1/hooks/" + m, signed(secret, body, "dlv-1"), body);
+        Reply again = http.call("POST", "/v1/hooks/" + m, signed(secret, body, "dlv-1"), body);
+        Reply forged = http.call("POST", "/v1/hooks/" + m, signed("whsec_guess", body, "dlv-2"), body);
+        Reply filtered = http.call("POST", "/v1/hooks/" + m, signed(secret, "{\"ping\": true}", "dlv-3"), "{\"ping\": true}");
+
+        assertThat(delivered.status()).isEqualTo(202);
+        assertThat(delivered.data().get("status").asText()).isEqualTo("matched");
+        String runId = delivered.data().get("runId").asText();
+        assertThat(again.data().get("id")).isEqualTo(delivered.data().get("id"));
+        assertThat(forged.status()).isEqualTo(401);
+        assertThat(forged.errorCode()).isEqualTo("unauthorized");
+        assertThat(filtered.data().get("status").asText()).isEqualTo("ignored");
+        assertThat(alice.get("/v1/metronomes/" + m + "/runs").data()).hasSize(1);
+        awaitStatus(alice, m, runId, "completed");
+        List<String> statuses = new ArrayList<>();
+        alice.get("/v1/metronomes/" + m + "/trigger-events").data().forEach(e -> statuses.add(e.get("status").asText()));
+        assertThat(statuses).containsExactly("ignored", "unauthorized", "matched");
+        assertThat(bob.get("/v1/metronomes/" + m + "/trigger-events").status()).isEqualTo(404);
+        assertThat(http.call("POST", "/v1/hooks/met_00000000000000000000000000", signed(secret, body, "x"), body).status())
+                .isEqualTo(404);
+
+        Reply rotated = alice.post("/v1/metronomes/" + m + "/webhook-secret", null);
+        String fresh = rotated.data().get("webhookSecret").asText();
+        assertThat(fresh).isNotEqualTo(secret);
+        assertThat(http.call("POST", "/v1/hooks/" + m, signed(secret, body, "dlv-4"), body).status()).isEqualTo(401);
+        assertThat(http.call("POST", "/v1/hooks/" + m, signed(fresh, body, "dlv-4"), body).status()).isEqualTo(202);
+        assertThat(alice.post("/v1/metronomes/" + createMetronome(alice) + "/webhook-secret", null).status()).isEqualTo(409);
+    }
+
+    private static Map<String, String> signed(String secret, String body, String delivery) {
+        String ts = Long.toString(Instant.now().getEpochSecond());
+        return Map.of("Content-Type", "application/json", "X-Metronome-Timestamp", ts, "X-Metronome-Delivery", delivery,
+                "X-Metronome-Signature", "v1=" + io.metronome.engine.Triggers.sign(secret, ts + ".",
+                        body.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 
     private static void assertError(Reply r, int status, String code, String... paths) {
