@@ -58,10 +58,13 @@ public final class LocalStack implements AutoCloseable {
     private final int port;
     private final String demoKey;
     private final Map<String, String> environment;
+    private final java.util.concurrent.ScheduledExecutorService ticks;
 
     private LocalStack(LocalEmulators emulators, HttpGateway gateway, List<QueuePoller> pollers, Engine engine, int port,
-                       String demoKey, Map<String, String> environment) {
+                       String demoKey, Map<String, String> environment,
+                       java.util.concurrent.ScheduledExecutorService ticks) {
         this.environment = environment;
+        this.ticks = ticks;
         this.emulators = emulators;
         this.gateway = gateway;
         this.pollers = pollers;
@@ -105,6 +108,23 @@ public final class LocalStack implements AutoCloseable {
                 pollers.add(poller);
             }
 
+            // EventBridge schedules, locally: each scheduled function's handler is called at its rate.
+            var ticks = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "schedule-ticks");
+                t.setDaemon(true);
+                return t;
+            });
+            template.scheduledFunctions().forEach((id, period) -> {
+                RequestHandler<Map<String, Object>, Object> handler = instantiate(template.handler(id), engine);
+                ticks.scheduleAtFixedRate(() -> {
+                    try {
+                        handler.handleRequest(Map.of("source", "aws.events", "detail-type", "Scheduled Event"), null);
+                    } catch (RuntimeException e) {
+                        System.err.println(id + " failed: " + e);
+                    }
+                }, period.toMillis(), period.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            });
+
             String authorizerId = template.defaultAuthorizerFunction();
             HttpGateway gateway = new HttpGateway(authorizerId == null ? null
                     : LocalStack.<RequestHandler<APIGatewayV2CustomAuthorizerEvent, SimpleIAMPolicyResponse>>instantiate(
@@ -120,7 +140,7 @@ public final class LocalStack implements AutoCloseable {
                 pollers.forEach(QueuePoller::stop);
                 throw new IOException("port " + o.port() + " on 127.0.0.1 is in use; choose another with --port", e);
             }
-            return new LocalStack(emulators, gateway, pollers, engine, bound, demoKey, env);
+            return new LocalStack(emulators, gateway, pollers, engine, bound, demoKey, env, ticks);
         } catch (IOException | RuntimeException e) {
             emulators.close();
             throw e;
@@ -150,6 +170,7 @@ public final class LocalStack implements AutoCloseable {
 
     @Override
     public void close() {
+        ticks.shutdownNow();
         gateway.stop();
         pollers.forEach(QueuePoller::stop);
         emulators.close();

@@ -104,6 +104,22 @@ public final class SamTemplate {
         return routes;
     }
 
+    /** Functions run on a schedule (rate expressions), with their period. */
+    public Map<String, java.time.Duration> scheduledFunctions() {
+        Map<String, java.time.Duration> out = new LinkedHashMap<>();
+        resources("AWS::Serverless::Function").forEach((id, fn) -> map(properties(fn).get("Events")).values().forEach(e -> {
+            Map<String, Object> event = map(e);
+            if ("Schedule".equals(event.get("Type"))) {
+                String rate = String.valueOf(map(event.get("Properties")).get("Schedule"));
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("rate\\((\\d+) minutes?\\)").matcher(rate);
+                if (m.matches()) {
+                    out.put(id, java.time.Duration.ofMinutes(Long.parseLong(m.group(1))));
+                }
+            }
+        }));
+        return out;
+    }
+
     public List<QueueSource> queueSources() {
         List<QueueSource> sources = new ArrayList<>();
         resources("AWS::Serverless::Function").forEach((id, fn) -> map(properties(fn).get("Events")).values().forEach(e -> {

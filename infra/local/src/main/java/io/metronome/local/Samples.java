@@ -29,6 +29,10 @@ public final class Samples {
     /** A metronome with a webhook trigger, and its secret (sample data only: never reuse it). */
     public static final String WEBHOOK_METRONOME = "met_00000000000000000000000002";
     public static final String WEBHOOK_SECRET = "whsec_sample_0000000000000000000000000000000000000000";
+    /** A schedule that is due (it missed two fire times), and a metronome listening to {@link #EVENT_SOURCE}. */
+    public static final String SCHEDULED_METRONOME = "met_00000000000000000000000003";
+    public static final String EVENT_METRONOME = "met_00000000000000000000000004";
+    public static final String EVENT_SOURCE = "metronome.events";
 
     static final String DEFINITION = """
             {"name": "Order fulfilment (sample)", "definition": {
@@ -68,5 +72,13 @@ public final class Samples {
                 DEFINITION.replace("Order fulfilment (sample)", "Order webhook (sample)")
                         .replace("{\"name\"", "{\"trigger\": {\"type\": \"webhook\"}, \"name\"")));
         engine.metronomes.rotateSecret(WEBHOOK_METRONOME, WEBHOOK_SECRET, Instant.now());
+        Metronome scheduled = engine.metronomeService.create(USER, SCHEDULED_METRONOME, "ver_00000000000000000000000003",
+                Json.read(DEFINITION.replace("{\"name\"", "{\"trigger\": {\"type\": \"schedule\", \"expression\": "
+                        + "\"rate(1 hour)\", \"input\": {\"items\": [{\"price\": 5}]}}, \"name\""))).metronome();
+        engine.metronomes.advanceSchedule(SCHEDULED_METRONOME, scheduled.nextFireAt(),
+                scheduled.nextFireAt().minus(java.time.Duration.ofHours(3)));
+        engine.metronomeService.create(USER, EVENT_METRONOME, "ver_00000000000000000000000004", Json.read(DEFINITION
+                .replace("{\"name\"", "{\"trigger\": {\"type\": \"event\", \"source\": \"" + EVENT_SOURCE
+                        + "\", \"detailType\": \"Order Placed\"}, \"name\"")));
     }
 }

@@ -59,7 +59,7 @@ class SampleEventsTest {
             "ListMetronomesFunction", "GetMetronomeFunction", "CreateRunFunction", "ListRunsFunction", "GetRunFunction",
             "GetTimelineFunction", "PauseRunFunction", "ResumeRunFunction", "CancelRunFunction", "ApproveRunFunction",
             "UpdateMetronomeFunction", "WorkerFunction", "WebhookFunction", "ListTriggerEventsFunction",
-            "RotateWebhookSecretFunction");
+            "RotateWebhookSecretFunction", "ScheduleTickFunction", "EventTriggerFunction", "QueuedEventTriggerFunction");
 
     private LocalStack stack;
 
@@ -111,6 +111,10 @@ class SampleEventsTest {
             if (function.equals("ApproveRunFunction")) {
                 awaitStatus(Samples.WAITING_RUN, RunStatus.WAITING_APPROVAL); // the local worker brings it there
             }
+            if (function.equals("CancelRunFunction")) {
+                // Resumed just before, the run is on its way: cancel it where it waits, with a node to cancel.
+                awaitStatus(Samples.QUEUED_RUN, RunStatus.WAITING_APPROVAL);
+            }
             ResourceRecorder touched = new ResourceRecorder();
             Engine cold = engine(env, touched);
             String handlerName = TEMPLATE.handler(function);
@@ -148,14 +152,27 @@ class SampleEventsTest {
         } else if (response instanceof SimpleIAMPolicyResponse auth) {
             assertThat(auth.getIsAuthorized()).isTrue();
             assertThat(auth.getContext()).containsEntry("userId", Samples.USER);
-        } else if (response instanceof SQSBatchResponse batch) {
+        } else if (response instanceof SQSBatchResponse batch && function.equals("WorkerFunction")) {
             assertThat(batch.getBatchItemFailures()).isEmpty();
             var run = stack.engine().runs.find(Samples.WORKER_RUN).orElseThrow();
             assertThat(run.status()).isEqualTo(RunStatus.RUNNING);
             assertThat(run.node("total").phase()).isEqualTo(NodeState.Phase.COMPLETED);
+        } else if (response instanceof SQSBatchResponse batch) {
+            assertThat(batch.getBatchItemFailures()).isEmpty();
+            assertThat(runsOf(Samples.EVENT_METRONOME)).as("the queued sample event started a run").hasSize(2);
+        } else if (response instanceof Map<?, ?> summary && function.equals("ScheduleTickFunction")) {
+            assertThat(summary.get("runsStarted")).isEqualTo(1L);
+            assertThat(runsOf(Samples.SCHEDULED_METRONOME)).hasSize(1);
+        } else if (response instanceof Map<?, ?> summary) {
+            assertThat(summary.get("runsStarted")).isEqualTo(1L);
+            assertThat(runsOf(Samples.EVENT_METRONOME)).hasSize(1);
         } else {
             throw new AssertionError(function + " answered " + response);
         }
+    }
+
+    private java.util.List<io.metronome.domain.Run> runsOf(String metronomeId) {
+        return stack.engine().runService.list(Samples.USER, metronomeId, null, 100, null).runs();
     }
 
     /** Signs a webhook sample as its sender would now: the sample's secret over the current timestamp and the body. */
@@ -221,11 +238,15 @@ class SampleEventsTest {
             for (Type t : c.getGenericInterfaces()) {
                 if (t instanceof ParameterizedType p && p.getRawType() == RequestHandler.class) {
                     Type[] args = p.getActualTypeArguments();
-                    return new Class<?>[]{(Class<?>) args[0], (Class<?>) args[1]};
+                    return new Class<?>[]{raw(args[0]), raw(args[1])};
                 }
             }
         }
         throw new AssertionError(type + " is not a RequestHandler");
+    }
+
+    private static Class<?> raw(Type t) {
+        return t instanceof ParameterizedType p ? (Class<?>) p.getRawType() : (Class<?>) t;
     }
 
     private static Set<String> union(Set<String> a, Set<String> b) {

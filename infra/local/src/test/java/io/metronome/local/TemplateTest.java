@@ -49,6 +49,9 @@ class TemplateTest {
                 assertThat(handled).as(f.getKey()).containsExactly(APIGatewayV2HTTPEvent.class, APIGatewayV2HTTPResponse.class);
             } else if (triggers.equals(Set.of("SQS"))) {
                 assertThat(handled).as(f.getKey()).containsExactly(SQSEvent.class, SQSBatchResponse.class);
+            } else if (triggers.equals(Set.of("Schedule")) || triggers.equals(Set.of("EventBridgeRule"))) {
+                // EventBridge hands over its event as JSON: a map in, a small summary out.
+                assertThat(handled).as(f.getKey()).containsExactly(Map.class, Map.class);
             } else {
                 throw new AssertionError(f.getKey() + " has triggers this test does not know: " + triggers);
             }
