@@ -134,7 +134,7 @@ public final class DefinitionParser {
         NodeType type = NodeType.fromWire(typeName);
         if (type == null) {
             error(path + ".type", "unknown node type '" + typeName
-                    + "'; one of transform, branch, delay, approval, http, succeed, fail");
+                    + "'; one of transform, branch, delay, approval, http, succeed, fail, llm, sqs");
             return null;
         }
         JsonNode config = json.path("config");
@@ -267,6 +267,47 @@ public final class DefinitionParser {
                                 : "duplicate branch id '" + id + "'");
                     }
                     expression(b, "condition", bp, true);
+                }
+            }
+            case LLM -> {
+                JsonNode model = config.get("model");
+                if (model == null || !model.isTextual() || model.asText().isBlank()) {
+                    error(path + ".model", "required: the model name, as the provider spells it");
+                }
+                if (config.has("prompt") == config.has("messages")) {
+                    error(path, "needs exactly one of 'prompt' (an expression giving the user message) or "
+                            + "'messages' (an expression giving [{role, content}])");
+                }
+                expression(config, "prompt", path, false);
+                expression(config, "messages", path, false);
+                expression(config, "threadId", path, false);
+                JsonNode system = config.get("system");
+                if (system != null && !system.isTextual()) {
+                    error(path + ".system", "must be a string");
+                }
+                JsonNode max = config.get("maxTokens");
+                if (max != null && (!max.isInt() || max.asInt() < 1 || max.asInt() > 100_000)) {
+                    error(path + ".maxTokens", "must be an integer from 1 to 100000");
+                }
+            }
+            case SQS -> {
+                JsonNode url = config.get("queueUrl");
+                if (url == null || !url.isTextual() || url.asText().isBlank()) {
+                    error(path + ".queueUrl", "required: the queue's URL, or an expression in {{ }}");
+                } else {
+                    templates(url.asText(), path + ".queueUrl");
+                }
+                JsonNode body = config.get("body");
+                if (body == null || body.isNull()) {
+                    error(path + ".body", "required: an expression, or a JSON object or array to send");
+                } else if (body.isTextual()) {
+                    expression(config, "body", path, true);
+                }
+                JsonNode group = config.get("messageGroupId");
+                if (group != null && (!group.isTextual() || group.asText().isBlank())) {
+                    error(path + ".messageGroupId", "must be a non-empty string (FIFO queues)");
+                } else if (group != null) {
+                    templates(group.asText(), path + ".messageGroupId");
                 }
             }
             default -> throw new IllegalStateException(type.toString());

@@ -72,6 +72,6 @@ public final class Engine {
             throw new IllegalStateException("environment variable NODE_QUEUE_URL is not set");
         }
         return new Engine(dynamo, sqs, Tables.fromEnvironment(env), queueUrl, EngineSettings.fromEnvironment(env),
-                NodeExecutors.standard(), Clock.systemUTC());
+                NodeExecutors.standard(env, sqs), Clock.systemUTC());
     }
 }

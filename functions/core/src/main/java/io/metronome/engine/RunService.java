@@ -396,7 +396,7 @@ public final class RunService {
         }
         Summary summary = new Summary(run.status().wire(), s.stepCount(), counts.get(StepStatus.COMPLETED),
                 counts.get(StepStatus.FAILED), counts.get(StepStatus.CANCELLED), counts.get(StepStatus.PAUSED),
-                counts, s.branchDecisions(), s.threadIds(), s.totalDurationMs(), s.totalAttempts(),
+                counts, s.branchDecisions(), s.threadIds().stream().distinct().toList(), s.totalDurationMs(), s.totalAttempts(),
                 s.llmInferenceCt(), s.resourcesCt(), s.llmInferenceCt() + s.resourcesCt(), run.attachedProjectId(),
                 run.attachedTicketId(), s.auditEventCount());
         return new Timeline(run, trigger, ordered, events, summary);

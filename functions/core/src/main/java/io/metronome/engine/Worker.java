@@ -153,6 +153,13 @@ public final class Worker {
                     .requireNodeRev(before.nodeId(), before.rev())
                     .node(before, completed)
                     .appendBranchDecisions(done.decisions());
+            JsonNode meta = done.metadata();
+            if (meta != null && meta.has("costCt")) {
+                write.addLlmCost(meta.get("costCt").asDouble());
+            }
+            if (meta != null && meta.hasNonNull("threadId") && !run.summary().threadIds().contains(meta.get("threadId").asText())) {
+                write.appendThreadId(meta.get("threadId").asText());
+            }
             List<NodeState> entered = enter(def, view, write, now);
             Run after;
             try {

@@ -130,6 +130,21 @@ public final class RunWrite {
         return this;
     }
 
+    /** Adds an llm step's cost to the run's total. */
+    public RunWrite addLlmCost(double ct) {
+        if (ct != 0) {
+            sets.add(name("llmInferenceCt") + " = " + name("llmInferenceCt") + " + " + value(Items.n(ct)));
+        }
+        return this;
+    }
+
+    /** Records a conversation thread the run took part in. */
+    public RunWrite appendThreadId(String threadId) {
+        String attr = name("threadIds");
+        sets.add(attr + " = list_append(" + attr + ", " + value(AttributeValue.fromL(List.of(Items.s(threadId)))) + ")");
+        return this;
+    }
+
     void countAuditEvents(int n) {
         addedAuditEvents += n;
     }

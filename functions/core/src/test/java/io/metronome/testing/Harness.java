@@ -42,10 +42,16 @@ public final class Harness {
     }
 
     public Harness(Duration lease, Clock clock) {
+        this(lease, clock, Map.of());
+    }
+
+    /** @param env configuration the node executors read (LLM_API_URL, prices, ...) */
+    public Harness(Duration lease, Clock clock, Map<String, String> env) {
         queueUrl = stack.plainSqs.createQueue(r -> r.queueName("nodes-" + UUID.randomUUID())
                 .attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "1"))).queueUrl();
         engine = new Engine(stack.dynamo, stack.sqs, stack.tables, queueUrl,
-                new EngineSettings("worker-test-" + UUID.randomUUID(), lease, 3), NodeExecutors.standard(), clock);
+                new EngineSettings("worker-test-" + UUID.randomUUID(), lease, 3),
+                NodeExecutors.standard(env::get, stack.sqs), clock);
         pump = new Pump(stack.plainSqs, queueUrl, engine.worker::handle);
     }
 

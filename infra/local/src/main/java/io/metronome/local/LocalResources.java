@@ -96,7 +96,9 @@ final class LocalResources {
         template.globalEnvironment().forEach((name, value) -> {
             if (value instanceof Map<?, ?> ref && ref.get("Ref") != null) {
                 String id = String.valueOf(ref.get("Ref"));
-                env.put(name, tables.containsKey(id) ? tables.get(id) : queues.get(id));
+                Map<String, Object> parameter = map(map(template.raw().get("Parameters")).get(id));
+                env.put(name, tables.containsKey(id) ? tables.get(id) : queues.containsKey(id) ? queues.get(id)
+                        : String.valueOf(parameter.getOrDefault("Default", "")));
             } else {
                 env.put(name, String.valueOf(value));
             }

@@ -88,7 +88,7 @@ public final class LocalStack implements AutoCloseable {
             Map<String, String> queues = LocalResources.createQueues(template, sqs);
             Map<String, String> env = LocalResources.environment(template, tables, queues);
             Engine engine = new Engine(dynamo, sqs, Tables.fromEnvironment(env::get), env.get("NODE_QUEUE_URL"),
-                    EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(), Clock.systemUTC());
+                    EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, sqs), Clock.systemUTC());
 
             String demoKey = registerKeys(engine.apiKeys, o);
             new Recovery(engine.runs, engine.dispatcher).redispatchUnfinished();

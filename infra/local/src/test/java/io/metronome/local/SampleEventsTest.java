@@ -196,7 +196,7 @@ class SampleEventsTest {
                 .region(Region.US_EAST_1).credentialsProvider(credentials).overrideConfiguration(config)
                 .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
         return new Engine(dynamo, sqs, Tables.fromEnvironment(env::get), env.get("NODE_QUEUE_URL"),
-                EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(), Clock.systemUTC());
+                EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, sqs), Clock.systemUTC());
     }
 
     record Grants(Set<String> reads, Set<String> writes, Set<String> sends) {
@@ -216,6 +216,8 @@ class SampleEventsTest {
                         case "DynamoDBReadPolicy" -> reads.add(ref(a.get("TableName")));
                         case "DynamoDBCrudPolicy" -> writes.add(ref(a.get("TableName")));
                         case "SQSSendMessagePolicy" -> sends.add(ref(a.get("QueueName")));
+                        // The worker's grant for sqs nodes: the user's own queues, by a name prefix, outside the stack.
+                        case "Statement" -> assertThat(args.toString()).contains("sqs:SendMessage").contains("SqsNodeQueuePrefix");
                         default -> throw new AssertionError(function + " has a policy this test does not know: " + kind);
                     }
                 });

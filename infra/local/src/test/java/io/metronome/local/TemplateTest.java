@@ -77,7 +77,7 @@ class TemplateTest {
     @Test
     void everyEnvironmentVariableTheCodeReadsIsSetAndEverySetOneIsRead() throws IOException {
         Set<String> read = new TreeSet<>();
-        Pattern lookup = Pattern.compile("(?:env\\.apply|required\\(env,|System\\.getenv)\\(?\\s*\"([A-Z_]+)\"");
+        Pattern lookup = Pattern.compile("(?:env\\.apply|required\\(env,|System\\.getenv)\\(?\\s*\"([A-Z0-9_]+)\"");
         try (Stream<Path> files = Files.walk(ROOT.resolve("functions"))) {
             for (Path p : files.filter(p -> p.toString().endsWith(".java") && p.toString().contains("/src/main/")).toList()) {
                 Matcher m = lookup.matcher(Files.readString(p));

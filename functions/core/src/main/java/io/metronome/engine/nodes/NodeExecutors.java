@@ -9,7 +9,7 @@ import java.util.Map;
 public final class NodeExecutors {
     private final Map<NodeType, NodeExecutor> byType = new EnumMap<>(NodeType.class);
 
-    public NodeExecutors(HttpNode http) {
+    public NodeExecutors(HttpNode http, LlmNode llm, SqsNode sqs) {
         byType.put(NodeType.TRANSFORM, new TransformNode());
         byType.put(NodeType.BRANCH, new BranchNode());
         byType.put(NodeType.DELAY, new DelayNode());
@@ -17,10 +17,15 @@ public final class NodeExecutors {
         byType.put(NodeType.HTTP, http);
         byType.put(NodeType.SUCCEED, new SucceedNode());
         byType.put(NodeType.FAIL, new FailNode());
+        byType.put(NodeType.LLM, llm);
+        byType.put(NodeType.SQS, sqs);
     }
 
-    public static NodeExecutors standard() {
-        return new NodeExecutors(new HttpNode());
+    /** The executors, with llm nodes configured from the environment and sqs nodes on the engine's client. */
+    public static NodeExecutors standard(java.util.function.Function<String, String> env, software.amazon.awssdk.services.sqs.SqsClient sqs) {
+        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5))
+                .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
+        return new NodeExecutors(new HttpNode(http), new LlmNode(http, LlmNode.Settings.fromEnvironment(env)), new SqsNode(sqs));
     }
 
     public NodeExecutor forType(NodeType type) {

@@ -1,0 +1,127 @@
+package io.metronome.engine.nodes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metronome.domain.Json;
+import io.metronome.expr.Expressions;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.function.Function;
+
+/**
+ * Calls an OpenAI-compatible chat completions endpoint ({@code POST <LLM_API_URL>/chat/completions}). The
+ * output is {@code {content, model, finishReason}}; the step's metadata records the tokens, their cost (from
+ * the configured prices per thousand tokens) and the thread id (the config's {@code threadId}, else the run),
+ * and the run's summary adds them up. Rate limits and server errors are retried; other 4xx are not.
+ */
+public final class LlmNode implements NodeExecutor {
+
+    /**
+     * @param apiUrl base URL, e.g. {@code https://api.example.com/v1}; empty means llm nodes are not configured
+     * @param inputCtPer1k cost of a thousand prompt tokens; outputCtPer1k of a thousand completion tokens
+     */
+    public record Settings(String apiUrl, String apiKey, double inputCtPer1k, double outputCtPer1k) {
+        public static Settings fromEnvironment(Function<String, String> env) {
+            return new Settings(orEmpty(env.apply("LLM_API_URL")), orEmpty(env.apply("LLM_API_KEY")),
+                    number(env.apply("LLM_PRICE_INPUT_CT_PER_1K_TOKENS")), number(env.apply("LLM_PRICE_OUTPUT_CT_PER_1K_TOKENS")));
+        }
+
+        private static String orEmpty(String s) {
+            return s == null ? "" : s.trim();
+        }
+
+        private static double number(String s) {
+            return s == null || s.isBlank() ? 0 : Double.parseDouble(s.trim());
+        }
+    }
+
+    private final HttpClient client;
+    private final Settings settings;
+
+    public LlmNode(HttpClient client, Settings settings) {
+        this.client = client;
+        this.settings = settings;
+    }
+
+    @Override
+    public Outcome execute(NodeContext ctx) throws InterruptedException {
+        if (settings.apiUrl().isEmpty()) {
+            return new Outcome.Failed("llm nodes are not configured here (LLM_API_URL is empty)", false, null);
+        }
+        JsonNode config = ctx.config();
+        JsonNode scope = ctx.expressionContext();
+        ArrayNode messages = Json.MAPPER.createArrayNode();
+        if (config.hasNonNull("system")) {
+            messages.addObject().put("role", "system").put("content", config.get("system").asText());
+        }
+        if (config.has("prompt")) {
+            JsonNode prompt = Expressions.evaluate(config.get("prompt").asText(), scope);
+            messages.addObject().put("role", "user").put("content", prompt.isTextual() ? prompt.asText() : prompt.toString());
+        } else {
+            JsonNode given = Expressions.evaluate(config.get("messages").asText(), scope);
+            if (!given.isArray()) {
+                return new Outcome.Failed("'messages' must evaluate to an array of {role, content}", false, null);
+            }
+            given.forEach(messages::add);
+        }
+        String threadId = config.has("threadId") ? Expressions.evaluate(config.get("threadId").asText(), scope).asText()
+                : ctx.run().id();
+        ObjectNode request = Json.object();
+        request.put("model", config.get("model").asText());
+        request.set("messages", messages);
+        if (config.has("maxTokens")) {
+            request.put("max_tokens", config.get("maxTokens").asInt());
+        }
+        HttpRequest.Builder http = HttpRequest.newBuilder(URI.create(settings.apiUrl().replaceAll("/+$", "") + "/chat/completions"))
+                .timeout(Duration.ofSeconds(50)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(request.toString()));
+        if (!settings.apiKey().isEmpty()) {
+            http.header("Authorization", "Bearer " + settings.apiKey());
+        }
+        HttpResponse<String> response;
+        try {
+            response = client.send(http.build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            return new Outcome.Failed("the model endpoint could not be reached: " + e, true, null);
+        }
+        int status = response.statusCode();
+        if (status != 200) {
+            boolean retry = status == 429 || status >= 500;
+            return new Outcome.Failed("the model endpoint answered HTTP " + status + ": " + abbreviate(response.body()), retry, null);
+        }
+        JsonNode answer;
+        try {
+            answer = Json.MAPPER.readTree(response.body());
+        } catch (IOException e) {
+            return new Outcome.Failed("the model endpoint answered something that is not JSON", true, null);
+        }
+        JsonNode choice = answer.path("choices").path(0);
+        JsonNode usage = answer.path("usage");
+        long promptTokens = usage.path("prompt_tokens").asLong(0);
+        long completionTokens = usage.path("completion_tokens").asLong(0);
+        double cost = promptTokens / 1000.0 * settings.inputCtPer1k() + completionTokens / 1000.0 * settings.outputCtPer1k();
+        ObjectNode output = Json.object();
+        output.put("content", choice.path("message").path("content").asText(null));
+        output.put("model", answer.path("model").asText(config.get("model").asText()));
+        output.put("finishReason", choice.path("finish_reason").asText(null));
+        ObjectNode metadata = Json.object();
+        metadata.put("model", output.get("model").asText());
+        metadata.put("responseId", answer.path("id").asText(null));
+        metadata.put("promptTokens", promptTokens);
+        metadata.put("completionTokens", completionTokens);
+        metadata.put("totalTokens", promptTokens + completionTokens);
+        metadata.put("costCt", Math.round(cost * 1_000_000) / 1_000_000.0);
+        metadata.put("threadId", threadId);
+        return new Outcome.Done(output, metadata);
+    }
+
+    private static String abbreviate(String s) {
+        return s == null ? "" : s.length() > 300 ? s.substring(0, 300) + "..." : s;
+    }
+}
