@@ -17,7 +17,7 @@ public final class Definition {
 
     public enum NodeType {
         TRANSFORM("transform"), BRANCH("branch"), DELAY("delay"), APPROVAL("approval"), HTTP("http"),
-        SUCCEED("succeed"), FAIL("fail"), LLM("llm"), SQS("sqs");
+        SUCCEED("succeed"), FAIL("fail"), LLM("llm"), SQS("sqs"), STEP_FUNCTION("stepFunction");
 
         private final String wire;
 

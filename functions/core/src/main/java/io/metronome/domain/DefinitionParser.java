@@ -134,7 +134,7 @@ public final class DefinitionParser {
         NodeType type = NodeType.fromWire(typeName);
         if (type == null) {
             error(path + ".type", "unknown node type '" + typeName
-                    + "'; one of transform, branch, delay, approval, http, succeed, fail, llm, sqs");
+                    + "'; one of transform, branch, delay, approval, http, succeed, fail, llm, sqs, stepFunction");
             return null;
         }
         JsonNode config = json.path("config");
@@ -308,6 +308,21 @@ public final class DefinitionParser {
                     error(path + ".messageGroupId", "must be a non-empty string (FIFO queues)");
                 } else if (group != null) {
                     templates(group.asText(), path + ".messageGroupId");
+                }
+            }
+            case STEP_FUNCTION -> {
+                JsonNode arn = config.get("stateMachineArn");
+                if (arn == null || !arn.isTextual() || arn.asText().isBlank()) {
+                    error(path + ".stateMachineArn", "required: the state machine's ARN, or an expression in {{ }}");
+                } else {
+                    templates(arn.asText(), path + ".stateMachineArn");
+                }
+                if (config.has("input") && config.get("input").isTextual()) {
+                    expression(config, "input", path, true);
+                }
+                JsonNode poll = config.get("pollSeconds");
+                if (poll != null && (!poll.isInt() || poll.asInt() < 1 || poll.asInt() > 300)) {
+                    error(path + ".pollSeconds", "must be an integer from 1 to 300");
                 }
             }
             default -> throw new IllegalStateException(type.toString());

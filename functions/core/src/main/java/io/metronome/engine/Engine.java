@@ -67,11 +67,13 @@ public final class Engine {
                 .overrideConfiguration(config).build();
         SqsClient sqs = SqsClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder())
                 .overrideConfiguration(config).build();
+        software.amazon.awssdk.services.sfn.SfnClient sfn = software.amazon.awssdk.services.sfn.SfnClient.builder()
+                .httpClientBuilder(UrlConnectionHttpClient.builder()).overrideConfiguration(config).build();
         String queueUrl = env.apply("NODE_QUEUE_URL");
         if (queueUrl == null || queueUrl.isBlank()) {
             throw new IllegalStateException("environment variable NODE_QUEUE_URL is not set");
         }
         return new Engine(dynamo, sqs, Tables.fromEnvironment(env), queueUrl, EngineSettings.fromEnvironment(env),
-                NodeExecutors.standard(env, sqs), Clock.systemUTC());
+                NodeExecutors.standard(env, sqs, sfn), Clock.systemUTC());
     }
 }

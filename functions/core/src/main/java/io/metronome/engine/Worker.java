@@ -132,7 +132,9 @@ public final class Worker {
         if (outcome instanceof Outcome.Done done) {
             complete(run, def, before, done);
         } else if (outcome instanceof Outcome.Wait wait) {
-            waitUntil(run, before, wait.dueAt());
+            waitUntil(run, before, wait.dueAt(), DelayNode.waitingMetadata(wait.dueAt()));
+        } else if (outcome instanceof Outcome.Poll poll) {
+            waitUntil(run, before, poll.dueAt(), poll.metadata());
         } else if (outcome instanceof Outcome.AwaitApproval ask) {
             awaitApproval(run, before, ask.prompt());
         } else if (outcome instanceof Outcome.Failed failed) {
@@ -227,10 +229,9 @@ public final class Worker {
         }
     }
 
-    private void waitUntil(Run run, NodeState before, Instant dueAt) {
+    private void waitUntil(Run run, NodeState before, Instant dueAt, JsonNode metadata) {
         Instant now = clock.instant();
-        NodeState waiting = before.to(Phase.WAITING).dueAt(dueAt).metadata(DelayNode.waitingMetadata(dueAt))
-                .lease(null, null).build();
+        NodeState waiting = before.to(Phase.WAITING).dueAt(dueAt).metadata(metadata).lease(null, null).build();
         Run after;
         try {
             after = runs.update(new RunWrite(run.id(), now).requireNodeRev(before.nodeId(), before.rev())
@@ -482,10 +483,13 @@ public final class Worker {
                 if (run.status() == RunStatus.PAUSED) {
                     return parkQuietly(run, node); // the pause itself audited this checkpoint
                 } else if (run.isTerminal()) {
-                    cancelNode(run, def, node); // the run ended while the delay was being set up
+                    stopExternalWork(run, def, node);
+                    cancelNode(run, def, node); // the run ended while the node waited
                 } else if (CLAIMABLE.contains(run.status())) {
                     if (now.isBefore(node.dueAt())) {
                         dispatcher.send(NodeMessage.node(run.id(), node.nodeId(), node.attempt(), node.dueAt()));
+                    } else if (def.node(node.nodeId()).type() != Definition.NodeType.DELAY) {
+                        claimAndRun(run, node.nodeId()); // look at the work it waits on (a Step Functions execution)
                     } else {
                         ObjectNode out = Json.object();
                         out.put("waitedUntil", Times.format(node.dueAt()));
@@ -506,6 +510,9 @@ public final class Worker {
             }
             default -> {
                 // Final already: this is a repeat, or the worker that finished the node stopped before the end.
+                if (node.phase() == Phase.CANCELLED) {
+                    stopExternalWork(run, def, node); // cancelled through the API while it waited elsewhere
+                }
                 record(run, def, node);
                 replay(run, def);
                 return false;
@@ -540,7 +547,7 @@ public final class Worker {
             return false;
         }
         NodeState node = run.node(nodeId);
-        if (node.phase() != Phase.PAUSED) {
+        if (node.phase() != Phase.PAUSED && node.phase() != Phase.WAITING) {
             return false;
         }
         Instant now = clock.instant();
@@ -600,6 +607,15 @@ public final class Worker {
     private static boolean stillAt(RunConflict c, NodeState node) {
         return c.current() != null && c.current().node(node.nodeId()) != null
                 && c.current().node(node.nodeId()).rev() == node.rev();
+    }
+
+    /** Stops what a node started elsewhere (its executor knows what), when its run ended while it waited. */
+    private void stopExternalWork(Run run, Definition def, NodeState node) {
+        try {
+            executors.forType(def.node(node.nodeId()).type()).cancel(NodeContext.of(run, def, node, clock.instant()));
+        } catch (RuntimeException e) {
+            System.err.println("could not stop the work of " + node.nodeId() + " in " + run.id() + ": " + e);
+        }
     }
 
     /** Records as cancelled a node left waiting in a run that has ended. */

@@ -81,6 +81,15 @@ public final class TestStack {
         return instance;
     }
 
+    /** A Step Functions client for the given endpoint (counted, like the others); unreachable if none is given. */
+    public software.amazon.awssdk.services.sfn.SfnClient sfn(String endpoint) {
+        return software.amazon.awssdk.services.sfn.SfnClient.builder()
+                .endpointOverride(URI.create(endpoint == null ? "http://127.0.0.1:9" : endpoint)).region(region)
+                .credentialsProvider(credentials).httpClientBuilder(UrlConnectionHttpClient.builder())
+                .overrideConfiguration(ClientOverrideConfiguration.builder().addExecutionInterceptor(counter).build())
+                .build();
+    }
+
     private DynamoDbClient dynamo(ClientOverrideConfiguration config) {
         return DynamoDbClient.builder().endpointOverride(dynamoEndpoint).region(region).credentialsProvider(credentials)
                 .httpClientBuilder(UrlConnectionHttpClient.builder()).overrideConfiguration(config).build();

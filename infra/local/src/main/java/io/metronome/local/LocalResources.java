@@ -99,11 +99,32 @@ final class LocalResources {
                 Map<String, Object> parameter = map(map(template.raw().get("Parameters")).get(id));
                 env.put(name, tables.containsKey(id) ? tables.get(id) : queues.containsKey(id) ? queues.get(id)
                         : String.valueOf(parameter.getOrDefault("Default", "")));
+            } else if (value instanceof Map<?, ?> sub && sub.get("Fn::Sub") instanceof String text) {
+                env.put(name, substitute(template, text));
             } else {
                 env.put(name, String.valueOf(value));
             }
         });
         return env;
+    }
+
+    /** {@code !Sub} with the pseudo parameters of a local account and region, and parameters' defaults. */
+    private static String substitute(SamTemplate template, String text) {
+        Map<String, Object> parameters = map(template.raw().get("Parameters"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\$\\{([^}]+)}").matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String value = switch (m.group(1)) {
+                case "AWS::Region" -> "us-east-1";
+                case "AWS::URLSuffix" -> "amazonaws.com";
+                case "AWS::AccountId" -> "000000000000";
+                case "AWS::Partition" -> "aws";
+                default -> String.valueOf(map(parameters.get(m.group(1))).getOrDefault("Default", ""));
+            };
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        return out.toString();
     }
 
     private static List<KeySchemaElement> keySchema(Object o) {

