@@ -8,7 +8,7 @@ import io.metronome.domain.RunStatus;
 import io.metronome.domain.Step;
 import io.metronome.domain.StepStatus;
 import io.metronome.testing.Harness;
-import io.metronome.testing.LocalStepFunctions;
+import io.metronome.testing.StepFunctionsBackend;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -20,10 +20,12 @@ import static io.metronome.testing.Harness.assertConsistent;
 import static io.metronome.testing.Harness.lastStatusByNode;
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** stepFunction nodes through the real SDK client, against a local endpoint speaking Step Functions' protocol. */
+/**
+ * stepFunction nodes through the real SDK client: against a loopback endpoint speaking Step Functions' protocol
+ * by default, and against LocalStack's Step Functions in the localstack profile.
+ */
 class StepFunctionNodeTest {
-    private static final String MACHINE = "arn:aws:states:us-east-1:000000000000:stateMachine:metronome-";
-    private final LocalStepFunctions sfn = new LocalStepFunctions();
+    private final StepFunctionsBackend sfn = StepFunctionsBackend.forTests();
     private final Harness h = new Harness(Duration.ofSeconds(5), Clock.systemUTC(),
             Map.of("AWS_ENDPOINT_URL_SFN", sfn.endpoint()));
 
@@ -38,7 +40,7 @@ class StepFunctionNodeTest {
                   {"id": "charge", "type": "stepFunction", %s
                    "config": {"stateMachineArn": "%s", "input": "{'order': input.order}", "pollSeconds": 1}},
                   {"id": "after", "type": "transform", "config": {"expression": "nodes.charge.echo.order"}}],
-                 "edges": [{"from": "charge", "to": "after"}]}""".formatted(retry, MACHINE + machine));
+                 "edges": [{"from": "charge", "to": "after"}]}""".formatted(retry, sfn.machine(machine)));
     }
 
     @Test
@@ -49,12 +51,12 @@ class StepFunctionNodeTest {
         Run done = h.awaitStatus(run, RunStatus.COMPLETED);
 
         assertThat(done.output().asText()).isEqualTo("o-5");
-        assertThat(sfn.executions()).as("one execution, however often its message came").isEqualTo(1);
-        assertThat(sfn.starts).allMatch(name -> name.equals(sfn.starts.get(0))).allMatch(n -> n.length() <= 80);
+        assertThat(sfn.executionNames("ok")).as("one execution, however often its message came").hasSize(1)
+                .allMatch(n -> n.length() <= 80);
         Step charge = h.timeline(done).steps().get(0);
         assertThat(charge.status()).isEqualTo(StepStatus.COMPLETED);
         assertThat(charge.output().get("done").asBoolean()).isTrue();
-        assertThat(charge.metadata().get("executionArn").asText()).contains(":execution:metronome-ok:");
+        assertThat(charge.metadata().get("executionArn").asText()).contains(":execution:metronome-ok");
         assertConsistent(h.timeline(done));
     }
 
@@ -66,7 +68,7 @@ class StepFunctionNodeTest {
 
         assertThat(failed.error()).isEqualTo("node charge failed after 2 attempts: Step Functions execution failed: "
                 + "States.TaskFailed: the payment service said no");
-        assertThat(sfn.executions()).isEqualTo(2);
+        assertThat(sfn.executionNames("fail")).hasSize(2);
         assertThat(h.timeline(failed).steps()).extracting(Step::attempt).containsExactly(1, 2);
         assertConsistent(h.timeline(failed));
     }
@@ -79,10 +81,8 @@ class StepFunctionNodeTest {
         String arn = h.run(run).node("charge").metadata().get("executionArn").asText();
 
         h.engine.runService.cancel(run.userId(), run.metronomeId(), run.id(), Json.read("{\"reason\": \"customer left\"}"));
-        h.pump.until(() -> !sfn.stops.isEmpty(), Duration.ofSeconds(20), "the execution to be stopped");
+        h.pump.until(() -> sfn.status(arn).equals("ABORTED"), Duration.ofSeconds(20), "the execution to be stopped");
 
-        assertThat(sfn.stops).containsExactly(arn);
-        assertThat(sfn.status(arn)).isEqualTo("ABORTED");
         assertThat(lastStatusByNode(h.timeline(run))).containsEntry("charge", StepStatus.CANCELLED);
         assertConsistent(h.timeline(run));
     }

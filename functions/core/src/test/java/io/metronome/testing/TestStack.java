@@ -36,6 +36,7 @@ public final class TestStack {
     public final DynamoDbClient plainDynamo;
     public final SqsClient plainSqs;
     private final URI dynamoEndpoint;
+    private URI localStackEndpoint;
     private final URI sqsEndpoint;
     private final Region region;
     private final StaticCredentialsProvider credentials;
@@ -66,12 +67,13 @@ public final class TestStack {
                     Assumptions.abort(unavailable);
                 }
                 LocalStackContainer localstack = new LocalStackContainer(DockerImageName.parse(LOCALSTACK_IMAGE))
-                        .withServices("dynamodb", "sqs");
+                        .withServices("dynamodb", "sqs", "stepfunctions");
                 localstack.start();
                 Runtime.getRuntime().addShutdownHook(new Thread(localstack::stop, "localstack-stop"));
                 instance = new TestStack(localstack.getEndpoint(), localstack.getEndpoint(),
                         Region.of(localstack.getRegion()), StaticCredentialsProvider.create(
                         AwsBasicCredentials.create(localstack.getAccessKey(), localstack.getSecretKey())));
+                instance.localStackEndpoint = localstack.getEndpoint();
             } else {
                 LocalEmulators emulators = LocalEmulators.shared();
                 instance = new TestStack(emulators.dynamoEndpoint(), emulators.sqsEndpoint(), Region.US_EAST_1,
@@ -79,6 +81,11 @@ public final class TestStack {
             }
         }
         return instance;
+    }
+
+    /** LocalStack's endpoint (Step Functions and the rest) in the localstack profile; null on the emulators. */
+    public URI localStackEndpoint() {
+        return localStackEndpoint;
     }
 
     /** A Step Functions client for the given endpoint (counted, like the others); unreachable if none is given. */
