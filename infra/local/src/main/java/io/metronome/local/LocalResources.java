@@ -90,11 +90,24 @@ final class LocalResources {
         return urls;
     }
 
-    /** The functions' environment, with references to tables and queues resolved to local names and URLs. */
+    /**
+     * The functions' environment, with references to tables and queues resolved to local names and URLs. Other
+     * values (parameters, endpoints) may be overridden from this process's environment, e.g. LLM_API_URL.
+     */
     static Map<String, String> environment(SamTemplate template, Map<String, String> tables, Map<String, String> queues) {
+        return environment(template, tables, queues, System::getenv);
+    }
+
+    static Map<String, String> environment(SamTemplate template, Map<String, String> tables, Map<String, String> queues,
+                                           java.util.function.Function<String, String> overrides) {
         Map<String, String> env = new LinkedHashMap<>();
         template.globalEnvironment().forEach((name, value) -> {
-            if (value instanceof Map<?, ?> ref && ref.get("Ref") != null) {
+            String override = overrides.apply(name);
+            boolean resource = value instanceof Map<?, ?> r && r.get("Ref") != null
+                    && (tables.containsKey(String.valueOf(r.get("Ref"))) || queues.containsKey(String.valueOf(r.get("Ref"))));
+            if (!resource && override != null && !override.isBlank()) {
+                env.put(name, override);
+            } else if (value instanceof Map<?, ?> ref && ref.get("Ref") != null) {
                 String id = String.valueOf(ref.get("Ref"));
                 Map<String, Object> parameter = map(map(template.raw().get("Parameters")).get(id));
                 env.put(name, tables.containsKey(id) ? tables.get(id) : queues.containsKey(id) ? queues.get(id)
