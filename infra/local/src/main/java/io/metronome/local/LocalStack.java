@@ -14,10 +14,6 @@ import io.metronome.engine.Recovery;
 import io.metronome.engine.nodes.NodeExecutors;
 import io.metronome.store.ApiKeyRepository;
 import io.metronome.store.Tables;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
@@ -78,20 +74,14 @@ public final class LocalStack implements AutoCloseable {
         LocalEmulators emulators = LocalEmulators.start(o.dataDir() == null ? null : o.dataDir().resolve("dynamodb"),
                 o.dynamoPort(), o.sqsPort());
         try {
-            DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(emulators.dynamoEndpoint())
-                    .region(Region.US_EAST_1).credentialsProvider(LOCAL_CREDENTIALS)
-                    .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
-            SqsClient sqs = SqsClient.builder().endpointOverride(emulators.sqsEndpoint())
-                    .region(Region.US_EAST_1).credentialsProvider(LOCAL_CREDENTIALS)
-                    .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+            DynamoDbClient dynamo = LocalClients.dynamo(emulators.dynamoEndpoint(), LocalClients.plain());
+            SqsClient sqs = LocalClients.sqs(emulators.sqsEndpoint(), LocalClients.plain());
             Map<String, String> tables = LocalResources.createTables(template, dynamo);
             Map<String, String> queues = LocalResources.createQueues(template, sqs);
             Map<String, String> env = LocalResources.environment(template, tables, queues);
             Engine engine = new Engine(dynamo, sqs, Tables.fromEnvironment(env::get), env.get("NODE_QUEUE_URL"),
-                    EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, sqs, software.amazon.awssdk.services.sfn.SfnClient.builder()
-                        .endpointOverride(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN"))).region(Region.US_EAST_1)
-                        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                        .httpClientBuilder(UrlConnectionHttpClient.builder()).build()), Clock.systemUTC());
+                    EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, sqs,
+                    LocalClients.sfn(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN")), LocalClients.plain())), Clock.systemUTC());
 
             String demoKey = registerKeys(engine.apiKeys, o);
             new Recovery(engine.runs, engine.dispatcher).redispatchUnfinished();
@@ -178,9 +168,6 @@ public final class LocalStack implements AutoCloseable {
         pollers.forEach(QueuePoller::stop);
         emulators.close();
     }
-
-    private static final StaticCredentialsProvider LOCAL_CREDENTIALS =
-            StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
 
     /**
      * Registers the keys given; with none, a key for the user {@value #DEMO_USER} (kept in the data directory,

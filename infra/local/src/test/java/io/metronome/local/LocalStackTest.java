@@ -6,10 +6,6 @@ import io.metronome.store.TableSetup;
 import io.metronome.store.Tables;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 
@@ -60,9 +56,7 @@ class LocalStackTest {
     @Test
     void theTemplatesTablesAreTheOnesTheEngineIsTestedOn() {
         LocalEmulators emulators = LocalEmulators.shared();
-        DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(emulators.dynamoEndpoint()).region(Region.US_EAST_1)
-                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+        DynamoDbClient dynamo = LocalClients.dynamo(emulators.dynamoEndpoint(), LocalClients.plain());
         SamTemplate template = SamTemplate.load(TEMPLATE);
         Map<String, String> fromTemplate = LocalResources.createTables(template, dynamo);
         Tables tested = Tables.withPrefix("compare-");

@@ -18,11 +18,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
@@ -189,18 +185,11 @@ class SampleEventsTest {
     /** A fresh engine (cold caches, as in a new Lambda container) whose AWS calls are recorded. */
     private Engine engine(Map<String, String> env, ResourceRecorder recorder) {
         ClientOverrideConfiguration config = ClientOverrideConfiguration.builder().addExecutionInterceptor(recorder).build();
-        var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local"));
-        DynamoDbClient dynamo = DynamoDbClient.builder().endpointOverride(stack.emulators().dynamoEndpoint())
-                .region(Region.US_EAST_1).credentialsProvider(credentials).overrideConfiguration(config)
-                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
-        SqsClient sqs = SqsClient.builder().endpointOverride(stack.emulators().sqsEndpoint())
-                .region(Region.US_EAST_1).credentialsProvider(credentials).overrideConfiguration(config)
-                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+        DynamoDbClient dynamo = LocalClients.dynamo(stack.emulators().dynamoEndpoint(), config);
+        SqsClient sqs = LocalClients.sqs(stack.emulators().sqsEndpoint(), config);
         return new Engine(dynamo, sqs, Tables.fromEnvironment(env::get), env.get("NODE_QUEUE_URL"),
-                EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, sqs, software.amazon.awssdk.services.sfn.SfnClient.builder()
-                        .endpointOverride(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN"))).region(Region.US_EAST_1)
-                        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("local", "local")))
-                        .httpClientBuilder(UrlConnectionHttpClient.builder()).build()), Clock.systemUTC());
+                EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, sqs,
+                LocalClients.sfn(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN")), config)), Clock.systemUTC());
     }
 
     record Grants(Set<String> reads, Set<String> writes, Set<String> sends) {
