@@ -53,7 +53,7 @@ public final class MetronomeService {
         String secret = p.trigger.type() == Trigger.Type.WEBHOOK ? newSecret() : null;
         Metronome m = new Metronome(id, userId, p.name, p.description, p.trigger.json(), p.definition.source(), v.id(),
                 1, p.maxAttempts, p.timeoutMs, now, now, secret, firstFire(p.trigger, now));
-        metronomes.save(m, v);
+        metronomes.save(m, v, null);
         return new Saved(m, secret);
     }
 
@@ -72,7 +72,7 @@ public final class MetronomeService {
         Metronome m = new Metronome(old.id(), userId, p.name, p.description, p.trigger.json(), p.definition.source(),
                 v.id(), v.number(), p.maxAttempts, p.timeoutMs, old.createdAt(), now, secret, nextFire);
         try {
-            metronomes.save(m, v);
+            metronomes.save(m, v, old.webhookSecret());
         } catch (MetronomeRepository.StaleVersion e) {
             throw ApiException.invalidState("the metronome was changed by another request; read it and try again");
         }

@@ -117,8 +117,21 @@ public final class RunService {
     public Started start(Metronome m, JsonNode input, String idempotencyKey, String projectId, String ticketId,
                          Long timeoutMs, String triggerType, String sourceEventId, String summary,
                          JsonNode triggerPayload, String actorUserId) {
+        return start(m, input, idempotencyKey, projectId, ticketId, timeoutMs, triggerType, sourceEventId, summary,
+                triggerPayload, actorUserId, IDEMPOTENCY_SECONDS);
+    }
+
+    /** As above, keeping the idempotency key for {@code idempotencySeconds} (triggers keep it past any redelivery). */
+    public Started start(Metronome m, JsonNode input, String idempotencyKey, String projectId, String ticketId,
+                         Long timeoutMs, String triggerType, String sourceEventId, String summary,
+                         JsonNode triggerPayload, String actorUserId, long idempotencySeconds) {
         return start(Ids.next(Ids.RUN), m, input, idempotencyKey, projectId, ticketId, timeoutMs, triggerType,
-                sourceEventId, summary, triggerPayload, actorUserId, true);
+                sourceEventId, summary, triggerPayload, actorUserId, true, idempotencySeconds);
+    }
+
+    /** The run an idempotency key started, if the key is still held. */
+    public java.util.Optional<Run> findByIdempotencyKey(Metronome m, String idempotencyKey) {
+        return runs.findIdempotent(m.id(), idempotencyKey, clock.instant()).flatMap(runs::find);
     }
 
     /**
@@ -127,12 +140,12 @@ public final class RunService {
      */
     public Started startWithId(String runId, Metronome m, JsonNode input, boolean dispatch) {
         return start(runId, m, input, null, null, null, null, "manual", null, "sample data", Json.object(),
-                m.userId(), dispatch);
+                m.userId(), dispatch, IDEMPOTENCY_SECONDS);
     }
 
     private Started start(String runId, Metronome m, JsonNode input, String idempotencyKey, String projectId,
                           String ticketId, Long timeoutMs, String triggerType, String sourceEventId, String summary,
-                          JsonNode triggerPayload, String actorUserId, boolean dispatch) {
+                          JsonNode triggerPayload, String actorUserId, boolean dispatch, long idempotencySeconds) {
         if (input != null && input.toString().length() > MAX_INPUT_BYTES) {
             throw ApiException.validation("input", "at most " + MAX_INPUT_BYTES + " bytes of JSON");
         }
@@ -155,7 +168,7 @@ public final class RunService {
         createdPayload.put("triggerEventId", triggerId);
         createdPayload.put("idempotencyKey", idempotencyKey);
         AuditEvent created = AuditEvent.of(run, actorUserId, "run.created", createdPayload, now);
-        var existing = runs.create(run, trigger, created, now, IDEMPOTENCY_SECONDS);
+        var existing = runs.create(run, trigger, created, now, idempotencySeconds);
         if (existing.isPresent()) {
             Run found = runs.find(existing.get()).orElseThrow(() -> new IllegalStateException(
                     "idempotency key names run " + existing.get() + ", which does not exist"));
@@ -238,8 +251,16 @@ public final class RunService {
             return new Change(w, List.of(
                     AuditEvent.of(run, userId, "run.cancel_requested", reasonPayload(reason), now),
                     AuditEvent.of(run, userId, "run.cancelled", reasonPayload(reason), now)));
-        }, fresh -> fresh.nodes().values().stream().filter(s -> s.phase() == Phase.CANCELLED)
-                .forEach(s -> recordStep(fresh, s)));
+        }, fresh -> {
+            List<NodeState> cancelled = fresh.nodes().values().stream().filter(s -> s.phase() == Phase.CANCELLED).toList();
+            cancelled.forEach(s -> recordStep(fresh, s));
+            // Work a node started elsewhere (a Step Functions execution) is stopped by the worker these wake.
+            List<NodeMessage> stop = cancelled.stream().filter(s -> s.metadata() != null && s.metadata().hasNonNull("executionArn"))
+                    .map(s -> NodeMessage.node(fresh.id(), s.nodeId(), s.attempt(), null)).toList();
+            if (!stop.isEmpty()) {
+                dispatcher.send(stop);
+            }
+        });
     }
 
     /** Decides every approval the run is waiting for; 409 unless it is waiting_approval. */

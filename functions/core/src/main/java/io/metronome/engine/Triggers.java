@@ -42,7 +42,11 @@ public final class Triggers {
     public static final String SIGNATURE_HEADER = "x-metronome-signature";
     public static final String TIMESTAMP_HEADER = "x-metronome-timestamp";
     public static final String DELIVERY_HEADER = "x-metronome-delivery";
-    private static final long DEDUPE_SECONDS = 7 * 24 * 3600;
+    /** Longer than any redelivery: SQS keeps a message 14 days at most. */
+    private static final long DEDUPE_SECONDS = 15 * 24 * 3600;
+    private static final long UNAUTHORIZED_KEPT_SECONDS = 7 * 24 * 3600;
+    /** A body larger than this is summarised in trigger events (the run still gets all of it). */
+    private static final int PAYLOAD_KEPT_BYTES = 16 * 1024;
     private static final int MAX_MISSED_COUNTED = 100_000;
 
     private final MetronomeRepository metronomes;
@@ -65,7 +69,8 @@ public final class Triggers {
 
     /**
      * A delivery to {@code POST /v1/hooks/{metronomeId}}. Signed as {@code v1=<hex HMAC-SHA256>} of
-     * {@code "<timestamp>.<body>"} under the metronome's webhook secret.
+     * {@code "<timestamp>.<delivery id>.<body>"} under the metronome's webhook secret: the delivery id is signed
+     * too, so a replayed request cannot take a new id (and a forged one cannot take a real delivery's id).
      *
      * @param headers lower-case header names
      * @throws ApiException 404 when there is no such metronome or it has no webhook trigger
@@ -77,20 +82,20 @@ public final class Triggers {
         }
         Instant now = clock.instant();
         String delivery = headers.get(DELIVERY_HEADER);
-        String sourceId = delivery != null && !delivery.isBlank() && delivery.length() <= 200 ? delivery
-                : "sha256:" + sha256(headers.getOrDefault(TIMESTAMP_HEADER, "") + "." + new String(body, StandardCharsets.UTF_8));
-        ObjectNode payload = Json.object();
-        JsonNode parsedBody = parse(body);
-        payload.set("body", parsedBody);
         String problem = signatureProblem(m.webhookSecret(), headers, body, now);
         if (problem != null) {
-            // Recorded for the owner to see, without claiming the delivery id: a forged delivery must not
-            // shadow the real one.
+            // Recorded (for a week) for the owner to see, without claiming the delivery id and before reading
+            // the body: a forged delivery costs one small write and shadows nothing.
+            String sourceId = delivery == null || delivery.isBlank() || delivery.length() > 200 ? null : delivery;
             TriggerEvent e = event(m, "webhook", "unauthorized", sourceId, "delivery refused", problem, Json.object(), null, now);
-            events.record(e);
+            events.record(e, UNAUTHORIZED_KEPT_SECONDS);
             return new Delivery(401, e);
         }
-        Optional<TriggerEvent> earlier = events.findBySource(m.id(), "webhook:" + sourceId);
+        String sourceId = delivery.trim();
+        ObjectNode payload = Json.object();
+        JsonNode parsedBody = parse(body);
+        payload.set("body", summary(parsedBody, body.length));
+        Optional<TriggerEvent> earlier = earlier(m, "webhook", sourceId);
         if (earlier.isPresent()) {
             return new Delivery(202, earlier.get());
         }
@@ -104,8 +109,13 @@ public final class Triggers {
     private static String signatureProblem(String secret, Map<String, String> headers, byte[] body, Instant now) {
         String signature = headers.get(SIGNATURE_HEADER);
         String timestamp = headers.get(TIMESTAMP_HEADER);
-        if (signature == null || timestamp == null) {
-            return "missing " + (signature == null ? SIGNATURE_HEADER : TIMESTAMP_HEADER) + " header";
+        String delivery = headers.get(DELIVERY_HEADER);
+        if (signature == null || timestamp == null || delivery == null || delivery.isBlank()) {
+            return "missing " + (signature == null ? SIGNATURE_HEADER : timestamp == null ? TIMESTAMP_HEADER
+                    : DELIVERY_HEADER) + " header";
+        }
+        if (delivery.trim().length() > 200) {
+            return DELIVERY_HEADER + " is longer than 200 characters";
         }
         long seconds;
         try {
@@ -117,7 +127,8 @@ public final class Triggers {
             return "stale timestamp: " + TIMESTAMP_HEADER + " is more than " + WEBHOOK_TOLERANCE.toMinutes()
                     + " minutes from now (replayed, or the sender's clock is off)";
         }
-        byte[] expected = ("v1=" + sign(secret, timestamp.trim() + ".", body)).getBytes(StandardCharsets.UTF_8);
+        byte[] expected = ("v1=" + sign(secret, timestamp.trim() + "." + delivery.trim() + ".", body))
+                .getBytes(StandardCharsets.UTF_8);
         if (!MessageDigest.isEqual(expected, signature.trim().getBytes(StandardCharsets.UTF_8))) {
             return "signature does not match the body under the webhook's secret";
         }
@@ -155,13 +166,13 @@ public final class Triggers {
         List<TriggerEvent> out = new ArrayList<>();
         for (Metronome m : metronomes.listeningTo(source)) {
             Trigger t = m.parsedTrigger();
-            Optional<TriggerEvent> earlier = events.findBySource(m.id(), "event:" + id);
+            Optional<TriggerEvent> earlier = earlier(m, "event", id);
             if (earlier.isPresent()) {
                 out.add(earlier.get());
                 continue;
             }
             ObjectNode payload = Json.object();
-            payload.set("event", event);
+            payload.set("event", summary(event, event.toString().length()));
             if (t.detailType() != null && !t.detailType().equals(detailType)) {
                 out.add(ignore(m, "event", id, "detail-type '" + detailType + "' is not '" + t.detailType() + "'",
                         payload, now));
@@ -184,11 +195,23 @@ public final class Triggers {
         Instant now = clock.instant();
         List<TriggerEvent> out = new ArrayList<>();
         for (Metronome m : metronomes.due(now)) {
+            try {
+                fire(m, now, out);
+            } catch (RuntimeException e) {
+                // One metronome's trouble must not hold up the others; its schedule stays due for the next tick.
+                System.err.println("schedule of " + m.id() + " not fired this tick: " + e);
+            }
+        }
+        return out;
+    }
+
+    private void fire(Metronome m, Instant now, List<TriggerEvent> out) {
+        {
             Trigger t = m.parsedTrigger();
             Instant first = m.nextFireAt();
             if (t.type() != Trigger.Type.SCHEDULE) {
                 metronomes.advanceSchedule(m.id(), first, null);
-                continue;
+                return;
             }
             Instant latest = first;
             int missed = 0;
@@ -210,7 +233,6 @@ public final class Triggers {
             out.add(start(m, "schedule", fire, input, payload, t.schedule().expression() + " fired for " + fire, now));
             metronomes.advanceSchedule(m.id(), first, t.schedule().nextAfter(latest, first));
         }
-        return out;
     }
 
     // ---------------------------------------------------------------- listing
@@ -233,6 +255,16 @@ public final class Triggers {
 
     // ---------------------------------------------------------------- outcomes
 
+    /** What an earlier delivery of this source event came to: a run it started, or an outcome recorded once. */
+    private Optional<TriggerEvent> earlier(Metronome m, String type, String sourceId) {
+        Optional<TriggerEvent> recorded = events.findBySource(m.id(), type + ":" + sourceId);
+        if (recorded.isPresent()) {
+            return recorded;
+        }
+        return runs.findByIdempotencyKey(m, type + ":" + sourceId)
+                .flatMap(run -> events.find(m.id(), run.triggerEventId()));
+    }
+
     /** Filter, then start or ignore. {@code scope} is what the trigger's filter sees. */
     private TriggerEvent decide(Metronome m, String type, String sourceId, JsonNode input, JsonNode scope,
                                 ObjectNode payload, String summary, Instant now) {
@@ -253,7 +285,7 @@ public final class Triggers {
                                String summary, Instant now) {
         try {
             Run run = runs.start(m, input, type + ":" + sourceId, null, null, null, type, sourceId, summary, payload,
-                    null).run();
+                    null, DEDUPE_SECONDS).run();
             return events.find(m.id(), run.triggerEventId()).orElseThrow();
         } catch (ApiException e) {
             TriggerEvent failed = event(m, type, "failed", sourceId, summary, "the run could not be started: "
@@ -282,6 +314,14 @@ public final class Triggers {
         } catch (java.io.IOException e) {
             return Json.MAPPER.getNodeFactory().textNode(text);
         }
+    }
+
+    /** The value itself, or for a large one its size and hash: a trigger event stays small. */
+    private static JsonNode summary(JsonNode value, int bytes) {
+        if (bytes <= PAYLOAD_KEPT_BYTES) {
+            return value;
+        }
+        return Json.object().put("truncated", true).put("bytes", bytes).put("sha256", sha256(value.toString()));
     }
 
     private static String sha256(String text) {

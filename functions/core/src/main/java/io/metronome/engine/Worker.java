@@ -390,6 +390,7 @@ public final class Worker {
                 record(done, def, after);
             }
             cancelled.forEach(s -> record(done, def, s));
+            sendToStopExternalWork(done, cancelled);
             return;
         }
         throw new IllegalStateException("could not end run " + run.id() + " as " + target.wire() + "; retrying later");
@@ -607,6 +608,16 @@ public final class Worker {
     private static boolean stillAt(RunConflict c, NodeState node) {
         return c.current() != null && c.current().node(node.nodeId()) != null
                 && c.current().node(node.nodeId()).rev() == node.rev();
+    }
+
+    /** One message per cancelled node that started work elsewhere: the worker that takes it stops that work. */
+    void sendToStopExternalWork(Run run, java.util.Collection<NodeState> cancelled) {
+        List<NodeMessage> messages = cancelled.stream()
+                .filter(s -> s.metadata() != null && s.metadata().hasNonNull("executionArn"))
+                .map(s -> NodeMessage.node(run.id(), s.nodeId(), s.attempt(), null)).toList();
+        if (!messages.isEmpty()) {
+            dispatcher.send(messages);
+        }
     }
 
     /** Stops what a node started elsewhere (its executor knows what), when its run ended while it waited. */

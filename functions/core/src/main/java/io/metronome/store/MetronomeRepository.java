@@ -49,12 +49,22 @@ public final class MetronomeRepository {
         }
     }
 
-    /** Writes a new metronome, or a new version of one: {@code m.versionNumber()} must be the previous + 1. */
-    public void save(Metronome m, MetronomeVersion v) {
-        Put metronome = Put.builder().tableName(tables.metronomes()).item(toItem(m))
-                .conditionExpression(m.versionNumber() == 1 ? "attribute_not_exists(metronomeId)" : "versionNumber = :prev")
-                .expressionAttributeValues(m.versionNumber() == 1 ? null : Map.of(":prev", n(m.versionNumber() - 1)))
-                .build();
+    /**
+     * Writes a new metronome, or a new version of one: {@code m.versionNumber()} must be the previous + 1, and the
+     * webhook secret must still be {@code secretRead} (a rotation since the read is not written back).
+     */
+    public void save(Metronome m, MetronomeVersion v, String secretRead) {
+        Put.Builder put = Put.builder().tableName(tables.metronomes()).item(toItem(m));
+        if (m.versionNumber() == 1) {
+            put.conditionExpression("attribute_not_exists(metronomeId)");
+        } else if (secretRead == null) {
+            put.conditionExpression("versionNumber = :prev AND attribute_not_exists(webhookSecret)")
+                    .expressionAttributeValues(Map.of(":prev", n(m.versionNumber() - 1)));
+        } else {
+            put.conditionExpression("versionNumber = :prev AND webhookSecret = :secret")
+                    .expressionAttributeValues(Map.of(":prev", n(m.versionNumber() - 1), ":secret", s(secretRead)));
+        }
+        Put metronome = put.build();
         Map<String, AttributeValue> version = new HashMap<>();
         version.put("metronomeId", s(v.metronomeId()));
         version.put("versionId", s(v.id()));

@@ -86,6 +86,16 @@ public final class RunRepository {
         }
     }
 
+    /** The id of the run an idempotency key of a metronome started, unless the key has expired. */
+    public Optional<String> findIdempotent(String metronomeId, String idempotencyKey, Instant now) {
+        Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(tables.idempotency())
+                .key(Items.key("key", metronomeId + "#" + idempotencyKey)).consistentRead(true)).item();
+        if (item == null || item.isEmpty() || Items.num(item, "expiresAt") < now.getEpochSecond()) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(Items.str(item, "runId"));
+    }
+
     public Optional<Run> find(String runId) {
         Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(tables.runs())
                 .key(Items.key(RunItems.PK, runId)).consistentRead(true)).item();

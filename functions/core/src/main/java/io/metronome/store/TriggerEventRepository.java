@@ -62,9 +62,14 @@ public final class TriggerEventRepository {
                 : find(metronomeId, existing.get("triggerEventId").s());
     }
 
-    /** Records an event that must not claim its source event id (a delivery whose signature failed). */
-    public void record(TriggerEvent event) {
-        dynamo.putItem(r -> r.tableName(tables.triggerEvents()).item(toItem(event)));
+    /**
+     * Records an event that must not claim its source event id (a delivery whose signature failed); it expires
+     * (the table's TTL) after {@code keepSeconds}.
+     */
+    public void record(TriggerEvent event, long keepSeconds) {
+        Map<String, AttributeValue> item = toItem(event);
+        item.put("expiresAt", Items.n(event.createdAt().getEpochSecond() + keepSeconds));
+        dynamo.putItem(r -> r.tableName(tables.triggerEvents()).item(item));
     }
 
     /** A metronome's trigger events, newest first (ids sort by time). */
@@ -82,7 +87,7 @@ public final class TriggerEventRepository {
 
     public Optional<TriggerEvent> find(String metronomeId, String id) {
         Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(tables.triggerEvents())
-                .key(Items.key("metronomeId", metronomeId, "id", id))).item();
+                .key(Items.key("metronomeId", metronomeId, "id", id)).consistentRead(true)).item();
         return item == null || item.isEmpty() ? Optional.empty() : Optional.of(fromItem(item));
     }
 

@@ -74,6 +74,22 @@ class StepFunctionNodeTest {
     }
 
     @Test
+    void aRunPausedThenCancelledStillStopsItsExecution() {
+        Run run = h.start(flow("slow", ""), "{\"input\": {\"order\": \"o-8\"}}");
+        h.pump.until(() -> h.run(run).node("charge") != null && h.run(run).node("charge").phase() == NodeState.Phase.WAITING,
+                Duration.ofSeconds(20), "the node to wait on its execution");
+        String arn = h.run(run).node("charge").metadata().get("executionArn").asText();
+        h.engine.runService.pause(run.userId(), run.metronomeId(), run.id(), null);
+        h.pump.until(() -> h.run(run).node("charge").phase() == NodeState.Phase.PAUSED, Duration.ofSeconds(20),
+                "the wake-up to park the node");
+
+        h.engine.runService.cancel(run.userId(), run.metronomeId(), run.id(), null);
+        h.pump.until(() -> sfn.status(arn).equals("ABORTED"), Duration.ofSeconds(20), "the execution to be stopped");
+
+        assertThat(lastStatusByNode(h.timeline(run))).containsEntry("charge", StepStatus.CANCELLED);
+    }
+
+    @Test
     void cancellingTheRunStopsTheExecutionItWaitsOn() {
         Run run = h.start(flow("slow", ""), "{\"input\": {\"order\": \"o-7\"}}");
         h.pump.until(() -> h.run(run).node("charge") != null && h.run(run).node("charge").phase() == NodeState.Phase.WAITING,

@@ -114,7 +114,7 @@ class TriggersTest {
     private static Map<String, String> signed(String secret, String body, Instant at, String delivery) {
         String ts = Long.toString(at.getEpochSecond());
         return Map.of(Triggers.TIMESTAMP_HEADER, ts, Triggers.DELIVERY_HEADER, delivery,
-                Triggers.SIGNATURE_HEADER, "v1=" + Triggers.sign(secret, ts + ".", body.getBytes(StandardCharsets.UTF_8)));
+                Triggers.SIGNATURE_HEADER, "v1=" + Triggers.sign(secret, ts + "." + delivery + ".", body.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
@@ -133,6 +133,11 @@ class TriggersTest {
         assertThat(again.event().id()).isEqualTo(first.event().id());
         assertThat(runs(m)).hasSize(1);
         assertThat(runs(m).get(0).input().get("number").asInt()).isEqualTo(7);
+        // A captured request replayed under a new delivery id: the id is signed, so it is refused.
+        Map<String, String> replay = new java.util.HashMap<>(signed(secret, opened, clock.instant(), "d-1"));
+        replay.put(Triggers.DELIVERY_HEADER, "d-1-again");
+        assertThat(triggers.webhook(m.id(), replay, body).status()).isEqualTo(401);
+        assertThat(runs(m)).hasSize(1);
 
         var forged = triggers.webhook(m.id(), signed("whsec_wrong", opened, clock.instant(), "d-2"), body);
         assertThat(forged.status()).isEqualTo(401);
@@ -158,9 +163,44 @@ class TriggersTest {
         assertThat(triggers.webhook(m.id(), signed(secret, opened, clock.instant(), "d-5"), body).status()).isEqualTo(401);
         assertThat(triggers.webhook(m.id(), signed(rotated, opened, clock.instant(), "d-5"), body).status()).isEqualTo(202);
         assertThat(events(m)).extracting(TriggerEvent::status)
-                .containsExactly("matched", "unauthorized", "ignored", "matched", "unauthorized", "unauthorized", "unauthorized", "matched");
+                .containsExactly("matched", "unauthorized", "ignored", "matched", "unauthorized", "unauthorized",
+                        "unauthorized", "unauthorized", "matched");
         assertThatThrownBy(() -> triggers.webhook(create("{\"type\": \"manual\"}").metronome().id(), Map.of(), body))
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(404));
+    }
+
+    @Test
+    void aSaveThatReadTheOldSecretCannotUndoARotation() {
+        MetronomeService.Saved saved = create("{\"type\": \"webhook\"}");
+        Metronome before = saved.metronome();
+        h.engine.metronomeService.rotateWebhookSecret(before.userId(), before.id());
+        Metronome stale = new Metronome(before.id(), before.userId(), "renamed", null, before.trigger(), before.definition(),
+                "ver_01jz0000000000000000000000", 2, before.maxAttempts(), before.timeoutMs(), before.createdAt(),
+                clock.instant(), before.webhookSecret(), null);
+        var version = new io.metronome.domain.MetronomeVersion(stale.versionId(), stale.id(), 2, before.definition(), 3, 0,
+                clock.instant());
+
+        assertThatThrownBy(() -> h.engine.metronomes.save(stale, version, before.webhookSecret()))
+                .isInstanceOf(io.metronome.store.MetronomeRepository.StaleVersion.class);
+        assertThat(h.engine.metronomes.find(before.id()).orElseThrow().webhookSecret()).isNotEqualTo(before.webhookSecret());
+    }
+
+    @Test
+    void aRedeliveryAfterTheFilterChangedFindsTheRunItStarted() {
+        MetronomeService.Saved saved = create("{\"type\": \"webhook\"}");
+        Metronome m = saved.metronome();
+        String body = "{\"action\": \"opened\"}";
+        var first = triggers.webhook(m.id(), signed(saved.newWebhookSecret(), body, clock.instant(), "late-1"),
+                body.getBytes(StandardCharsets.UTF_8));
+        h.engine.metronomeService.update(m.userId(), m.id(), Json.read("{\"name\": \"t\", \"trigger\": {\"type\": "
+                + "\"webhook\", \"filter\": \"false\"}, \"definition\": " + ONE_NODE + "}"));
+
+        var again = triggers.webhook(m.id(), signed(saved.newWebhookSecret(), body, clock.instant(), "late-1"),
+                body.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(again.event().id()).isEqualTo(first.event().id());
+        assertThat(again.event().status()).isEqualTo("matched");
+        assertThat(events(m)).hasSize(1);
     }
 
     @Test

@@ -343,7 +343,7 @@ class ApiEndToEndTest {
     private static Map<String, String> signed(String secret, String body, String delivery) {
         String ts = Long.toString(Instant.now().getEpochSecond());
         return Map.of("Content-Type", "application/json", "X-Metronome-Timestamp", ts, "X-Metronome-Delivery", delivery,
-                "X-Metronome-Signature", "v1=" + io.metronome.engine.Triggers.sign(secret, ts + ".",
+                "X-Metronome-Signature", "v1=" + io.metronome.engine.Triggers.sign(secret, ts + "." + delivery + ".",
                         body.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 

@@ -177,7 +177,8 @@ class SampleEventsTest {
         String ts = Long.toString(Instant.now().getEpochSecond());
         Map<String, String> headers = new java.util.HashMap<>(event.getHeaders());
         headers.put("x-metronome-timestamp", ts);
-        headers.put("x-metronome-signature", "v1=" + io.metronome.engine.Triggers.sign(Samples.WEBHOOK_SECRET, ts + ".",
+        headers.put("x-metronome-signature", "v1=" + io.metronome.engine.Triggers.sign(Samples.WEBHOOK_SECRET,
+                ts + "." + headers.get("x-metronome-delivery") + ".",
                 event.getBody().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         event.setHeaders(headers);
     }

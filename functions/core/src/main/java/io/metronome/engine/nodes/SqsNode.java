@@ -33,8 +33,7 @@ public final class SqsNode implements NodeExecutor {
             String group = config.hasNonNull("messageGroupId")
                     ? Templates.render(config.get("messageGroupId").asText(), scope) : ctx.run().id();
             request.messageGroupId(group).messageDeduplicationId(
-                    Integer.toHexString((ctx.run().id() + "/" + ctx.node().id() + "/" + ctx.state().attempt()).hashCode())
-                            + "-" + ctx.state().attempt() + "-" + ctx.node().id());
+                    ctx.run().id() + "-" + ctx.state().attempt() + "-" + ctx.node().id()); // at most 100 of 128 characters
         }
         SendMessageResponse response;
         try {

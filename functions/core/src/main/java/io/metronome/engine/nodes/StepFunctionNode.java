@@ -40,6 +40,11 @@ public final class StepFunctionNode implements NodeExecutor {
         try {
             if (arn == null) {
                 String stateMachine = Templates.render(config.get("stateMachineArn").asText(), ctx.expressionContext());
+                if (ctx.state().attempt() > 1) {
+                    // An earlier attempt's worker may have started an execution and stopped before noting it.
+                    stopQuietly(executionArn(stateMachine, ctx.run().id(), ctx.node().id(), ctx.state().attempt() - 1),
+                            ctx.run().id());
+                }
                 JsonNode input = !config.has("input") ? Json.object().put("runId", ctx.run().id())
                         : config.get("input").isTextual() ? Expressions.evaluate(config.get("input").asText(), ctx.expressionContext())
                         : config.get("input");
@@ -60,9 +65,33 @@ public final class StepFunctionNode implements NodeExecutor {
                 default -> new Outcome.Poll(ctx.now().plusSeconds(poll), meta);
             };
         } catch (SfnException e) {
-            boolean retry = e.statusCode() >= 500 || e.isThrottlingException();
-            return new Outcome.Failed("Step Functions refused: " + e.awsErrorDetails().errorMessage(), retry, null);
+            boolean transientError = e.statusCode() >= 500 || e.isThrottlingException();
+            if (arn != null && transientError) {
+                return new Outcome.Poll(ctx.now().plusSeconds(poll), metadata); // keep watching the same execution
+            }
+            if (arn != null) {
+                stopQuietly(arn, ctx.run().id()); // giving up on it: do not leave it running
+            }
+            return new Outcome.Failed("Step Functions refused: " + e.awsErrorDetails().errorMessage(), transientError, null);
+        } catch (software.amazon.awssdk.core.exception.SdkClientException e) {
+            if (arn != null) {
+                return new Outcome.Poll(ctx.now().plusSeconds(poll), metadata); // unreachable for now: look again later
+            }
+            throw e;
         }
+    }
+
+    private void stopQuietly(String executionArn, String runId) {
+        try {
+            sfn.stopExecution(r -> r.executionArn(executionArn).error("metronome.Superseded")
+                    .cause("run " + runId + " moved on to another attempt"));
+        } catch (RuntimeException e) {
+            // not started, or already finished
+        }
+    }
+
+    static String executionArn(String stateMachineArn, String runId, String nodeId, int attempt) {
+        return stateMachineArn.replace(":stateMachine:", ":execution:") + ":" + executionName(runId, nodeId, attempt);
     }
 
     @Override
