@@ -67,8 +67,10 @@ public final class Engine {
                 .overrideConfiguration(config).build();
         SqsClient sqs = SqsClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder())
                 .overrideConfiguration(config).build();
-        software.amazon.awssdk.services.sfn.SfnClient sfn = software.amazon.awssdk.services.sfn.SfnClient.builder()
-                .httpClientBuilder(UrlConnectionHttpClient.builder()).overrideConfiguration(config).build();
+        // Built when a stepFunction node first runs, not at start: only the worker ever needs it.
+        java.util.function.Supplier<software.amazon.awssdk.services.sfn.SfnClient> sfn = () ->
+                software.amazon.awssdk.services.sfn.SfnClient.builder()
+                        .httpClientBuilder(UrlConnectionHttpClient.builder()).overrideConfiguration(config).build();
         String queueUrl = env.apply("NODE_QUEUE_URL");
         if (queueUrl == null || queueUrl.isBlank()) {
             throw new IllegalStateException("environment variable NODE_QUEUE_URL is not set");

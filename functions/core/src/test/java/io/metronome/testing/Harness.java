@@ -51,7 +51,7 @@ public final class Harness {
                 .attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "1"))).queueUrl();
         engine = new Engine(stack.dynamo, stack.sqs, stack.tables, queueUrl,
                 new EngineSettings("worker-test-" + UUID.randomUUID(), lease, 3),
-                NodeExecutors.standard(env::get, stack.sqs, stack.sfn(env.get("AWS_ENDPOINT_URL_SFN"))), clock);
+                NodeExecutors.standard(env::get, stack.sqs, () -> stack.sfn(env.get("AWS_ENDPOINT_URL_SFN"))), clock);
         pump = new Pump(stack.plainSqs, queueUrl, engine.worker::handle);
     }
 

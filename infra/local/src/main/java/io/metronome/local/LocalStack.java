@@ -81,7 +81,7 @@ public final class LocalStack implements AutoCloseable {
             Map<String, String> env = LocalResources.environment(template, tables, queues);
             Engine engine = new Engine(dynamo, sqs, Tables.fromEnvironment(env::get), env.get("NODE_QUEUE_URL"),
                     EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, sqs,
-                    LocalClients.sfn(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN")), LocalClients.plain())), Clock.systemUTC());
+                    () -> LocalClients.sfn(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN")), LocalClients.plain())), Clock.systemUTC());
 
             String demoKey = registerKeys(engine.apiKeys, o);
             new Recovery(engine.runs, engine.dispatcher).redispatchUnfinished();

@@ -190,7 +190,7 @@ class SampleEventsTest {
         SqsClient sqs = LocalClients.sqs(stack.emulators().sqsEndpoint(), config);
         return new Engine(dynamo, sqs, Tables.fromEnvironment(env::get), env.get("NODE_QUEUE_URL"),
                 EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, sqs,
-                LocalClients.sfn(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN")), config)), Clock.systemUTC());
+                () -> LocalClients.sfn(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN")), config)), Clock.systemUTC());
     }
 
     record Grants(Set<String> reads, Set<String> writes, Set<String> sends) {

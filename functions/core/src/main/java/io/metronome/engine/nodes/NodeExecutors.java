@@ -25,7 +25,7 @@ public final class NodeExecutors {
     /** The executors, with llm nodes configured from the environment and sqs nodes on the engine's client. */
     public static NodeExecutors standard(java.util.function.Function<String, String> env,
                                          software.amazon.awssdk.services.sqs.SqsClient sqs,
-                                         software.amazon.awssdk.services.sfn.SfnClient sfn) {
+                                         java.util.function.Supplier<software.amazon.awssdk.services.sfn.SfnClient> sfn) {
         java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5))
                 .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
         return new NodeExecutors(new HttpNode(http), new LlmNode(http, LlmNode.Settings.fromEnvironment(env)),

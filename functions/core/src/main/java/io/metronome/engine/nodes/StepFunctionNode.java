@@ -25,10 +25,25 @@ import java.util.HexFormat;
 public final class StepFunctionNode implements NodeExecutor {
     private static final int DEFAULT_POLL_SECONDS = 10;
 
-    private final SfnClient sfn;
+    private final java.util.function.Supplier<SfnClient> client;
+    private volatile SfnClient sfn;
 
-    public StepFunctionNode(SfnClient sfn) {
-        this.sfn = sfn;
+    /** @param client made on first use: most functions never run a stepFunction node, so none pays for it at start */
+    public StepFunctionNode(java.util.function.Supplier<SfnClient> client) {
+        this.client = client;
+    }
+
+    private SfnClient sfn() {
+        SfnClient c = sfn;
+        if (c == null) {
+            synchronized (this) {
+                if (sfn == null) {
+                    sfn = client.get();
+                }
+                c = sfn;
+            }
+        }
+        return c;
     }
 
     @Override
@@ -49,13 +64,13 @@ public final class StepFunctionNode implements NodeExecutor {
                         : config.get("input").isTextual() ? Expressions.evaluate(config.get("input").asText(), ctx.expressionContext())
                         : config.get("input");
                 String name = executionName(ctx.run().id(), ctx.node().id(), ctx.state().attempt());
-                String started = sfn.startExecution(r -> r.stateMachineArn(stateMachine).name(name).input(input.toString()))
+                String started = sfn().startExecution(r -> r.stateMachineArn(stateMachine).name(name).input(input.toString()))
                         .executionArn();
                 ObjectNode meta = Json.object().put("executionArn", started).put("executionName", name)
                         .put("stateMachineArn", stateMachine);
                 return new Outcome.Poll(ctx.now().plusSeconds(poll), meta);
             }
-            DescribeExecutionResponse d = sfn.describeExecution(r -> r.executionArn(arn));
+            DescribeExecutionResponse d = sfn().describeExecution(r -> r.executionArn(arn));
             ObjectNode meta = ((ObjectNode) metadata.deepCopy()).put("status", d.statusAsString());
             return switch (d.statusAsString()) {
                 case "SUCCEEDED" -> new Outcome.Done(parse(d.output()), meta);
@@ -83,7 +98,7 @@ public final class StepFunctionNode implements NodeExecutor {
 
     private void stopQuietly(String executionArn, String runId) {
         try {
-            sfn.stopExecution(r -> r.executionArn(executionArn).error("metronome.Superseded")
+            sfn().stopExecution(r -> r.executionArn(executionArn).error("metronome.Superseded")
                     .cause("run " + runId + " moved on to another attempt"));
         } catch (RuntimeException e) {
             // not started, or already finished
@@ -100,7 +115,7 @@ public final class StepFunctionNode implements NodeExecutor {
         String arn = metadata == null ? null : metadata.path("executionArn").asText(null);
         if (arn != null) {
             try {
-                sfn.stopExecution(r -> r.executionArn(arn).error("metronome.RunCancelled")
+                sfn().stopExecution(r -> r.executionArn(arn).error("metronome.RunCancelled")
                         .cause("run " + ctx.run().id() + " was cancelled"));
             } catch (SfnException e) {
                 // already finished or stopped: nothing to stop
