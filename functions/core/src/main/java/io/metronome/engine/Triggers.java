@@ -209,8 +209,9 @@ public final class Triggers {
         {
             Trigger t = m.parsedTrigger();
             Instant first = m.nextFireAt();
+            final Instant read = first; // the fire time the schedule is moved on from
             if (t.type() != Trigger.Type.SCHEDULE) {
-                metronomes.advanceSchedule(m.id(), first, null);
+                metronomes.advanceSchedule(m.id(), read, null);
                 return;
             }
             Instant latest = first;
@@ -219,6 +220,11 @@ public final class Triggers {
                  n = t.schedule().nextAfter(latest, first)) {
                 latest = n;
                 missed++;
+            }
+            if (missed > 0 && runs.findByIdempotencyKey(m, "schedule:" + Times.format(first)).isPresent()) {
+                // The first fire time did run: a tick stopped after starting it and before moving the schedule on.
+                missed--;
+                first = t.schedule().nextAfter(first, first);
             }
             if (missed > 0) {
                 ObjectNode payload = Json.object().put("firstMissed", Times.format(first)).put("missed", missed);
@@ -231,7 +237,7 @@ public final class Triggers {
                     .put("timezone", t.schedule().zone().getId());
             JsonNode input = t.input() == null ? Json.object().put("fireTime", fire) : t.input();
             out.add(start(m, "schedule", fire, input, payload, t.schedule().expression() + " fired for " + fire, now));
-            metronomes.advanceSchedule(m.id(), first, t.schedule().nextAfter(latest, first));
+            metronomes.advanceSchedule(m.id(), read, t.schedule().nextAfter(latest, read));
         }
     }
 

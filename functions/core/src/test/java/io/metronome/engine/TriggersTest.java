@@ -86,6 +86,23 @@ class TriggersTest {
     }
 
     @Test
+    void aFireTimeThatRanBeforeATickStoppedIsNotReportedMissed() {
+        Metronome m = create("{\"type\": \"schedule\", \"expression\": \"cron(0 9 * * ? *)\", \"timezone\": \"Europe/Paris\"}")
+                .metronome();
+        clock.set(Instant.parse("2026-11-22T08:00:30Z"));
+        triggers.tick();
+        // As if that tick had stopped after starting the run and before moving the schedule on:
+        h.engine.metronomes.advanceSchedule(m.id(), Instant.parse("2026-11-23T08:00:00Z"), Instant.parse("2026-11-22T08:00:00Z"));
+        clock.set(Instant.parse("2026-11-23T08:10:00Z"));
+
+        triggers.tick();
+
+        assertThat(runs(m)).hasSize(2);
+        assertThat(events(m)).extracting(TriggerEvent::status).containsOnly("matched");
+        assertThat(h.engine.metronomes.find(m.id()).orElseThrow().nextFireAt()).isEqualTo(Instant.parse("2026-11-24T08:00:00Z"));
+    }
+
+    @Test
     void aRateScheduleFiresEveryPeriodFromWhenItWasSaved() {
         Metronome m = create("{\"type\": \"schedule\", \"expression\": \"rate(15 minutes)\"}").metronome();
         assertThat(m.nextFireAt()).isEqualTo(Instant.parse("2026-11-22T07:15:00Z"));
