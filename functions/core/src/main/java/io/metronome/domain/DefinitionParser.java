@@ -101,7 +101,7 @@ public final class DefinitionParser {
         }
         Map<String, Node> byId = new HashMap<>();
         nodes.forEach(n -> byId.put(n.id(), n));
-        checkBranchEdges(nodes, edges, nodesJson);
+        checkBranchEdges(byId, edges);
         String start = startNode(json, nodes, edges);
         if (start == null || !errors.isEmpty()) {
             return null;
@@ -389,10 +389,10 @@ public final class DefinitionParser {
         return new Edge(id, from, to, branchId == null || branchId.isNull() ? null : branchId.asText());
     }
 
-    private void checkBranchEdges(List<Node> nodes, List<Edge> edges, JsonNode nodesJson) {
+    private void checkBranchEdges(Map<String, Node> byId, List<Edge> edges) {
         for (int i = 0; i < edges.size(); i++) {
             Edge e = edges.get(i);
-            Node from = nodes.stream().filter(n -> n.id().equals(e.from())).findFirst().orElseThrow();
+            Node from = byId.get(e.from());
             if (from.type() == NodeType.BRANCH) {
                 Set<String> ids = new HashSet<>();
                 from.config().path("branches").forEach(b -> ids.add(b.path("id").asText()));

@@ -49,6 +49,19 @@ public final class Dispatcher {
         }
     }
 
+    /**
+     * One message for each cancelled node that started work elsewhere (a Step Functions execution): the worker
+     * that takes it stops that work.
+     */
+    public void wakeToStop(io.metronome.domain.Run run, java.util.Collection<io.metronome.domain.NodeState> cancelled) {
+        List<NodeMessage> messages = cancelled.stream()
+                .filter(s -> s.metadata() != null && s.metadata().hasNonNull("executionArn"))
+                .map(s -> NodeMessage.node(run.id(), s.nodeId(), s.attempt(), null)).toList();
+        if (!messages.isEmpty()) {
+            send(messages);
+        }
+    }
+
     public void send(NodeMessage message) {
         send(List.of(message));
     }

@@ -254,12 +254,7 @@ public final class RunService {
         }, fresh -> {
             List<NodeState> cancelled = fresh.nodes().values().stream().filter(s -> s.phase() == Phase.CANCELLED).toList();
             cancelled.forEach(s -> recordStep(fresh, s));
-            // Work a node started elsewhere (a Step Functions execution) is stopped by the worker these wake.
-            List<NodeMessage> stop = cancelled.stream().filter(s -> s.metadata() != null && s.metadata().hasNonNull("executionArn"))
-                    .map(s -> NodeMessage.node(fresh.id(), s.nodeId(), s.attempt(), null)).toList();
-            if (!stop.isEmpty()) {
-                dispatcher.send(stop);
-            }
+            dispatcher.wakeToStop(fresh, cancelled);
         });
     }
 

@@ -206,39 +206,37 @@ public final class Triggers {
     }
 
     private void fire(Metronome m, Instant now, List<TriggerEvent> out) {
-        {
-            Trigger t = m.parsedTrigger();
-            Instant first = m.nextFireAt();
-            final Instant read = first; // the fire time the schedule is moved on from
-            if (t.type() != Trigger.Type.SCHEDULE) {
-                metronomes.advanceSchedule(m.id(), read, null);
-                return;
-            }
-            Instant latest = first;
-            int missed = 0;
-            for (Instant n = t.schedule().nextAfter(latest, first); n != null && !n.isAfter(now) && missed < MAX_MISSED_COUNTED;
-                 n = t.schedule().nextAfter(latest, first)) {
-                latest = n;
-                missed++;
-            }
-            if (missed > 0 && runs.findByIdempotencyKey(m, "schedule:" + Times.format(first)).isPresent()) {
-                // The first fire time did run: a tick stopped after starting it and before moving the schedule on.
-                missed--;
-                first = t.schedule().nextAfter(first, first);
-            }
-            if (missed > 0) {
-                ObjectNode payload = Json.object().put("firstMissed", Times.format(first)).put("missed", missed);
-                out.add(ignore(m, "schedule", "missed:" + Times.format(first), missed + " fire time"
-                        + (missed == 1 ? "" : "s") + " from " + Times.format(first) + " passed while no tick came;"
-                        + " catch-up policy: only the latest (" + Times.format(latest) + ") runs", payload, now));
-            }
-            String fire = Times.format(latest);
-            ObjectNode payload = Json.object().put("fireTime", fire).put("expression", t.schedule().expression())
-                    .put("timezone", t.schedule().zone().getId());
-            JsonNode input = t.input() == null ? Json.object().put("fireTime", fire) : t.input();
-            out.add(start(m, "schedule", fire, input, payload, t.schedule().expression() + " fired for " + fire, now));
-            metronomes.advanceSchedule(m.id(), read, t.schedule().nextAfter(latest, read));
+        Trigger t = m.parsedTrigger();
+        Instant first = m.nextFireAt();
+        final Instant read = first; // the fire time the schedule is moved on from
+        if (t.type() != Trigger.Type.SCHEDULE) {
+            metronomes.advanceSchedule(m.id(), read, null);
+            return;
         }
+        Instant latest = first;
+        int missed = 0;
+        for (Instant n = t.schedule().nextAfter(latest, first); n != null && !n.isAfter(now) && missed < MAX_MISSED_COUNTED;
+             n = t.schedule().nextAfter(latest, first)) {
+            latest = n;
+            missed++;
+        }
+        if (missed > 0 && runs.findByIdempotencyKey(m, "schedule:" + Times.format(first)).isPresent()) {
+            // The first fire time did run: a tick stopped after starting it and before moving the schedule on.
+            missed--;
+            first = t.schedule().nextAfter(first, first);
+        }
+        if (missed > 0) {
+            ObjectNode payload = Json.object().put("firstMissed", Times.format(first)).put("missed", missed);
+            out.add(ignore(m, "schedule", "missed:" + Times.format(first), missed + " fire time"
+                    + (missed == 1 ? "" : "s") + " from " + Times.format(first) + " passed while no tick came;"
+                    + " catch-up policy: only the latest (" + Times.format(latest) + ") runs", payload, now));
+        }
+        String fire = Times.format(latest);
+        ObjectNode payload = Json.object().put("fireTime", fire).put("expression", t.schedule().expression())
+                .put("timezone", t.schedule().zone().getId());
+        JsonNode input = t.input() == null ? Json.object().put("fireTime", fire) : t.input();
+        out.add(start(m, "schedule", fire, input, payload, t.schedule().expression() + " fired for " + fire, now));
+        metronomes.advanceSchedule(m.id(), read, t.schedule().nextAfter(latest, read));
     }
 
     // ---------------------------------------------------------------- listing

@@ -266,7 +266,7 @@ public final class Worker {
             try {
                 runs.transact(write, run.isTerminal() ? List.of()
                         : List.of(AuditEvent.of(run, null, "run.approval_requested", payload, now)));
-                runs.find(run.id()).ifPresent(r -> record(r, null, r.node(before.nodeId())));
+                record(run, null, waiting);
                 return;
             } catch (RunConflict c) {
                 if (c.current() == null || c.current().node(before.nodeId()).rev() != before.rev()) {
@@ -390,7 +390,7 @@ public final class Worker {
                 record(done, def, after);
             }
             cancelled.forEach(s -> record(done, def, s));
-            sendToStopExternalWork(done, cancelled);
+            dispatcher.wakeToStop(done, cancelled);
             return;
         }
         throw new IllegalStateException("could not end run " + run.id() + " as " + target.wire() + "; retrying later");
@@ -448,7 +448,11 @@ public final class Worker {
         }
         if (run.status() == RunStatus.QUEUED && (node.phase() == Phase.PENDING || node.phase() == Phase.PAUSED)) {
             startRun(run);
-            return node.phase() == Phase.PENDING || claimAndRun(runs.find(run.id()).orElse(null), m.nodeId());
+            if (node.phase() == Phase.PENDING) {
+                return true;
+            }
+            claimAndRun(runs.find(run.id()).orElse(null), m.nodeId());
+            return false;
         }
         switch (node.phase()) {
             case PENDING -> {
@@ -460,7 +464,7 @@ public final class Worker {
                     return false;
                 }
                 if (run.status() == RunStatus.PAUSED) {
-                    return park(run, node, null);
+                    return park(run, node, null, null);
                 } else if (run.isTerminal()) {
                     cancelLeftovers(run, def);
                 } else {
@@ -543,13 +547,13 @@ public final class Worker {
     }
 
     /** Claims a node that is parked or waiting to be taken over, with the revision it was read at. */
-    private boolean claimAndRun(Run run, String nodeId) {
+    private void claimAndRun(Run run, String nodeId) {
         if (run == null) {
-            return false;
+            return;
         }
         NodeState node = run.node(nodeId);
         if (node.phase() != Phase.PAUSED && node.phase() != Phase.WAITING) {
-            return false;
+            return;
         }
         Instant now = clock.instant();
         NodeState running = node.to(Phase.RUNNING).lease(settings.workerId(), now.plus(settings.lease()))
@@ -561,10 +565,9 @@ public final class Worker {
                     .time("lockedAt", now).text("lockedBy", settings.workerId()),
                     ReturnValue.ALL_NEW);
         } catch (RunConflict c) {
-            return false;
+            return;
         }
         execute(after, definition(after), running);
-        return false;
     }
 
     /**
@@ -592,7 +595,7 @@ public final class Worker {
                 .requireStatus(paused ? Set.of(RunStatus.PAUSED) : CLAIMABLE)
                 .node(dead, next).closedEarlierStep(StepStatus.RUNNING, StepStatus.FAILED, lost.durationMs());
         if (paused) {
-            return park(run, dead, write);
+            return park(run, dead, next, write);
         }
         Run after;
         try {
@@ -608,16 +611,6 @@ public final class Worker {
     private static boolean stillAt(RunConflict c, NodeState node) {
         return c.current() != null && c.current().node(node.nodeId()) != null
                 && c.current().node(node.nodeId()).rev() == node.rev();
-    }
-
-    /** One message per cancelled node that started work elsewhere: the worker that takes it stops that work. */
-    void sendToStopExternalWork(Run run, java.util.Collection<NodeState> cancelled) {
-        List<NodeMessage> messages = cancelled.stream()
-                .filter(s -> s.metadata() != null && s.metadata().hasNonNull("executionArn"))
-                .map(s -> NodeMessage.node(run.id(), s.nodeId(), s.attempt(), null)).toList();
-        if (!messages.isEmpty()) {
-            dispatcher.send(messages);
-        }
     }
 
     /** Stops what a node started elsewhere (its executor knows what), when its run ended while it waited. */
@@ -646,11 +639,11 @@ public final class Worker {
      * The run is paused and this node was about to start: it parks as a paused step (the checkpoint), audited
      * as {@code run.paused}. Resume sends exactly the parked nodes again.
      */
-    private boolean park(Run run, NodeState node, RunWrite prepared) {
+    private boolean park(Run run, NodeState node, NodeState prepared, RunWrite preparedWrite) {
         Instant now = clock.instant();
-        NodeState parked = node.to(Phase.PAUSED).lease(null, null).build();
-        RunWrite write = prepared != null ? prepared : new RunWrite(run.id(), now).requireNodeRev(node.nodeId(), node.rev())
-                .requireStatus(Set.of(RunStatus.PAUSED)).node(node, parked);
+        NodeState parked = prepared != null ? prepared : node.to(Phase.PAUSED).lease(null, null).build();
+        RunWrite write = preparedWrite != null ? preparedWrite : new RunWrite(run.id(), now)
+                .requireNodeRev(node.nodeId(), node.rev()).requireStatus(Set.of(RunStatus.PAUSED)).node(node, parked);
         ObjectNode payload = Json.object();
         payload.put("checkpoint", node.nodeId());
         try {
@@ -658,7 +651,7 @@ public final class Worker {
         } catch (RunConflict c) {
             return stillAt(c, node); // resumed (or cancelled) in between: look again
         }
-        runs.find(run.id()).ifPresent(r -> record(r, null, r.node(node.nodeId())));
+        record(run, null, parked);
         return false;
     }
 

@@ -161,11 +161,6 @@ public final class RunWrite {
 
     // ----- conditions -----
 
-    public RunWrite requireExists() {
-        conditions.add("attribute_exists(" + name(RunItems.PK) + ")");
-        return this;
-    }
-
     public RunWrite requireStatus(Set<RunStatus> allowed) {
         String list = allowed.stream().map(s -> value(Items.s(s.wire()))).collect(Collectors.joining(", "));
         conditions.add(name("status") + " IN (" + list + ")");
