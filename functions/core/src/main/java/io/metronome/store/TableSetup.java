@@ -16,7 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Creates the tables where nothing else does (DynamoDB Local, tests). On AWS the template creates them with the
+ * Creates the tables where nothing else does (the local emulator, tests). On AWS the template creates them with the
  * same keys and indexes; infra/dynamodb.md documents both.
  */
 public final class TableSetup {

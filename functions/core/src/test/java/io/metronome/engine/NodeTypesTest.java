@@ -16,7 +16,7 @@ import static io.metronome.testing.Harness.lastStatusByNode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.entry;
 
-/** Each node type run end to end on DynamoDB Local and ElasticMQ. */
+/** Each node type run end to end on the DynamoDB emulator and ElasticMQ. */
 class NodeTypesTest {
     private final Harness h = new Harness();
 

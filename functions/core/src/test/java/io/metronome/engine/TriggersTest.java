@@ -21,7 +21,7 @@ import java.util.concurrent.CompletableFuture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** Schedules, webhooks and AWS events on DynamoDB Local: each delivery's trigger event, each run started once. */
+/** Schedules, webhooks and AWS events on the DynamoDB emulator: each delivery's trigger event, each run started once. */
 class TriggersTest {
     private static final String ONE_NODE = """
             {"nodes": [{"id": "echo", "type": "transform", "config": {"expression": "input"}}], "edges": []}""";

@@ -19,7 +19,7 @@ import java.net.URI;
 
 /**
  * The AWS the integration suite runs against, started once per test JVM with the tables created once: by
- * default DynamoDB Local and ElasticMQ in-process; with {@code -Dmetronome.backend=localstack} (the
+ * default the DynamoDB emulator and ElasticMQ in-process; with {@code -Dmetronome.backend=localstack} (the
  * {@code localstack} Maven profile) a LocalStack container, if a Docker engine is there, else every test that
  * needs it is skipped with the reason. Code under test gets clients that report to {@link #counter}; the test's
  * own plumbing (the queue pump) uses uncounted clients.

@@ -33,7 +33,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The whole system in one process: DynamoDB Local and ElasticMQ, the tables, queues, functions, routes and
+ * The whole system in one process: the DynamoDB emulator and ElasticMQ, the tables, queues, functions, routes and
  * authorizer that {@code template.yaml} declares, the worker fed by its queue, and the HTTP API on 127.0.0.1.
  * Each request and each message goes through the same handler classes Lambda runs.
  */
@@ -227,7 +227,7 @@ public final class LocalStack implements AutoCloseable {
               --in-memory         keep nothing after exit
               --data-dir DIR      where metronomes and runs are kept (default .metronome/)
               --api-key USER:KEY  accept KEY for USER (repeatable); with none, a key for user 'demo' is made
-              --dynamodb-port N   port for DynamoDB Local (default: any free one)
+              --dynamodb-port N   port for the DynamoDB emulator (default: any free one)
               --sqs-port N        port for the SQS endpoint, ElasticMQ (default: any free one)
               --samples           add the sample metronome and runs that the files in events/ refer to
             """;
@@ -264,7 +264,7 @@ public final class LocalStack implements AutoCloseable {
         } else {
             options.apiKeys().forEach(k -> System.out.println("API key registered for user '" + k[0] + "'"));
         }
-        System.out.println("DynamoDB Local on " + stack.emulators().dynamoEndpoint() + ", SQS (ElasticMQ) on "
+        System.out.println("DynamoDB (emulator) on " + stack.emulators().dynamoEndpoint() + ", SQS (ElasticMQ) on "
                 + stack.emulators().sqsEndpoint());
         if (options.samples()) {
             System.out.println("Sample data for events/ added (user 'demo', key '" + Samples.API_KEY + "')");

@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The API over HTTP against the whole local stack (template-driven routes, the real authorizer and handlers,
- * the worker on its queue, DynamoDB Local and ElasticMQ). Every response is checked against infra/openapi.yaml.
+ * the worker on its queue, the DynamoDB emulator and ElasticMQ). Every response is checked against infra/openapi.yaml.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ApiEndToEndTest {

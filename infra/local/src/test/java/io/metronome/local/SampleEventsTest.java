@@ -40,7 +40,7 @@ import java.util.stream.Stream;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Every file in {@code events/} run through its function's real handler, against DynamoDB Local and ElasticMQ
+ * Every file in {@code events/} run through its function's real handler, against the DynamoDB emulator and ElasticMQ
  * holding the sample data ({@link Samples}), so every sample a user invokes with {@code sam local invoke} is
  * known to work. Each function gets a cold engine of its own, and the tables and queues it touches are
  * compared with the policies {@code template.yaml} grants it: everything touched is granted, and nothing is

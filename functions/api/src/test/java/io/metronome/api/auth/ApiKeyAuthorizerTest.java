@@ -14,7 +14,7 @@ import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The authorizer on DynamoDB Local: keys stored as hashes, both headers, and how often it reads the table. */
+/** The authorizer on the DynamoDB emulator: keys stored as hashes, both headers, and how often it reads the table. */
 class ApiKeyAuthorizerTest {
     private final TestStack stack = TestStack.get();
     private final ApiKeyRepository keys = new ApiKeyRepository(stack.dynamo, stack.tables);
