@@ -54,6 +54,10 @@ final class BatchOperations {
                 }
                 keys.add(key);
             }
+            if (keys.size() > MAX_GET_KEYS) {
+                throw Requests.constraint("null", "requestItems." + e.getKey() + ".member.keys",
+                        "Member must have length less than or equal to " + MAX_GET_KEYS);
+            }
             total += keys.size();
             Placeholders p = Requests.placeholders(spec, "ProjectionExpression");
             List<Path> projection = ItemOperations.projection(spec, p);

@@ -7,10 +7,13 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * DynamoDB's expression grammar (condition, filter, key condition, projection and update expressions), parsed by
@@ -28,10 +31,16 @@ final class ExpressionParser {
     private record Token(Kind kind, String text) {
     }
 
+    private static final Set<String> CONDITION_FUNCTIONS = Set.of("attribute_exists", "attribute_not_exists",
+            "attribute_type", "begins_with", "contains");
+    private static final Set<String> UPDATE_FUNCTIONS = Set.of("if_not_exists", "list_append");
+
     private final String which;
     private final Placeholders placeholders;
     private final List<Token> tokens;
     private int pos;
+    /** Conditions that stood in parentheses: a second pair around one of them is DynamoDB's "redundant". */
+    private final Set<Condition> parenthesized = Collections.newSetFromMap(new IdentityHashMap<>());
 
     private ExpressionParser(String text, String which, Placeholders placeholders) {
         this.which = which;
@@ -121,6 +130,9 @@ final class ExpressionParser {
         if (accept(Kind.LPAREN)) {
             Condition c = or();
             expect(Kind.RPAREN);
+            if (!parenthesized.add(c)) {
+                throw DynamoDbException.invalidExpression(which, "The expression has redundant parentheses;");
+            }
             return c;
         }
         if (peek().kind == Kind.NAME && peek(1).kind == Kind.LPAREN && !peek().text.equals("size")) {
@@ -133,6 +145,7 @@ final class ExpressionParser {
                 throw syntaxError();
             }
             Operand high = operand();
+            distinct("BETWEEN", left, List.of(low, high));
             if (low instanceof Operand.Literal lo && high instanceof Operand.Literal hi) {
                 String bounds = "; lower bound operand: " + describe(lo.value()) + ", upper bound operand: "
                         + describe(hi.value());
@@ -149,20 +162,19 @@ final class ExpressionParser {
             return new Condition.Between(left, low, high);
         }
         if (acceptKeyword("IN")) {
-            expect(Kind.LPAREN);
-            List<Operand> candidates = new ArrayList<>();
-            do {
-                candidates.add(operand());
-            } while (accept(Kind.COMMA));
-            expect(Kind.RPAREN);
+            List<Operand> candidates = arguments(this::operand);
             if (candidates.size() > MAX_IN_OPERANDS) {
                 throw DynamoDbException.invalidExpression(which, "The IN operator is provided with too many operands; "
                         + "number of operands: " + candidates.size());
             }
+            distinct("IN", left, candidates);
             return new Condition.In(left, candidates);
         }
         Token t = peek();
         if (t.kind != Kind.CMP) {
+            if (left instanceof Operand.Size) {
+                throw notAllowedThisWay("size");
+            }
             throw syntaxError();
         }
         pos++;
@@ -174,22 +186,29 @@ final class ExpressionParser {
             case ">" -> Condition.Comparator.GT;
             default -> Condition.Comparator.GE;
         };
-        return new Condition.Compare(left, op, operand());
+        Operand right = operand();
+        distinct(t.text, left, List.of(right));
+        return new Condition.Compare(left, op, right);
     }
 
     private Condition function() {
         String name = next().text;
-        expect(Kind.LPAREN);
-        Condition c;
+        if (UPDATE_FUNCTIONS.contains(name)) {
+            throw notAllowedThisWay(name);
+        }
+        if (!CONDITION_FUNCTIONS.contains(name)) {
+            throw DynamoDbException.invalidExpression(which, "Invalid function name; function: " + name);
+        }
+        List<Operand> args = arguments(this::operand);
         switch (name) {
             case "attribute_exists", "attribute_not_exists" -> {
-                Path path = pathArgument(name);
-                c = new Condition.Exists(path, name.equals("attribute_exists"));
+                arity(name, args, 1);
+                return new Condition.Exists(pathOf(name, args.get(0)), name.equals("attribute_exists"));
             }
             case "attribute_type" -> {
-                Path path = pathArgument(name);
-                expect(Kind.COMMA);
-                Operand type = operand();
+                arity(name, args, 2);
+                Path path = pathOf(name, args.get(0));
+                Operand type = args.get(1);
                 if (!(type instanceof Operand.Literal lit) || !(lit.value() instanceof Value.S s)) {
                     throw incorrectOperand(name, type);
                 }
@@ -197,38 +216,65 @@ final class ExpressionParser {
                     throw DynamoDbException.invalidExpression(which, "Invalid attribute type name found; type: "
                             + s.value() + ", valid types: {B,NULL,SS,BOOL,L,BS,N,NS,S,M}");
                 }
-                c = new Condition.AttributeType(path, s.value());
+                return new Condition.AttributeType(path, s.value());
             }
             case "begins_with" -> {
-                Operand subject = operand();
-                expect(Kind.COMMA);
-                Operand prefix = operand();
-                for (Operand o : List.of(subject, prefix)) {
+                arity(name, args, 2);
+                for (Operand o : args) {
                     if (o instanceof Operand.Literal lit && !(lit.value() instanceof Value.S || lit.value() instanceof Value.B)) {
                         throw incorrectOperand(name, o);
                     }
                 }
-                c = new Condition.BeginsWith(subject, prefix);
+                distinct(name, args.get(0), args.subList(1, 2));
+                return new Condition.BeginsWith(args.get(0), args.get(1));
             }
-            case "contains" -> {
-                Operand subject = operand();
-                expect(Kind.COMMA);
-                c = new Condition.Contains(subject, operand());
+            default -> {
+                arity(name, args, 2);
+                distinct(name, args.get(0), args.subList(1, 2));
+                return new Condition.Contains(args.get(0), args.get(1));
             }
-            case "size", "if_not_exists", "list_append" -> throw DynamoDbException.invalidExpression(which,
-                    "The function is not allowed to be used this way in an expression; function: " + name);
-            default -> throw DynamoDbException.invalidExpression(which, "Invalid function name; function: " + name);
         }
-        expect(Kind.RPAREN);
-        return c;
     }
 
-    private Path pathArgument(String function) {
-        if (peek().kind == Kind.VALUE_REF) {
-            throw DynamoDbException.invalidExpression(which,
-                    "Operator or function requires a document path; operator or function: " + function);
+    /** A parenthesized, comma-separated list of operands. */
+    private List<Operand> arguments(Supplier<Operand> operand) {
+        expect(Kind.LPAREN);
+        List<Operand> args = new ArrayList<>();
+        do {
+            args.add(operand.get());
+        } while (accept(Kind.COMMA));
+        expect(Kind.RPAREN);
+        return args;
+    }
+
+    private void arity(String function, List<Operand> args, int expected) {
+        if (args.size() != expected) {
+            throw DynamoDbException.invalidExpression(which, "Incorrect number of operands for operator or function; "
+                    + "operator or function: " + function + ", number of operands: " + args.size());
         }
-        return path();
+    }
+
+    private Path pathOf(String function, Operand o) {
+        if (o instanceof Operand.PathRef p) {
+            return p.path();
+        }
+        throw DynamoDbException.invalidExpression(which,
+                "Operator or function requires a document path; operator or function: " + function);
+    }
+
+    /** DynamoDB refuses an operator or function whose first operand appears again among the others. */
+    private void distinct(String operator, Operand first, List<Operand> rest) {
+        if (rest.contains(first)) {
+            String shown = first instanceof Operand.PathRef p ? p.path().toString()
+                    : first instanceof Operand.Literal l ? l.name() : "size(" + ((Operand.Size) first).path() + ")";
+            throw DynamoDbException.invalidExpression(which, "The first operand must be distinct from the remaining "
+                    + "operands for this operator or function; operator: " + operator + ", first operand: " + shown);
+        }
+    }
+
+    private DynamoDbException notAllowedThisWay(String function) {
+        return DynamoDbException.invalidExpression(which,
+                "The function is not allowed to be used this way in an expression; function: " + function);
     }
 
     private DynamoDbException incorrectOperand(String function, Operand o) {
@@ -245,18 +291,16 @@ final class ExpressionParser {
             return new Operand.Literal(t.text, placeholders.value(t.text, which));
         }
         if (t.kind == Kind.NAME && peek(1).kind == Kind.LPAREN) {
-            pos += 2;
+            pos++;
+            if (CONDITION_FUNCTIONS.contains(t.text) || UPDATE_FUNCTIONS.contains(t.text)) {
+                throw notAllowedThisWay(t.text);
+            }
             if (!t.text.equals("size")) {
-                if (Set.of("attribute_exists", "attribute_not_exists", "attribute_type", "begins_with", "contains",
-                        "if_not_exists", "list_append").contains(t.text)) {
-                    throw DynamoDbException.invalidExpression(which,
-                            "The function is not allowed to be used this way in an expression; function: " + t.text);
-                }
                 throw DynamoDbException.invalidExpression(which, "Invalid function name; function: " + t.text);
             }
-            Path p = pathArgument("size");
-            expect(Kind.RPAREN);
-            return new Operand.Size(p);
+            List<Operand> args = arguments(this::operand);
+            arity("size", args, 1);
+            return new Operand.Size(pathOf("size", args.get(0)));
         }
         return new Operand.PathRef(path());
     }
@@ -272,7 +316,7 @@ final class ExpressionParser {
             } else if (accept(Kind.LBRACKET)) {
                 Token index = next();
                 if (index.kind != Kind.INDEX) {
-                    pos--;
+                    unread(index);
                     throw syntaxError();
                 }
                 try {
@@ -294,7 +338,7 @@ final class ExpressionParser {
             return placeholders.name(t.text, which);
         }
         if (t.kind != Kind.NAME) {
-            pos--;
+            unread(t);
             throw syntaxError();
         }
         if (RESERVED.contains(t.text.toUpperCase(Locale.ROOT))) {
@@ -329,7 +373,7 @@ final class ExpressionParser {
                         Path path = path();
                         Token eq = next();
                         if (eq.kind != Kind.CMP || !eq.text.equals("=")) {
-                            pos--;
+                            unread(eq);
                             throw syntaxError();
                         }
                         sets.add(new UpdateExpression.SetAction(path, setValue()));
@@ -362,7 +406,7 @@ final class ExpressionParser {
     private Value updateValue(String action) {
         Token t = next();
         if (t.kind != Kind.VALUE_REF) {
-            pos--;
+            unread(t);
             throw syntaxError();
         }
         return placeholders.value(t.text, which);
@@ -391,33 +435,26 @@ final class ExpressionParser {
             return new Operand.Literal(t.text, placeholders.value(t.text, which));
         }
         if (t.kind == Kind.NAME && peek(1).kind == Kind.LPAREN) {
-            pos += 2;
-            Operand o;
-            switch (t.text) {
-                case "if_not_exists" -> {
-                    Path p = pathArgument("if_not_exists");
-                    expect(Kind.COMMA);
-                    o = new Operand.IfNotExists(p, setOperand());
-                }
-                case "list_append" -> {
-                    Operand a = setOperand();
-                    expect(Kind.COMMA);
-                    Operand b = setOperand();
-                    for (Operand x : List.of(a, b)) {
-                        if (x instanceof Operand.Literal lit && !(lit.value() instanceof Value.L)) {
-                            throw DynamoDbException.invalidExpression(which, "Incorrect operand type for operator or "
-                                    + "function; operator or function: list_append, operand type: " + lit.value().type());
-                        }
-                    }
-                    o = new Operand.ListAppend(a, b);
-                }
-                case "attribute_exists", "attribute_not_exists", "attribute_type", "begins_with", "contains", "size" ->
-                        throw DynamoDbException.invalidExpression(which,
-                                "The function is not allowed in an update expression; function: " + t.text);
-                default -> throw DynamoDbException.invalidExpression(which, "Invalid function name; function: " + t.text);
+            pos++;
+            if (CONDITION_FUNCTIONS.contains(t.text) || t.text.equals("size")) {
+                throw DynamoDbException.invalidExpression(which,
+                        "The function is not allowed in an update expression; function: " + t.text);
             }
-            expect(Kind.RPAREN);
-            return o;
+            if (!UPDATE_FUNCTIONS.contains(t.text)) {
+                throw DynamoDbException.invalidExpression(which, "Invalid function name; function: " + t.text);
+            }
+            List<Operand> args = arguments(this::setOperand);
+            arity(t.text, args, 2);
+            if (t.text.equals("if_not_exists")) {
+                return new Operand.IfNotExists(pathOf("if_not_exists", args.get(0)), args.get(1));
+            }
+            for (Operand x : args) {
+                if (x instanceof Operand.Literal lit && !(lit.value() instanceof Value.L)) {
+                    throw DynamoDbException.invalidExpression(which, "Incorrect operand type for operator or "
+                            + "function; operator or function: list_append, operand type: " + lit.value().type());
+                }
+            }
+            return new Operand.ListAppend(args.get(0), args.get(1));
         }
         return new Operand.PathRef(path());
     }
@@ -455,6 +492,13 @@ final class ExpressionParser {
             pos++;
         }
         return t;
+    }
+
+    /** Steps back over a token taken by next() (which never steps past the end). */
+    private void unread(Token t) {
+        if (t.kind != Kind.EOF) {
+            pos--;
+        }
     }
 
     private boolean accept(Kind kind) {

@@ -39,6 +39,7 @@ final class HttpFrontend {
 
     private final ObjectMapper mapper = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
     private final Map<String, Function<JsonNode, ObjectNode>> operations;
     private final HttpServer server;

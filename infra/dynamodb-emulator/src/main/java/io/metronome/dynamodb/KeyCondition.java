@@ -17,6 +17,15 @@ record KeyCondition(Value hash, Condition.Comparator op, Value low, Value high, 
         if (parts.size() > 2) {
             throw DynamoDbException.validation("KeyConditionExpressions must only contain one condition per key");
         }
+        boolean namesHash = false;
+        for (Condition part : parts) {
+            for (Path path : Conditions.paths(part)) {
+                namesHash |= path.length() == 1 && path.top().equals(schema.hashName());
+            }
+        }
+        if (!namesHash) {
+            throw DynamoDbException.validation("Query condition missed key schema element: " + schema.hashName());
+        }
         Value hash = null;
         Condition.Comparator op = null;
         Value low = null;
@@ -47,6 +56,9 @@ record KeyCondition(Value hash, Condition.Comparator op, Value low, Value high, 
             } else if (part instanceof Condition.Between b && b.operand() instanceof Operand.PathRef p
                     && b.low() instanceof Operand.Literal lo && b.high() instanceof Operand.Literal hi) {
                 name = keyName(p.path());
+                if (name.equals(schema.hashName())) {
+                    throw DynamoDbException.validation("Query key condition not supported");
+                }
                 String type = rangeType(name, schema);
                 low = typed(lo.value(), type);
                 high = typed(hi.value(), type);
@@ -54,6 +66,9 @@ record KeyCondition(Value hash, Condition.Comparator op, Value low, Value high, 
             } else if (part instanceof Condition.BeginsWith b && b.operand() instanceof Operand.PathRef p
                     && b.prefix() instanceof Operand.Literal v) {
                 name = keyName(p.path());
+                if (name.equals(schema.hashName())) {
+                    throw DynamoDbException.validation("Query key condition not supported");
+                }
                 String type = rangeType(name, schema);
                 if (type.equals("N")) {
                     throw DynamoDbException.validation("Invalid KeyConditionExpression: Incorrect operand type for "
@@ -92,9 +107,11 @@ record KeyCondition(Value hash, Condition.Comparator op, Value low, Value high, 
     }
 
     private static String rangeType(String name, KeySchema schema) {
+        if (!schema.hasRange()) {
+            throw DynamoDbException.validation("Query key condition not supported");
+        }
         if (!name.equals(schema.rangeName())) {
-            throw DynamoDbException.validation("Query condition missed key schema element: "
-                    + (schema.hasRange() ? schema.rangeName() : schema.hashName()));
+            throw DynamoDbException.validation("Query condition missed key schema element: " + schema.rangeName());
         }
         return schema.rangeType();
     }
@@ -130,6 +147,11 @@ record KeyCondition(Value hash, Condition.Comparator op, Value low, Value high, 
 
     private static DynamoDbException invalidOperator(String op) {
         return DynamoDbException.validation("Invalid operator used in KeyConditionExpression: " + op);
+    }
+
+    /** True when a key's partition value is the one the condition asks for. */
+    boolean inPartition(Value h) {
+        return hash.equals(h);
     }
 
     /** True when a key (partition value, sort value) satisfies the condition. */

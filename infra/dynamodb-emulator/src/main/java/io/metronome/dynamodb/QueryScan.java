@@ -98,17 +98,15 @@ final class QueryScan {
             if (index == null) {
                 NavigableMap<PrimaryKey, Map<String, Value>> range = kc.tableRange(t.items);
                 PrimaryKey start = ask.startKey == null ? null : startPosition(t, null, ask.startKey);
-                if (start != null && !kc.contains(start.hash(), start.range())) {
-                    throw DynamoDbException.validation("The provided starting key is outside query boundaries based on "
-                            + "provided conditions");
+                if (start != null) {
+                    checkStart(kc, start.hash(), start.range());
                 }
                 return page(t, null, ask, range, start, forward, x -> true);
             }
             NavigableMap<Index.EntryKey, Map<String, Value>> range = kc.indexRange(index.entries);
             Index.EntryKey start = ask.startKey == null ? null : indexStart(t, index, ask.startKey);
-            if (start != null && !kc.contains(start.indexKey().hash(), start.indexKey().range())) {
-                throw DynamoDbException.validation("The provided starting key is outside query boundaries based on "
-                        + "provided conditions");
+            if (start != null) {
+                checkStart(kc, start.indexKey().hash(), start.indexKey().range());
             }
             return page(t, index, ask, range, start, forward, x -> true);
         });
@@ -153,6 +151,16 @@ final class QueryScan {
             Index.EntryKey start = ask.startKey == null ? null : indexStart(t, index, ask.startKey);
             return page(t, index, ask, index.entries, start, true, inSegment);
         });
+    }
+
+    private static void checkStart(KeyCondition kc, Value hash, Value range) {
+        if (!kc.inPartition(hash)) {
+            throw DynamoDbException.validation("The provided starting key is outside query boundaries based on "
+                    + "provided conditions");
+        }
+        if (!kc.contains(hash, range)) {
+            throw DynamoDbException.validation("The provided starting key does not match the range key predicate");
+        }
     }
 
     /** Which segment of a parallel scan an item belongs to, by its partition key. */

@@ -40,7 +40,7 @@ final class TableDefinition {
         }
         int projected = 0;
         for (JsonNode g : gsis) {
-            checkThroughput(g, billing, " for index " + g.path("IndexName").asText());
+            checkIndexThroughput(g, billing);
             projected += addIndex(table, g, true, types, used);
         }
         for (JsonNode l : lsis) {
@@ -51,8 +51,11 @@ final class TableDefinition {
                     + "indexes exceeds the limit of " + MAX_PROJECTED_ATTRIBUTES);
         }
         if (!used.containsAll(types.keySet())) {
-            throw DynamoDbException.invalidParameter("Some AttributeDefinitions are not used. AttributeDefinitions: "
-                    + new TreeSet<>(types.keySet()) + ", keys used: " + new TreeSet<>(used));
+            throw DynamoDbException.invalidParameter(table.indexes.isEmpty()
+                    ? "Number of attributes in KeySchema does not exactly match number of attributes defined in "
+                    + "AttributeDefinitions"
+                    : "Some AttributeDefinitions are not used. AttributeDefinitions: " + new TreeSet<>(types.keySet())
+                    + ", keys used: " + new TreeSet<>(used));
         }
         return table;
     }
@@ -94,10 +97,14 @@ final class TableDefinition {
                         + "type, or a key is given twice");
             }
         }
-        for (String n : range == null ? List.of(hash) : List.of(hash, range)) {
+        List<String> keys = range == null ? List.of(hash) : List.of(hash, range);
+        if (keys.size() > types.size()) {
+            throw DynamoDbException.validation("Invalid KeySchema: Some index key attribute have no definition");
+        }
+        for (String n : keys) {
             if (!types.containsKey(n)) {
                 throw DynamoDbException.invalidParameter("Some index key attributes are not defined in "
-                        + "AttributeDefinitions. Keys: [" + n + "], AttributeDefinitions: " + new TreeSet<>(types.keySet()));
+                        + "AttributeDefinitions. Keys: " + keys + ", AttributeDefinitions: " + new TreeSet<>(types.keySet()));
             }
             if (Value.utf8Length(n) > 255) {
                 throw DynamoDbException.invalidParameter("Key attribute names must be at most 255 bytes long: " + n);
@@ -118,7 +125,10 @@ final class TableDefinition {
                 throw DynamoDbException.invalidParameter("Table KeySchema does not have a range key, which is required "
                         + "when specifying a LocalSecondaryIndex");
             }
-            if (!key.hashName().equals(table.key.hashName()) || !key.hasRange()) {
+            if (!key.hasRange()) {
+                throw DynamoDbException.invalidParameter("Index KeySchema does not have a range key for index: " + name);
+            }
+            if (!key.hashName().equals(table.key.hashName())) {
                 throw DynamoDbException.invalidParameter("Index KeySchema does not have the same leading hash key as "
                         + "table KeySchema for index: " + name + ". index hash key: " + key.hashName()
                         + ", table hash key: " + table.key.hashName());
@@ -161,6 +171,21 @@ final class TableDefinition {
         }
         Requests.integer(t, "ReadCapacityUnits", 1, Long.MAX_VALUE);
         Requests.integer(t, "WriteCapacityUnits", 1, Long.MAX_VALUE);
+    }
+
+    private static void checkIndexThroughput(JsonNode spec, String billing) {
+        boolean given = spec.hasNonNull("ProvisionedThroughput");
+        String index = spec.path("IndexName").asText();
+        if (billing.equals("PAY_PER_REQUEST") && given) {
+            throw DynamoDbException.invalidParameter("ProvisionedThroughput should not be specified for index: " + index
+                    + " when BillingMode is PAY_PER_REQUEST");
+        }
+        if (billing.equals("PROVISIONED")) {
+            if (!given) {
+                throw DynamoDbException.invalidParameter("ProvisionedThroughput is not specified for index: " + index);
+            }
+            checkThroughput(spec, billing, "");
+        }
     }
 
     private static List<JsonNode> list(JsonNode request, String member) {

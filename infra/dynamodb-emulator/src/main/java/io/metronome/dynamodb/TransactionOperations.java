@@ -75,6 +75,9 @@ final class TransactionOperations {
             }
             p.checkAllUsed();
             Map<String, Value> item = kind == Kind.PUT ? Requests.item(a, "Item") : null;
+            if (item != null && Items.size(item) > Items.MAX_ITEM_SIZE) {
+                throw DynamoDbException.validation("Item size has exceeded the maximum allowed size");
+            }
             Map<String, Value> key = kind == Kind.PUT ? null : Requests.item(a, "Key");
             bytes += Items.size(item) + Items.size(key);
             actions.add(new Action(kind, table, item, key, guard, update));

@@ -6,6 +6,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * A parsed UpdateExpression. Every operand reads the item as it was before the update; then SET, REMOVE, ADD and
@@ -43,17 +44,19 @@ record UpdateExpression(List<SetAction> sets, List<Path> removes, List<AddAction
                         + ". This attribute is part of the key");
             }
         }
-        List<Value> values = new ArrayList<>();
+        Map<Path, Value> values = new TreeMap<>(UpdateExpression::pathOrder);
         for (SetAction s : sets) {
-            values.add(Operand.required(s.value, before));
+            values.put(s.path, Operand.required(s.value, before));
         }
+        // In path order: SETs past the end of one list append "sorted in order by element number" (DynamoDB's
+        // rule); SETs to distinct paths commute otherwise.
         Map<String, Value> item = before;
-        for (int i = 0; i < sets.size(); i++) {
-            item = sets.get(i).path.set(item, values.get(i));
+        for (Map.Entry<Path, Value> set : values.entrySet()) {
+            item = set.getKey().set(item, set.getValue());
         }
         // Indexes name positions in the list as it was: remove the highest first so the others do not move.
         List<Path> ordered = new ArrayList<>(removes);
-        ordered.sort(UpdateExpression::highestIndexFirst);
+        ordered.sort((x, y) -> pathOrder(y, x));
         for (Path p : ordered) {
             item = p.remove(item);
         }
@@ -70,19 +73,25 @@ record UpdateExpression(List<SetAction> sets, List<Path> removes, List<AddAction
         return item;
     }
 
-    private static int highestIndexFirst(Path a, Path b) {
+    /** Paths in order element by element: names alphabetically, list indexes by number, a prefix first. */
+    private static int pathOrder(Path a, Path b) {
         int n = Math.min(a.length(), b.length());
         for (int i = 0; i < n; i++) {
             Object x = a.elements().get(i);
             Object y = b.elements().get(i);
-            if (x instanceof Integer xi && y instanceof Integer yi && !xi.equals(yi)) {
-                return Integer.compare(yi, xi);
+            int c;
+            if (x instanceof Integer xi && y instanceof Integer yi) {
+                c = Integer.compare(xi, yi);
+            } else if (x instanceof String xs && y instanceof String ys) {
+                c = xs.compareTo(ys);
+            } else {
+                c = x instanceof Integer ? -1 : 1;
             }
-            if (!x.equals(y)) {
-                return x.toString().compareTo(y.toString());
+            if (c != 0) {
+                return c;
             }
         }
-        return Integer.compare(b.length(), a.length());
+        return Integer.compare(a.length(), b.length());
     }
 
     private static Value added(Value current, Value addend) {
