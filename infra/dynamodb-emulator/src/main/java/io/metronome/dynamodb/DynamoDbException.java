@@ -65,8 +65,10 @@ final class DynamoDbException extends RuntimeException {
         return new DynamoDbException(CORAL_SERVICE + "SerializationException", message, 400, null);
     }
 
-    static DynamoDbException unknownOperation() {
-        return new DynamoDbException(CORAL_SERVICE + "UnknownOperationException", null, 400, null);
+    /** DynamoDB's answer has no message; a named operation gets one saying that this emulator lacks it. */
+    static DynamoDbException unknownOperation(String operation) {
+        return new DynamoDbException(CORAL_SERVICE + "UnknownOperationException", operation == null ? null
+                : "The DynamoDB emulator does not implement " + operation + " (its README lists what it does)", 400, null);
     }
 
     static DynamoDbException internal(String message) {

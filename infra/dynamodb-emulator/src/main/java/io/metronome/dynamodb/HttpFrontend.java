@@ -103,7 +103,8 @@ final class HttpFrontend {
         Function<JsonNode, ObjectNode> operation = target == null || !target.startsWith(TARGET_PREFIX) ? null
                 : operations.get(target.substring(TARGET_PREFIX.length()));
         if (!exchange.getRequestMethod().equals("POST") || operation == null) {
-            throw DynamoDbException.unknownOperation();
+            boolean named = target != null && target.startsWith(TARGET_PREFIX) && target.length() > TARGET_PREFIX.length();
+            throw DynamoDbException.unknownOperation(named ? target.substring(TARGET_PREFIX.length()) : null);
         }
         JsonNode request;
         try {
