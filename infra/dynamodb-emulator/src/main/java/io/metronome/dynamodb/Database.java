@@ -118,19 +118,35 @@ final class Database implements AutoCloseable {
 
     // ---- time to live
 
-    /** Deletes the items whose TTL attribute has passed, in every table that has TTL enabled. */
+    /**
+     * Deletes the items whose TTL attribute has passed, in every table that has TTL enabled. They are found under
+     * the read lock (readers go on meanwhile) and deleted under the write lock if they are still there unchanged.
+     */
     int deleteExpiredItems() {
-        return write(() -> {
-            long now = clock.millis() / 1000;
-            List<Write> expired = new ArrayList<>();
+        long now = clock.millis() / 1000;
+        List<Write> candidates = read(() -> {
+            List<Write> found = new ArrayList<>();
             for (Table t : tables.values()) {
                 if (!t.ttlEnabled) {
                     continue;
                 }
                 for (Map.Entry<PrimaryKey, Map<String, Value>> e : t.items.entrySet()) {
                     if (e.getValue().get(t.ttlAttribute) instanceof Value.N n && isExpired(n.value(), now)) {
-                        expired.add(new Write(t, e.getKey(), null));
+                        found.add(new Write(t, e.getKey(), e.getValue()));
                     }
+                }
+            }
+            return found;
+        });
+        if (candidates.isEmpty()) {
+            return 0;
+        }
+        return write(() -> {
+            List<Write> expired = new ArrayList<>();
+            for (Write c : candidates) {
+                // Still the same table and the same item: a write since may have given it a new expiry.
+                if (tables.get(c.table().name) == c.table() && c.table().get(c.key()) == c.item()) {
+                    expired.add(new Write(c.table(), c.key(), null));
                 }
             }
             commit(expired);
