@@ -129,12 +129,17 @@ final class BatchOperations {
             for (JsonNode w : list) {
                 JsonNode put = w.get("PutRequest");
                 JsonNode delete = w.get("DeleteRequest");
-                if ((put == null) == (delete == null)) {
-                    throw DynamoDbException.validation("Supplied AttributeValue has more than one datatypes set, must "
-                            + "contain exactly one of the supported datatypes");
+                if (!w.isObject() || (put == null) == (delete == null) || !(put != null ? put : delete).isObject()) {
+                    throw DynamoDbException.validation("A WriteRequest must contain exactly one of PutRequest and "
+                            + "DeleteRequest, each an object");
                 }
-                writes.add(put != null ? new WriteRequest(e.getKey(), Codec.item(put.get("Item")), null)
-                        : new WriteRequest(e.getKey(), null, Codec.item(delete.get("Key"))));
+                Map<String, Value> item = put == null ? null : Codec.item(put.get("Item"));
+                Map<String, Value> key = delete == null ? null : Codec.item(delete.get("Key"));
+                if (put != null && item == null || delete != null && key == null) {
+                    throw Requests.constraint("null", put != null ? "requestItems.member.putRequest.item"
+                            : "requestItems.member.deleteRequest.key", "Member must not be null");
+                }
+                writes.add(new WriteRequest(e.getKey(), item, key));
             }
         }
         if (writes.size() > MAX_WRITES) {

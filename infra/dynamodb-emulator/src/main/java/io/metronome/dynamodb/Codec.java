@@ -34,6 +34,7 @@ final class Codec {
         Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
         while (fields.hasNext()) {
             Map.Entry<String, JsonNode> f = fields.next();
+            unicode(f.getKey());
             Value v = value(f.getValue());
             if (Items.levels(v) > Items.MAX_LEVELS) {
                 throw tooDeep();
@@ -89,7 +90,7 @@ final class Codec {
                     throw DynamoDbException.serialization("Unexpected value type in payload");
                 }
                 Map<String, Value> values = new LinkedHashMap<>();
-                v.fields().forEachRemaining(e -> values.put(e.getKey(), value(e.getValue())));
+                v.fields().forEachRemaining(e -> values.put(unicode(e.getKey()), value(e.getValue())));
                 return new Value.M(values);
             }
             case "SS": {
@@ -139,7 +140,24 @@ final class Codec {
         if (!v.isTextual()) {
             throw DynamoDbException.serialization("Unexpected value type in payload");
         }
-        return v.textValue();
+        return unicode(v.textValue());
+    }
+
+    /**
+     * Refuses a string holding an unpaired UTF-16 surrogate (a JSON escape like \ud800 alone): it has no UTF-8
+     * form, so it could be neither stored nor returned as it was sent.
+     */
+    static String unicode(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                throw DynamoDbException.invalidParameter("A string holds an unpaired UTF-16 surrogate at index " + i
+                        + ": it is not valid Unicode");
+            }
+        }
+        return s;
     }
 
     private static Value.Bytes bytes(JsonNode v) {

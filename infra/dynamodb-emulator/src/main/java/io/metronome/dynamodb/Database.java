@@ -33,9 +33,9 @@ final class Database implements AutoCloseable {
     private final Journal journal;
     final Clock clock;
 
-    Database(Path dataDir, boolean sync, Clock clock) {
+    Database(Path dataDir, boolean sync, long compactAfterBytes, Clock clock) {
         this.clock = clock;
-        this.journal = dataDir == null ? null : new Journal(dataDir, sync);
+        this.journal = dataDir == null ? null : new Journal(dataDir, sync, compactAfterBytes);
         if (journal != null) {
             journal.load(this::replay);
             journal.snapshot(snapshotRecords());
@@ -106,7 +106,12 @@ final class Database implements AutoCloseable {
             w.table().write(w.key(), w.item());
         }
         if (journal != null && journal.wantsCompaction()) {
-            journal.snapshot(snapshotRecords());
+            try {
+                journal.snapshot(snapshotRecords());
+            } catch (RuntimeException e) {
+                // The writes above are journalled and applied: they stand. The journal is folded next time.
+                System.err.println("[dynamodb-emulator] could not compact the journal: " + e);
+            }
         }
     }
 
@@ -131,7 +136,7 @@ final class Database implements AutoCloseable {
                     continue;
                 }
                 for (Map.Entry<PrimaryKey, Map<String, Value>> e : t.items.entrySet()) {
-                    if (e.getValue().get(t.ttlAttribute) instanceof Value.N n && isExpired(n.value(), now)) {
+                    if (isExpired(t, e.getValue(), now)) {
                         found.add(new Write(t, e.getKey(), e.getValue()));
                     }
                 }
@@ -144,14 +149,19 @@ final class Database implements AutoCloseable {
         return write(() -> {
             List<Write> expired = new ArrayList<>();
             for (Write c : candidates) {
-                // Still the same table and the same item: a write since may have given it a new expiry.
-                if (tables.get(c.table().name) == c.table() && c.table().get(c.key()) == c.item()) {
+                // Judged again: a write or a TTL change since the search may have saved it.
+                if (tables.get(c.table().name) == c.table() && isExpired(c.table(), c.table().get(c.key()), now)) {
                     expired.add(new Write(c.table(), c.key(), null));
                 }
             }
             commit(expired);
             return expired.size();
         });
+    }
+
+    private static boolean isExpired(Table t, Map<String, Value> item, long nowSeconds) {
+        return t.ttlEnabled && item != null && item.get(t.ttlAttribute) instanceof Value.N n
+                && isExpired(n.value(), nowSeconds);
     }
 
     private static boolean isExpired(BigDecimal expiry, long nowSeconds) {
@@ -180,21 +190,12 @@ final class Database implements AutoCloseable {
         for (Write w : writes) {
             ObjectNode o = a.addObject().put("table", w.table().name);
             if (w.item() == null) {
-                o.set("key", Codec.json(keyAttributes(w.table(), w.key())));
+                o.set("key", Codec.json(w.table().key.keyItem(w.key())));
             } else {
                 o.set("item", Codec.json(w.item()));
             }
         }
         return r;
-    }
-
-    private static Map<String, Value> keyAttributes(Table t, PrimaryKey k) {
-        Map<String, Value> key = new java.util.LinkedHashMap<>();
-        key.put(t.key.hashName(), k.hash());
-        if (t.key.hasRange()) {
-            key.put(t.key.rangeName(), k.range());
-        }
-        return key;
     }
 
     private List<JsonNode> snapshotRecords() {

@@ -38,7 +38,7 @@ public final class DynamoDbEmulator implements AutoCloseable {
 
     private DynamoDbEmulator(Builder b) {
         long started = System.nanoTime();
-        this.db = new Database(b.dataDir, b.sync, b.clock);
+        this.db = new Database(b.dataDir, b.sync, b.compactAfterBytes, b.clock);
         ItemOperations items = new ItemOperations(db);
         QueryScan queries = new QueryScan(db);
         BatchOperations batches = new BatchOperations(db);
@@ -94,6 +94,7 @@ public final class DynamoDbEmulator implements AutoCloseable {
         private boolean sync;
         private Clock clock = Clock.systemUTC();
         private Duration ttlSweepInterval = Duration.ofSeconds(1);
+        private long compactAfterBytes = 64L * 1024 * 1024;
 
         /** A port on 127.0.0.1; 0 (the default) for a free one. */
         public Builder port(int port) {
@@ -122,6 +123,12 @@ public final class DynamoDbEmulator implements AutoCloseable {
         /** How often expired items are looked for (DynamoDB takes up to days; the default here is a second). */
         public Builder ttlSweepInterval(Duration interval) {
             this.ttlSweepInterval = interval;
+            return this;
+        }
+
+        /** The journal's size past which it is folded into a new snapshot (tests make it small). */
+        Builder compactAfterBytes(long bytes) {
+            this.compactAfterBytes = bytes;
             return this;
         }
 
@@ -156,10 +163,16 @@ public final class DynamoDbEmulator implements AutoCloseable {
         }
     }
 
+    /** Stops taking requests, lets those under way and a sweep under way finish, then closes the data directory. */
     @Override
     public void close() {
-        ttlSweeper.shutdownNow();
         http.stop();
+        ttlSweeper.shutdown();
+        try {
+            ttlSweeper.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         db.close();
     }
 

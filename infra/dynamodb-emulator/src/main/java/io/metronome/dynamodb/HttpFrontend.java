@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.zip.CRC32;
@@ -68,9 +69,15 @@ final class HttpFrontend {
         return server.getAddress().getPort();
     }
 
+    /** Closes the listener, then waits (a little) for requests under way: they are never interrupted mid-write. */
     void stop() {
         server.stop(0);
-        executor.shutdownNow();
+        executor.shutdown();
+        try {
+            executor.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void handle(HttpExchange exchange) throws IOException {

@@ -71,14 +71,14 @@ final class ItemOperations {
         return Items.copy(item);
     }
 
-    /** The key attributes of a Key parameter, as the start of an item an update creates. */
-    static Map<String, Value> keyItem(Table t, PrimaryKey k) {
-        Map<String, Value> item = new LinkedHashMap<>();
-        item.put(t.key.hashName(), k.hash());
-        if (t.key.hasRange()) {
-            item.put(t.key.rangeName(), k.range());
+    /** ReturnValues: any of DynamoDB's for an update; only NONE and ALL_OLD for a put or delete. */
+    private static String returnValues(JsonNode request, boolean update) {
+        String v = Requests.choice(request, "ReturnValues",
+                List.of("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"), "NONE");
+        if (!update && !v.equals("NONE") && !v.equals("ALL_OLD")) {
+            throw DynamoDbException.validation("ReturnValues can only be ALL_OLD or NONE");
         }
-        return item;
+        return v;
     }
 
     // ---- operations
@@ -129,11 +129,7 @@ final class ItemOperations {
         String name = Requests.tableName(request);
         Requests.refuseLegacy(request, "Expected", "ConditionalOperator");
         Map<String, Value> item = Requests.item(request, "Item");
-        String returnValues = Requests.choice(request, "ReturnValues",
-                List.of("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"), "NONE");
-        if (!returnValues.equals("NONE") && !returnValues.equals("ALL_OLD")) {
-            throw DynamoDbException.validation("ReturnValues can only be ALL_OLD or NONE");
-        }
+        String returnValues = returnValues(request, false);
         Placeholders p = Requests.placeholders(request, "ConditionExpression");
         Guard guard = guard(request, p);
         p.checkAllUsed();
@@ -161,8 +157,7 @@ final class ItemOperations {
         String name = Requests.tableName(request);
         Requests.refuseLegacy(request, "Expected", "ConditionalOperator", "AttributeUpdates");
         Map<String, Value> key = Requests.item(request, "Key");
-        String returnValues = Requests.choice(request, "ReturnValues",
-                List.of("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"), "NONE");
+        String returnValues = returnValues(request, true);
         Placeholders p = Requests.placeholders(request, "ConditionExpression", "UpdateExpression");
         String text = Requests.string(request, "UpdateExpression");
         UpdateExpression update = text == null ? null : ExpressionParser.update(text, p);
@@ -172,11 +167,14 @@ final class ItemOperations {
         return db.write(() -> {
             Table t = db.table(name);
             PrimaryKey k = t.parseKey(key);
+            if (update != null) {
+                update.checkKeyNotWritten(t.key.names());
+            }
             Map<String, Value> old = t.get(k);
             if (!guard.passes(old)) {
                 throw conditionFailed(guard, old);
             }
-            Map<String, Value> base = old != null ? old : keyItem(t, k);
+            Map<String, Value> base = old != null ? old : t.key.keyItem(k);
             Map<String, Value> newItem = checkUpdated(t, update == null ? base : update.apply(base, t.key.names()));
             db.commit(List.of(new Database.Write(t, k, newItem)));
             capacity.itemWrite(t, old, newItem, 1);
@@ -200,11 +198,7 @@ final class ItemOperations {
         String name = Requests.tableName(request);
         Requests.refuseLegacy(request, "Expected", "ConditionalOperator");
         Map<String, Value> key = Requests.item(request, "Key");
-        String returnValues = Requests.choice(request, "ReturnValues",
-                List.of("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"), "NONE");
-        if (!returnValues.equals("NONE") && !returnValues.equals("ALL_OLD")) {
-            throw DynamoDbException.validation("ReturnValues can only be ALL_OLD or NONE");
-        }
+        String returnValues = returnValues(request, false);
         Placeholders p = Requests.placeholders(request, "ConditionExpression");
         Guard guard = guard(request, p);
         p.checkAllUsed();

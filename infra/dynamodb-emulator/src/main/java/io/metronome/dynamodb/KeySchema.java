@@ -33,6 +33,16 @@ record KeySchema(String hashName, String hashType, String rangeName, String rang
         return new PrimaryKey(h, r);
     }
 
+    /** A key value as the attributes of an item (a Key parameter, or the start of an item an update creates). */
+    Map<String, Value> keyItem(PrimaryKey k) {
+        Map<String, Value> key = new LinkedHashMap<>();
+        key.put(hashName, k.hash());
+        if (rangeName != null) {
+            key.put(rangeName, k.range());
+        }
+        return key;
+    }
+
     /** The key attributes of an item, in DynamoDB's key form. */
     Map<String, Value> keyAttributes(Map<String, Value> item) {
         Map<String, Value> key = new LinkedHashMap<>();
@@ -61,6 +71,16 @@ record KeySchema(String hashName, String hashType, String rangeName, String rang
             checkKeyValue(rangeName, r, MAX_RANGE_KEY_BYTES);
         }
         return new PrimaryKey(h, r);
+    }
+
+    /** Refuses empty string or binary values for this schema's attributes (in a key or an item). */
+    void checkNoEmptyKeyValues(Map<String, Value> attributes) {
+        for (String name : names()) {
+            Value v = attributes.get(name);
+            if ((v instanceof Value.S || v instanceof Value.B) && v.size() == 0) {
+                checkKeyValue(name, v, Integer.MAX_VALUE);
+            }
+        }
     }
 
     /** Checks a table key inside a whole item (PutItem, an update's result). */

@@ -7,6 +7,8 @@ final class Numbers {
     static final int MAX_DIGITS = 38;
     private static final BigDecimal MAX = new BigDecimal("9.9999999999999999999999999999999999999E+125");
     private static final BigDecimal MIN = new BigDecimal("1E-130");
+    /** Far beyond any number DynamoDB can hold; longer text is refused before parsing (which is quadratic). */
+    private static final int MAX_TEXT_LENGTH = 1024;
 
     private Numbers() {
     }
@@ -15,13 +17,14 @@ final class Numbers {
     static BigDecimal parse(String text) {
         BigDecimal n;
         try {
-            if (text.isEmpty() || Character.isWhitespace(text.charAt(0))
+            if (text.isEmpty() || text.length() > MAX_TEXT_LENGTH || Character.isWhitespace(text.charAt(0))
                     || Character.isWhitespace(text.charAt(text.length() - 1))) {
                 throw new NumberFormatException();
             }
             n = new BigDecimal(text);
         } catch (NumberFormatException e) {
-            throw DynamoDbException.validation("The parameter cannot be converted to a numeric value: " + text);
+            throw DynamoDbException.validation("The parameter cannot be converted to a numeric value: "
+                    + (text.length() > 64 ? text.substring(0, 64) + "... (" + text.length() + " characters)" : text));
         }
         return check(n);
     }

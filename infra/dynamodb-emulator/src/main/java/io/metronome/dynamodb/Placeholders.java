@@ -27,14 +27,6 @@ final class Placeholders {
         this.values = values == null ? Collections.emptyMap() : values;
     }
 
-    static Placeholders none() {
-        return new Placeholders(null, null);
-    }
-
-    boolean hasAny() {
-        return !names.isEmpty() || !values.isEmpty();
-    }
-
     String name(String placeholder, String which) {
         String name = names.get(placeholder);
         if (name == null) {

@@ -80,7 +80,7 @@ final class QueryScan {
         }
         Condition keyCondition = ExpressionParser.condition(keyText, "KeyConditionExpression", p);
         p.checkAllUsed();
-        boolean forward = !request.has("ScanIndexForward") || Requests.bool(request, "ScanIndexForward");
+        boolean forward = !request.hasNonNull("ScanIndexForward") || Requests.bool(request, "ScanIndexForward");
         return db.read(() -> {
             Table t = db.table(ask.table);
             Index index = ask.indexName == null ? null : t.index(ask.indexName);
@@ -89,7 +89,8 @@ final class QueryScan {
             KeyCondition kc = KeyCondition.of(keyCondition, schema);
             if (ask.filter != null) {
                 for (Path path : Conditions.paths(ask.filter)) {
-                    if (t.key.names().contains(path.top()) || schema.names().contains(path.top())) {
+                    // The key of what is queried (the table's, or the index's): the other key is an attribute here.
+                    if (schema.names().contains(path.top())) {
                         throw DynamoDbException.validation("Filter Expression can only contain non-primary key "
                                 + "attributes: Primary key attribute: " + path.top());
                     }

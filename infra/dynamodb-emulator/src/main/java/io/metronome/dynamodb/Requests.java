@@ -113,7 +113,7 @@ final class Requests {
                 throw DynamoDbException.validation("ExpressionAttributeNames contains invalid key: Syntax error; key: \""
                         + e.getKey() + "\"");
             }
-            names.put(e.getKey(), e.getValue().textValue());
+            names.put(e.getKey(), Codec.unicode(e.getValue().textValue()));
         });
         return names;
     }

@@ -4,9 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
@@ -141,10 +139,5 @@ final class Table {
         t.put("ReadCapacityUnits", requested == null ? 0 : requested.path("ReadCapacityUnits").asLong(0));
         t.put("WriteCapacityUnits", requested == null ? 0 : requested.path("WriteCapacityUnits").asLong(0));
         return t;
-    }
-
-    /** Items in key order, for scans and snapshots. */
-    List<Map<String, Value>> allItems() {
-        return new ArrayList<>(items.values());
     }
 }

@@ -75,10 +75,16 @@ final class TransactionOperations {
             }
             p.checkAllUsed();
             Map<String, Value> item = kind == Kind.PUT ? Requests.item(a, "Item") : null;
+            if (kind == Kind.PUT && item == null) {
+                throw Requests.constraint("null", "transactItems.member.put.item", "Member must not be null");
+            }
             if (item != null && Items.size(item) > Items.MAX_ITEM_SIZE) {
                 throw DynamoDbException.validation("Item size has exceeded the maximum allowed size");
             }
             Map<String, Value> key = kind == Kind.PUT ? null : Requests.item(a, "Key");
+            if (kind != Kind.PUT && key == null) {
+                throw Requests.constraint("null", "transactItems.member.key", "Member must not be null");
+            }
             bytes += Items.size(item) + Items.size(key);
             actions.add(new Action(kind, table, item, key, guard, update));
         }
@@ -95,7 +101,18 @@ final class TransactionOperations {
                     throw DynamoDbException.idempotentParameterMismatch("Request parameters do not match those of an "
                             + "earlier request with the same ClientRequestToken");
                 }
-                return r.response.deepCopy();
+                // A replay writes nothing; DynamoDB charges it the reads of the items instead.
+                Capacity reads = new Capacity(request, true, true);
+                for (Action a : actions) {
+                    Table t = db.findTable(a.table);
+                    if (t != null) {
+                        PrimaryKey k = a.kind == Kind.PUT ? t.key.keyOf(a.item) : t.key.keyOf(a.key);
+                        reads.table(t.name, Capacity.readUnits(Items.size(k == null ? null : t.get(k)), true));
+                    }
+                }
+                ObjectNode replay = Codec.JSON.objectNode();
+                reads.reportList(replay);
+                return replay;
             }
             ObjectNode response = execute(actions, capacity);
             if (token != null) {
@@ -114,12 +131,15 @@ final class TransactionOperations {
             Table t = db.table(a.table);
             ObjectNode reason = null;
             PrimaryKey k = null;
+            // An empty key value refuses the whole request, as DynamoDB does; a key of the wrong shape or type only
+            // cancels the transaction, with a ValidationError for this action.
+            t.key.checkNoEmptyKeyValues(a.kind == Kind.PUT ? a.item : a.key);
+            if (a.update != null) {
+                a.update.checkKeyNotWritten(t.key.names());
+            }
             try {
                 k = a.kind == Kind.PUT ? t.checkItem(a.item) : t.parseKey(a.key);
             } catch (DynamoDbException e) {
-                if (e.getMessage().contains("cannot contain an empty")) {
-                    throw e;
-                }
                 reason = reason("ValidationError", e.getMessage());
             }
             if (k != null && !seen.add(List.of(t.name, k))) {
@@ -156,7 +176,7 @@ final class TransactionOperations {
                     case PUT -> writes.add(new Database.Write(t, k, ItemOperations.checkPut(t, a.item)));
                     case DELETE -> writes.add(new Database.Write(t, k, null));
                     case UPDATE -> {
-                        Map<String, Value> base = old != null ? old : ItemOperations.keyItem(t, k);
+                        Map<String, Value> base = old != null ? old : t.key.keyItem(k);
                         writes.add(new Database.Write(t, k,
                                 ItemOperations.checkUpdated(t, a.update.apply(base, t.key.names()))));
                     }

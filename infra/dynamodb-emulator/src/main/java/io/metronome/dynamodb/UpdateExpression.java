@@ -38,12 +38,7 @@ record UpdateExpression(List<SetAction> sets, List<Path> removes, List<AddAction
      * attribute even to its own value).
      */
     Map<String, Value> apply(Map<String, Value> before, Set<String> keyAttributes) {
-        for (Path p : paths()) {
-            if (keyAttributes.contains(p.top())) {
-                throw DynamoDbException.invalidParameter("Cannot update attribute " + p.top()
-                        + ". This attribute is part of the key");
-            }
-        }
+        checkKeyNotWritten(keyAttributes);
         Map<Path, Value> values = new TreeMap<>(UpdateExpression::pathOrder);
         for (SetAction s : sets) {
             values.put(s.path, Operand.required(s.value, before));
@@ -74,6 +69,16 @@ record UpdateExpression(List<SetAction> sets, List<Path> removes, List<AddAction
     }
 
     /** Paths in order element by element: names alphabetically, list indexes by number, a prefix first. */
+    /** A key attribute may not be written, even to its own value; checked before any condition. */
+    void checkKeyNotWritten(Set<String> keyAttributes) {
+        for (Path p : paths()) {
+            if (keyAttributes.contains(p.top())) {
+                throw DynamoDbException.invalidParameter("Cannot update attribute " + p.top()
+                        + ". This attribute is part of the key");
+            }
+        }
+    }
+
     private static int pathOrder(Path a, Path b) {
         int n = Math.min(a.length(), b.length());
         for (int i = 0; i < n; i++) {

@@ -1,7 +1,6 @@
 package io.metronome.dynamodb;
 
 import java.math.BigDecimal;
-import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -223,10 +222,6 @@ sealed interface Value {
 
         Bytes(byte[] data) {
             this.data = data.clone();
-        }
-
-        static Bytes utf8(String s) {
-            return new Bytes(s.getBytes(StandardCharsets.UTF_8));
         }
 
         byte[] toArray() {

@@ -146,13 +146,14 @@ class ConcurrencyTest extends Conformance {
                 }
                 return null;
             });
+            writing.set(false);
+            for (Future<?> f : readerFutures) {
+                f.get(5, TimeUnit.MINUTES);
+            }
         } finally {
             writing.set(false);
+            readers.shutdownNow();
         }
-        for (Future<?> f : readerFutures) {
-            f.get(5, TimeUnit.MINUTES);
-        }
-        readers.shutdownNow();
 
         long balA = Long.parseLong(dynamo.getItem(r -> r.tableName(t).key(a).consistentRead(true)).item().get("bal").n());
         long balB = Long.parseLong(dynamo.getItem(r -> r.tableName(t).key(b).consistentRead(true)).item().get("bal").n());

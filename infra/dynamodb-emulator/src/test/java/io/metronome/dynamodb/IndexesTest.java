@@ -371,4 +371,22 @@ class IndexesTest extends Conformance {
                 .map(i -> i.get("score").n()).collect(Collectors.toList());
         assertThat(order).containsExactly("1.5", "2", "10", "100");
     }
+
+    /** A filter may name the table's key on an index query: only the queried index's key attributes are refused. */
+    @Test
+    void aFilterOnTheTableKeyIsAllowedWhenQueryingAnIndex() {
+        String t = table(true, b -> b
+                .attributeDefinitions(
+                        software.amazon.awssdk.services.dynamodb.model.AttributeDefinition.builder().attributeName("pk").attributeType("S").build(),
+                        software.amazon.awssdk.services.dynamodb.model.AttributeDefinition.builder().attributeName("sk").attributeType("S").build(),
+                        software.amazon.awssdk.services.dynamodb.model.AttributeDefinition.builder().attributeName("g").attributeType("S").build())
+                .globalSecondaryIndexes(g -> g.indexName("byG").keySchema(k -> k.attributeName("g").keyType("HASH"))
+                        .projection(p -> p.projectionType("ALL"))));
+        dynamo.putItem(r -> r.tableName(t).item(item("pk", s("a"), "sk", s("1"), "g", s("G"))));
+        dynamo.putItem(r -> r.tableName(t).item(item("pk", s("b"), "sk", s("1"), "g", s("G"))));
+        var got = dynamo.query(r -> r.tableName(t).indexName("byG").keyConditionExpression("g = :g")
+                .filterExpression("pk = :a").expressionAttributeValues(item(":g", s("G"), ":a", s("b"))));
+        org.assertj.core.api.Assertions.assertThat(got.items()).extracting(i -> i.get("pk").s()).containsExactly("b");
+        org.assertj.core.api.Assertions.assertThat(got.scannedCount()).isEqualTo(2);
+    }
 }

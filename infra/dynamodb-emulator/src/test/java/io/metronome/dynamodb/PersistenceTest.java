@@ -22,7 +22,6 @@ import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -276,14 +275,11 @@ class PersistenceTest extends Conformance {
 
     @Test
     void everyAcknowledgedWriteSurvivesKillDashNine(@TempDir Path dir) throws Exception {
-        int port;
-        try (ServerSocket socket = new ServerSocket(0)) {
-            port = socket.getLocalPort();
-        }
+        // Port 0: the child takes a free port itself and says which (no window for another process to take it).
         Process child = new ProcessBuilder(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"),
-                MAIN, "--port", Integer.toString(port), "--data-dir", dir.toString())
+                MAIN, "--port", "0", "--data-dir", dir.toString())
                 .redirectErrorStream(true).start();
         StringBuffer output = new StringBuffer();
         CompletableFuture<String> ready = new CompletableFuture<>();
@@ -316,7 +312,7 @@ class PersistenceTest extends Conformance {
             if (line == null) {
                 fail("the child emulator did not start:\n" + output);
             }
-            DynamoDbClient c = client(URI.create("http://127.0.0.1:" + port));
+            DynamoDbClient c = client(URI.create(line.replaceAll(".*DynamoDB emulator on (\\S+).*", "$1")));
             createSimple(c, "tab");
             createSimple(c, "tab2");
             for (int i = 0; i < n; i++) {

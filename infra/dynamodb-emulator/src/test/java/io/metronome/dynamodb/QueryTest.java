@@ -458,4 +458,19 @@ class QueryTest extends Conformance {
                 b -> b.scanIndexForward(false).exclusiveStartKey(item("pk", s("p"), "sk", s("b"))))))
                 .containsExactly("a2", "a1");
     }
+
+    /** ScanIndexForward given as JSON null is absent, so ascending (the documented default). */
+    @Test
+    void aNullScanIndexForwardMeansAscending() throws Exception {
+        String t = table(true);
+        for (String sk : new String[]{"1", "2", "3"}) {
+            dynamo.putItem(r -> r.tableName(t).item(item("pk", s("p"), "sk", s(sk))));
+        }
+        var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(EMULATOR.endpoint())
+                        .header("X-Amz-Target", "DynamoDB_20120810.Query").header("Content-Type", "application/x-amz-json-1.0")
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"TableName\":\"" + t + "\",\"KeyConditionExpression\":"
+                                + "\"pk = :p\",\"ExpressionAttributeValues\":{\":p\":{\"S\":\"p\"}},\"ScanIndexForward\":null}")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        org.assertj.core.api.Assertions.assertThat(response.body().indexOf("\"1\"")).isLessThan(response.body().indexOf("\"3\""));
+    }
 }

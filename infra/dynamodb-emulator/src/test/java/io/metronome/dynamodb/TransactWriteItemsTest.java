@@ -262,4 +262,28 @@ class TransactWriteItemsTest extends Conformance {
             assertThat(get(t, item("pk", s("m" + i)))).isEmpty();
         }
     }
+
+    /** Put.Item is required (API_Put): a Put without one is refused as a request, before anything runs. */
+    @Test
+    void aPutWithoutAnItemIsRefused() {
+        String t = table(false);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dynamo.transactWriteItems(r -> r.transactItems(
+                        TransactWriteItem.builder().put(p -> p.tableName(t)).build())))
+                .isInstanceOfSatisfying(software.amazon.awssdk.services.dynamodb.model.DynamoDbException.class, e -> {
+                    org.assertj.core.api.Assertions.assertThat(e.awsErrorDetails().errorCode()).isEqualTo("ValidationException");
+                    org.assertj.core.api.Assertions.assertThat(e.getMessage()).contains("Member must not be null");
+                });
+    }
+
+    /** Updating a key attribute is a ValidationException for the request, not a cancellation reason. */
+    @Test
+    void anUpdateOfAKeyAttributeRefusesTheRequest() {
+        String t = table(false);
+        dynamo.putItem(r -> r.tableName(t).item(item("pk", s("a"))));
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dynamo.transactWriteItems(r -> r.transactItems(
+                        TransactWriteItem.builder().update(u -> u.tableName(t).key(item("pk", s("a")))
+                                .updateExpression("SET pk = :b").expressionAttributeValues(item(":b", s("b")))).build())))
+                .isNotInstanceOf(software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException.class)
+                .hasMessageContaining("Cannot update attribute pk. This attribute is part of the key");
+    }
 }

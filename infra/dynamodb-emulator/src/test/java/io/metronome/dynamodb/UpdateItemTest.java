@@ -643,4 +643,15 @@ class UpdateItemTest extends Conformance {
         assertThatThrownBy(() -> dynamo.updateItem(r -> r.tableName("no-such-table-update").key(KEY).updateExpression("REMOVE a")))
                 .isInstanceOf(ResourceNotFoundException.class);
     }
+
+    /** The key-attribute rule is checked before the condition: a failing condition does not hide it. */
+    @Test
+    void aKeyAttributeUpdateIsRefusedEvenWhenTheConditionFails() {
+        String t = table(false);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> dynamo.updateItem(r -> r.tableName(t)
+                        .key(item("pk", s("missing"))).updateExpression("SET pk = :b").conditionExpression("attribute_exists(pk)")
+                        .expressionAttributeValues(item(":b", s("b")))))
+                .isNotInstanceOf(software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException.class)
+                .hasMessageContaining("Cannot update attribute pk. This attribute is part of the key");
+    }
 }

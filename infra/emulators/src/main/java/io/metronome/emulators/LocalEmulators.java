@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -18,6 +19,9 @@ import java.nio.file.Path;
  * clients, pointed here by endpoint override.
  */
 public final class LocalEmulators implements AutoCloseable {
+
+    /** Where DynamoDB Local, which this project used before, kept its data. */
+    private static final String DYNAMODB_LOCAL_FILE = "shared-local-instance.db";
 
     private static LocalEmulators shared;
 
@@ -48,15 +52,25 @@ public final class LocalEmulators implements AutoCloseable {
      * @param sqsPort a port, or 0 for any free one
      */
     public static LocalEmulators start(Path dataDir, int dynamoPort, int sqsPort) {
+        if (dataDir != null && Files.exists(dataDir.resolve(DYNAMODB_LOCAL_FILE))) {
+            System.err.println("[metronome] " + dataDir.resolve(DYNAMODB_LOCAL_FILE) + " holds data from DynamoDB Local, "
+                    + "which is no longer used: the DynamoDB emulator does not read it, so what it held is not here. "
+                    + "Delete the file to silence this.");
+        }
         DynamoDbEmulator dynamo = DynamoDbEmulator.builder().port(dynamoPort).dataDir(dataDir).build();
-        int qPort = sqsPort == 0 ? freePort() : sqsPort;
-        SQSRestServer sqs = SQSRestServerBuilder
-                .withPort(qPort)
-                .withInterface("127.0.0.1")
-                .withServerAddress(new NodeAddress("http", "127.0.0.1", qPort, ""))
-                .start();
-        sqs.waitUntilStarted();
-        return new LocalEmulators(dynamo, sqs, qPort);
+        try {
+            int qPort = sqsPort == 0 ? freePort() : sqsPort;
+            SQSRestServer sqs = SQSRestServerBuilder
+                    .withPort(qPort)
+                    .withInterface("127.0.0.1")
+                    .withServerAddress(new NodeAddress("http", "127.0.0.1", qPort, ""))
+                    .start();
+            sqs.waitUntilStarted();
+            return new LocalEmulators(dynamo, sqs, qPort);
+        } catch (RuntimeException e) {
+            dynamo.close();
+            throw e;
+        }
     }
 
     public URI dynamoEndpoint() {
