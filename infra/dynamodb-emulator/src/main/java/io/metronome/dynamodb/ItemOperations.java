@@ -7,6 +7,8 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BinaryOperator;
+import java.util.function.Function;
 
 /** GetItem, PutItem, UpdateItem and DeleteItem; also the checks a transaction's actions share with them. */
 final class ItemOperations {
@@ -133,24 +135,8 @@ final class ItemOperations {
         Placeholders p = Requests.placeholders(request, "ConditionExpression");
         Guard guard = guard(request, p);
         p.checkAllUsed();
-        Capacity capacity = new Capacity(request, false, false);
-        return db.write(() -> {
-            Table t = db.table(name);
-            Map<String, Value> newItem = checkPut(t, item);
-            PrimaryKey k = t.key.keyOf(newItem);
-            Map<String, Value> old = t.get(k);
-            if (!guard.passes(old)) {
-                throw conditionFailed(guard, old);
-            }
-            db.commit(List.of(new Database.Write(t, k, newItem)));
-            capacity.itemWrite(t, old, newItem, 1);
-            ObjectNode response = Codec.JSON.objectNode();
-            if (returnValues.equals("ALL_OLD") && old != null) {
-                response.set("Attributes", Codec.json(old));
-            }
-            capacity.report(response);
-            return response;
-        });
+        return writeOne(request, name, guard, t -> t.key.keyOf(checkPut(t, item)), (t, k, old) -> checkPut(t, item),
+                (old, now) -> returnValues.equals("ALL_OLD") ? old : null);
     }
 
     ObjectNode updateItem(JsonNode request) {
@@ -163,34 +149,21 @@ final class ItemOperations {
         UpdateExpression update = text == null ? null : ExpressionParser.update(text, p);
         Guard guard = guard(request, p);
         p.checkAllUsed();
-        Capacity capacity = new Capacity(request, false, false);
-        return db.write(() -> {
-            Table t = db.table(name);
+        return writeOne(request, name, guard, t -> {
             PrimaryKey k = t.parseKey(key);
             if (update != null) {
                 update.checkKeyNotWritten(t.key.names());
             }
-            Map<String, Value> old = t.get(k);
-            if (!guard.passes(old)) {
-                throw conditionFailed(guard, old);
-            }
+            return k;
+        }, (t, k, old) -> {
             Map<String, Value> base = old != null ? old : t.key.keyItem(k);
-            Map<String, Value> newItem = checkUpdated(t, update == null ? base : update.apply(base, t.key.names()));
-            db.commit(List.of(new Database.Write(t, k, newItem)));
-            capacity.itemWrite(t, old, newItem, 1);
-            ObjectNode response = Codec.JSON.objectNode();
-            Map<String, Value> attributes = switch (returnValues) {
-                case "ALL_OLD" -> old;
-                case "ALL_NEW" -> newItem;
-                case "UPDATED_OLD" -> update == null ? null : Projection.apply(old, update.paths());
-                case "UPDATED_NEW" -> update == null ? null : Projection.apply(newItem, update.paths());
-                default -> null;
-            };
-            if (attributes != null && !attributes.isEmpty()) {
-                response.set("Attributes", Codec.json(attributes));
-            }
-            capacity.report(response);
-            return response;
+            return checkUpdated(t, update == null ? base : update.apply(base, t.key.names()));
+        }, (old, now) -> switch (returnValues) {
+            case "ALL_OLD" -> old;
+            case "ALL_NEW" -> now;
+            case "UPDATED_OLD" -> update == null ? null : Projection.apply(old, update.paths());
+            case "UPDATED_NEW" -> update == null ? null : Projection.apply(now, update.paths());
+            default -> null;
         });
     }
 
@@ -202,21 +175,38 @@ final class ItemOperations {
         Placeholders p = Requests.placeholders(request, "ConditionExpression");
         Guard guard = guard(request, p);
         p.checkAllUsed();
+        return writeOne(request, name, guard, t -> t.parseKey(key), (t, k, old) -> null,
+                (old, now) -> returnValues.equals("ALL_OLD") ? old : null);
+    }
+
+    /** What a single-item write makes of the item it found (null: there is none; returning null deletes it). */
+    private interface Change {
+        Map<String, Value> apply(Table t, PrimaryKey key, Map<String, Value> before);
+    }
+
+    /**
+     * The one path of PutItem, UpdateItem and DeleteItem, under the write lock: find the item, check the
+     * condition against it, work out the item after, commit, and answer with the attributes asked for.
+     */
+    private ObjectNode writeOne(JsonNode request, String tableName, Guard guard, Function<Table, PrimaryKey> locate,
+                                Change change, BinaryOperator<Map<String, Value>> returned) {
         Capacity capacity = new Capacity(request, false, false);
         return db.write(() -> {
-            Table t = db.table(name);
-            PrimaryKey k = t.parseKey(key);
+            Table t = db.table(tableName);
+            PrimaryKey k = locate.apply(t);
             Map<String, Value> old = t.get(k);
             if (!guard.passes(old)) {
                 throw conditionFailed(guard, old);
             }
-            if (old != null) {
-                db.commit(List.of(new Database.Write(t, k, null)));
+            Map<String, Value> after = change.apply(t, k, old);
+            if (old != null || after != null) {
+                db.commit(List.of(new Database.Write(t, k, after)));
             }
-            capacity.itemWrite(t, old, null, 1);
+            capacity.itemWrite(t, old, after, 1);
             ObjectNode response = Codec.JSON.objectNode();
-            if (returnValues.equals("ALL_OLD") && old != null) {
-                response.set("Attributes", Codec.json(old));
+            Map<String, Value> attributes = returned.apply(old, after);
+            if (attributes != null && !attributes.isEmpty()) {
+                response.set("Attributes", Codec.json(attributes));
             }
             capacity.report(response);
             return response;
