@@ -9,6 +9,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.metronome.domain.ApiException;
+import io.metronome.domain.BodyLimits;
 import io.metronome.domain.Json;
 import io.metronome.engine.Engine;
 
@@ -78,6 +79,15 @@ public abstract class ApiFunction implements RequestHandler<APIGatewayV2HTTPEven
         } catch (RuntimeException e) {
             log(context, "request " + requestId + " failed: " + e);
             return respond(new Response(500, ApiError.internal(requestId)));
+        } catch (StackOverflowError e) {
+            // Whatever recursed past the stack, the request did it: the caller gets the envelope, never a broken
+            // connection or an invocation error.
+            log(context, "request " + requestId + " overflowed the stack");
+            return respond(new Response(400, ApiError.body(ApiException.validation("$",
+                    "the request is nested too deeply to be processed"))));
+        } catch (Error e) {
+            log(context, "request " + requestId + " failed: " + e);
+            return respond(new Response(500, ApiError.internal(requestId)));
         }
     }
 
@@ -118,13 +128,16 @@ public abstract class ApiFunction implements RequestHandler<APIGatewayV2HTTPEven
             throw new ApiException(415, "unsupported_media_type",
                     "send the body as JSON with 'Content-Type: application/json'", List.of());
         }
+        JsonNode body;
         try {
-            return STRICT.readTree(bytes);
+            body = STRICT.readTree(bytes);
         } catch (JsonProcessingException e) {
             throw ApiException.validation("$", "the body is not valid JSON: " + e.getOriginalMessage());
         } catch (java.io.IOException e) {
             throw ApiException.validation("$", "the body could not be read");
         }
+        BodyLimits.check(body);
+        return body;
     }
 
     private static byte[] decode(String raw) {

@@ -56,7 +56,8 @@ public final class RequestBody {
         if (v == null || v.isNull()) {
             return null;
         }
-        if (!v.isIntegralNumber() || v.asLong() < min || v.asLong() > max) {
+        // canConvertToLong: a number past 2^63 would otherwise wrap (asLong) and pass as a small one.
+        if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < min || v.asLong() > max) {
             errors.add(new ErrorDetail(field, "must be an integer from " + min + " to " + max));
             return null;
         }

@@ -31,6 +31,8 @@ public final class Schedule {
             .instance();
     private static final CronParser PARSER = new CronParser(EVENTBRIDGE);
     private static final Pattern CRON = Pattern.compile("cron\\((.+)\\)");
+    /** The longest rate: ten years (a longer one could not be told from a mistake, and overflows nothing). */
+    static final long MAX_RATE_DAYS = 3650;
     private static final Pattern RATE = Pattern.compile("rate\\((\\d+) (minute|minutes|hour|hours|day|days)\\)");
 
     private final String expression;
@@ -55,12 +57,26 @@ public final class Schedule {
         }
         Matcher rate = RATE.matcher(expression == null ? "" : expression.trim());
         if (rate.matches()) {
-            long n = Long.parseLong(rate.group(1));
+            long n;
+            try {
+                n = Long.parseLong(rate.group(1));
+            } catch (NumberFormatException e) {
+                n = Long.MAX_VALUE;
+            }
             boolean singular = n == 1;
             if (n < 1 || singular != !rate.group(2).endsWith("s")) {
                 throw new IllegalArgumentException("rate needs a positive number and a matching unit, e.g. rate(1 hour), rate(5 minutes)");
             }
-            Duration d = switch (rate.group(2).replaceAll("s$", "")) {
+            String unit = rate.group(2).replaceAll("s$", "");
+            long max = switch (unit) {
+                case "minute" -> MAX_RATE_DAYS * 24 * 60;
+                case "hour" -> MAX_RATE_DAYS * 24;
+                default -> MAX_RATE_DAYS;
+            };
+            if (n > max) {
+                throw new IllegalArgumentException("rate allows at most " + max + " " + unit + "s (ten years)");
+            }
+            Duration d = switch (unit) {
                 case "minute" -> Duration.ofMinutes(n);
                 case "hour" -> Duration.ofHours(n);
                 default -> Duration.ofDays(n);

@@ -115,7 +115,8 @@ public final class MetronomeService {
         if (pageSize < 1 || pageSize > 100) {
             throw ApiException.validation("limit", "must be an integer from 1 to 100");
         }
-        var page = metronomes.listByUser(userId, pageSize, Cursors.decode(cursor, Map.of("userId", userId)));
+        var page = metronomes.listByUser(userId, pageSize, Cursors.decode(cursor, Map.of("userId", userId), "metronomeId",
+                Ids.METRONOME));
         return new MetronomePage(page.metronomes(), Cursors.encode(page.lastKey()));
     }
 

@@ -378,7 +378,7 @@ public final class RunService {
         }
         ownedMetronome(userId, metronomeId);
         var start = Cursors.decode(cursor, filter == null ? Map.of("metronomeId", metronomeId)
-                : Map.of("metronomeStatus", metronomeId + "#" + filter.wire()));
+                : Map.of("metronomeStatus", metronomeId + "#" + filter.wire()), "runId", Ids.RUN);
         RunRepository.Page page = runs.list(metronomeId, filter, pageSize, start);
         return new RunPage(page.runs(), Cursors.encode(page.lastKey()));
     }

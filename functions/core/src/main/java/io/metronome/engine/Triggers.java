@@ -123,7 +123,9 @@ public final class Triggers {
         } catch (NumberFormatException e) {
             return TIMESTAMP_HEADER + " is not a number of seconds since the epoch";
         }
-        if (Math.abs(now.getEpochSecond() - seconds) > WEBHOOK_TOLERANCE.toSeconds()) {
+        // Compared without subtracting: seconds near Long.MIN_VALUE would overflow and pass as "recent".
+        long tolerance = WEBHOOK_TOLERANCE.toSeconds();
+        if (seconds < now.getEpochSecond() - tolerance || seconds > now.getEpochSecond() + tolerance) {
             return "stale timestamp: " + TIMESTAMP_HEADER + " is more than " + WEBHOOK_TOLERANCE.toMinutes()
                     + " minutes from now (replayed, or the sender's clock is off)";
         }
@@ -253,7 +255,8 @@ public final class Triggers {
         if (m == null || !m.userId().equals(userId)) {
             throw ApiException.notFound("metronome");
         }
-        var page = events.list(metronomeId, pageSize, Cursors.decode(cursor, Map.of("metronomeId", metronomeId)));
+        var page = events.list(metronomeId, pageSize, Cursors.decode(cursor, Map.of("metronomeId", metronomeId), "id",
+                Ids.TRIGGER_EVENT));
         return new TriggerEventPage(page.events(), Cursors.encode(page.lastKey()));
     }
 

@@ -127,6 +127,16 @@ final class HttpGateway {
         }
     }
 
+    private static boolean isUtf8(byte[] bytes) {
+        try {
+            StandardCharsets.UTF_8.newDecoder().onMalformedInput(java.nio.charset.CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(java.nio.charset.CodingErrorAction.REPORT).decode(java.nio.ByteBuffer.wrap(bytes));
+            return true;
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return false;
+        }
+    }
+
     private static APIGatewayV2HTTPEvent event(HttpExchange exchange, BoundRoute route, Map<String, String> params, byte[] body) {
         Map<String, String> headers = new LinkedHashMap<>();
         exchange.getRequestHeaders().forEach((k, v) -> headers.put(k.toLowerCase(), String.join(",", v)));
@@ -141,7 +151,9 @@ final class HttpGateway {
             }
         }
         String routeKey = route.route().method() + " " + route.route().path();
-        boolean text = isText(headers.get("content-type"));
+        // As API Gateway does: a text body travels as text, anything else (and text that is not valid UTF-8,
+        // which a Java string cannot carry unchanged) as base64, so a handler sees the exact bytes sent.
+        boolean text = isText(headers.get("content-type")) && isUtf8(body);
         return APIGatewayV2HTTPEvent.builder()
                 .withVersion("2.0")
                 .withRouteKey(routeKey)

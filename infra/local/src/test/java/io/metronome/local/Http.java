@@ -58,9 +58,19 @@ final class Http {
     }
 
     Reply call(String method, String path, Map<String, String> headers, String body) {
+        return send(method, path, headers, body == null ? HttpRequest.BodyPublishers.noBody()
+                : HttpRequest.BodyPublishers.ofString(body));
+    }
+
+    /** A request whose body is these exact bytes (not necessarily text). */
+    Reply callBytes(String method, String path, Map<String, String> headers, byte[] body) {
+        return send(method, path, headers, HttpRequest.BodyPublishers.ofByteArray(body));
+    }
+
+    private Reply send(String method, String path, Map<String, String> headers, HttpRequest.BodyPublisher body) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
         headers.forEach(b::header);
-        b.method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        b.method(method, body);
         HttpResponse<String> response;
         try {
             response = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
