@@ -3,6 +3,7 @@ package io.metronome.engine;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metronome.domain.ApiException;
+import io.metronome.domain.BodyLimits;
 import io.metronome.domain.Ids;
 import io.metronome.domain.Json;
 import io.metronome.domain.Metronome;
@@ -314,11 +315,21 @@ public final class Triggers {
                 summary, reason, payload, now);
     }
 
+    /**
+     * A delivery's body as JSON when it is JSON within the API's body limits, else as its text: a body nested too
+     * deep or holding a lone surrogate escape is kept exactly as it came, never altered or refused after the
+     * sender signed it.
+     */
     private static JsonNode parse(byte[] body) {
         String text = new String(body, StandardCharsets.UTF_8);
         try {
-            return text.isBlank() ? Json.MAPPER.nullNode() : Json.MAPPER.readTree(text);
-        } catch (java.io.IOException e) {
+            if (text.isBlank()) {
+                return Json.MAPPER.nullNode();
+            }
+            JsonNode json = Json.MAPPER.readTree(text);
+            BodyLimits.check(json);
+            return json;
+        } catch (java.io.IOException | ApiException e) {
             return Json.MAPPER.getNodeFactory().textNode(text);
         }
     }

@@ -183,5 +183,14 @@ class HostileInputTest {
                 "X-Metronome-Signature", signature, "X-Metronome-Timestamp", timestamp,
                 "X-Metronome-Delivery", "delivery-nul-2"), body);
         assertThat(tampered.status()).isEqualTo(401);
+
+        // JSON the API would refuse (a lone surrogate escape) is signed as sent: taken, and kept as its exact text.
+        byte[] json = "{\"note\": \"a\\ud800b\"}".getBytes(StandardCharsets.UTF_8);
+        String signed = "v1=" + Triggers.sign(secret, timestamp + ".delivery-json-3.", json);
+        Reply kept = http.callBytes("POST", "/v1/hooks/" + id, Map.of("Content-Type", "application/json",
+                "X-Metronome-Signature", signed, "X-Metronome-Timestamp", timestamp,
+                "X-Metronome-Delivery", "delivery-json-3"), json);
+        assertThat(kept.status()).as(kept.raw()).isEqualTo(202);
+        assertThat(kept.data().path("payload").path("body").asText()).isEqualTo(new String(json, StandardCharsets.UTF_8));
     }
 }
