@@ -7,6 +7,7 @@ import io.metronome.domain.Definition.Edge;
 import io.metronome.domain.Definition.Node;
 import io.metronome.domain.Definition.NodeType;
 import io.metronome.domain.Definition.Retry;
+import io.metronome.egress.EgressPolicy;
 import io.metronome.expr.Expressions;
 
 import java.net.URI;
@@ -32,9 +33,11 @@ public final class DefinitionParser {
 
     private final List<ErrorDetail> errors = new ArrayList<>();
     private final String base;
+    private final EgressPolicy egress;
 
-    private DefinitionParser(String base) {
+    private DefinitionParser(String base, EgressPolicy egress) {
         this.base = base;
+        this.egress = egress;
     }
 
     /**
@@ -43,7 +46,17 @@ public final class DefinitionParser {
      * @throws ApiException a validation error naming every offending path
      */
     public static Definition parse(JsonNode json, String base) {
-        DefinitionParser p = new DefinitionParser(base);
+        return parse(json, base, null);
+    }
+
+    /**
+     * As {@link #parse(JsonNode, String)}, for a definition being saved: a literal URL the egress policy refuses
+     * (an address literal, or {@code localhost}) is an error too. Stored definitions are read without it.
+     *
+     * @param egress the policy, or null for none
+     */
+    public static Definition parse(JsonNode json, String base, EgressPolicy egress) {
+        DefinitionParser p = new DefinitionParser(base, egress);
         Definition d = p.doParse(json);
         if (!p.errors.isEmpty()) {
             throw ApiException.validation(p.errors);
@@ -220,6 +233,10 @@ public final class DefinitionParser {
                         URI u = URI.create(url.asText());
                         if (!"http".equals(u.getScheme()) && !"https".equals(u.getScheme())) {
                             error(path + ".url", "must be an http or https URL");
+                        } else if (u.getHost() == null) {
+                            error(path + ".url", "has no valid host name");
+                        } else if (egress != null) {
+                            egress.refusal(u).ifPresent(reason -> error(path + ".url", reason));
                         }
                     } catch (IllegalArgumentException e) {
                         error(path + ".url", "is not a URL");

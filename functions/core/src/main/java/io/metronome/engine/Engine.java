@@ -47,7 +47,7 @@ public final class Engine {
         this.dispatcher = new Dispatcher(sqs, queueUrl, clock);
         this.worker = new Worker(runs, steps, metronomes, dispatcher, executors, settings, clock);
         this.runService = new RunService(runs, steps, audit, triggerEvents, metronomes, dispatcher, settings, clock);
-        this.metronomeService = new MetronomeService(metronomes, clock);
+        this.metronomeService = new MetronomeService(metronomes, executors.egress(), clock);
         this.triggers = new Triggers(metronomes, triggerEvents, runService, clock);
     }
 

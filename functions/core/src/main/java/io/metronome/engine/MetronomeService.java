@@ -9,6 +9,7 @@ import io.metronome.domain.Metronome;
 import io.metronome.domain.MetronomeVersion;
 import io.metronome.domain.RequestBody;
 import io.metronome.domain.Trigger;
+import io.metronome.egress.EgressPolicy;
 import io.metronome.store.Cursors;
 import io.metronome.store.MetronomeRepository;
 
@@ -23,10 +24,13 @@ public final class MetronomeService {
     private static final Set<String> FIELDS = Set.of("name", "description", "trigger", "definition", "maxAttempts", "timeoutMs");
 
     private final MetronomeRepository metronomes;
+    private final EgressPolicy egress;
     private final Clock clock;
 
-    public MetronomeService(MetronomeRepository metronomes, Clock clock) {
+    /** @param egress what a literal URL in a definition is checked against when it is saved */
+    public MetronomeService(MetronomeRepository metronomes, EgressPolicy egress, Clock clock) {
         this.metronomes = metronomes;
+        this.egress = egress;
         this.clock = clock;
     }
 
@@ -124,7 +128,7 @@ public final class MetronomeService {
                           long timeoutMs) {
     }
 
-    private static Parsed parse(JsonNode body) {
+    private Parsed parse(JsonNode body) {
         RequestBody b = new RequestBody(body, FIELDS);
         String name = b.text("name", true, 200);
         String description = b.text("description", false, 2000);
@@ -135,7 +139,7 @@ public final class MetronomeService {
         b.addAll(triggerErrors);
         Definition definition = null;
         try {
-            definition = DefinitionParser.parse(b.raw("definition"), "definition");
+            definition = DefinitionParser.parse(b.raw("definition"), "definition", egress);
         } catch (ApiException e) {
             b.addAll(e.details());
         }

@@ -7,6 +7,7 @@ import io.metronome.domain.Run;
 import io.metronome.domain.RunStatus;
 import io.metronome.domain.Step;
 import io.metronome.domain.StepStatus;
+import io.metronome.egress.EgressPolicy;
 import io.metronome.engine.Engine;
 import io.metronome.engine.EngineSettings;
 import io.metronome.engine.RunService;
@@ -45,13 +46,17 @@ public final class Harness {
         this(lease, clock, Map.of());
     }
 
-    /** @param env configuration the node executors read (LLM_API_URL, prices, ...) */
+    /**
+     * @param env configuration the node executors read (LLM_API_URL, prices, ...); nodes are held to the local
+     *            egress policy, so they reach test servers on loopback but not the emulators
+     */
     public Harness(Duration lease, Clock clock, Map<String, String> env) {
         queueUrl = stack.plainSqs.createQueue(r -> r.queueName("nodes-" + UUID.randomUUID())
                 .attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "1"))).queueUrl();
         engine = new Engine(stack.dynamo, stack.sqs, stack.tables, queueUrl,
                 new EngineSettings("worker-test-" + UUID.randomUUID(), lease, 3),
-                NodeExecutors.standard(env::get, stack.sqs, () -> stack.sfn(env.get("AWS_ENDPOINT_URL_SFN"))), clock);
+                NodeExecutors.standard(env::get, EgressPolicy.local(env.get("EGRESS_ALLOW_LIST"), stack.ports()), stack.sqs,
+                        () -> stack.sfn(env.get("AWS_ENDPOINT_URL_SFN"))), clock);
         pump = new Pump(stack.plainSqs, queueUrl, engine.worker::handle);
     }
 

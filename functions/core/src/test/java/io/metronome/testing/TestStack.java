@@ -88,6 +88,11 @@ public final class TestStack {
         return localStackEndpoint;
     }
 
+    /** The ports of the AWS endpoints the suite runs against: the egress policy keeps nodes away from them. */
+    public java.util.Set<Integer> ports() {
+        return java.util.Set.copyOf(java.util.List.of(dynamoEndpoint.getPort(), sqsEndpoint.getPort())); // one port on LocalStack
+    }
+
     /** A Step Functions client for the given endpoint (counted, like the others); unreachable if none is given. */
     public software.amazon.awssdk.services.sfn.SfnClient sfn(String endpoint) {
         return software.amazon.awssdk.services.sfn.SfnClient.builder()

@@ -7,6 +7,7 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.events.SimpleIAMPolicyResponse;
+import io.metronome.egress.EgressPolicy;
 import io.metronome.emulators.LocalEmulators;
 import io.metronome.engine.Engine;
 import io.metronome.engine.EngineSettings;
@@ -31,6 +32,8 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The whole system in one process: the DynamoDB emulator and ElasticMQ, the tables, queues, functions, routes and
@@ -79,26 +82,28 @@ public final class LocalStack implements AutoCloseable {
             Map<String, String> tables = LocalResources.createTables(template, dynamo);
             Map<String, String> queues = LocalResources.createQueues(template, sqs);
             Map<String, String> env = LocalResources.environment(template, tables, queues);
+            // Nodes may call services on this machine, but never the stack itself: its emulators, the AWS endpoints
+            // it is configured with, and its API (whose port is added once bound, before any node runs).
+            Set<Integer> stackPorts = ConcurrentHashMap.newKeySet();
+            stackPorts.add(emulators.dynamoEndpoint().getPort());
+            stackPorts.add(emulators.sqsEndpoint().getPort());
+            env.forEach((name, value) -> {
+                if (name.startsWith("AWS_ENDPOINT_URL") && onThisMachine(java.net.URI.create(value))) {
+                    stackPorts.add(port(java.net.URI.create(value)));
+                }
+            });
+            if (o.port() != 0) {
+                stackPorts.add(o.port());
+            }
+            EgressPolicy egress = EgressPolicy.local(env.get("EGRESS_ALLOW_LIST"), stackPorts);
             Engine engine = new Engine(dynamo, sqs, Tables.fromEnvironment(env::get), env.get("NODE_QUEUE_URL"),
-                    EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, sqs,
+                    EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, egress, sqs,
                     () -> LocalClients.sfn(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN")), LocalClients.plain())), Clock.systemUTC());
 
             String demoKey = registerKeys(engine.apiKeys, o);
             new Recovery(engine.runs, engine.dispatcher).redispatchUnfinished();
             if (o.samples()) {
                 Samples.seed(engine); // after recovery, which would send the samples that are meant to wait
-            }
-
-            List<QueuePoller> pollers = new ArrayList<>();
-            for (SamTemplate.QueueSource source : template.queueSources()) {
-                String url = queues.get(source.queueId());
-                String arn = sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN))
-                        .attributes().get(QueueAttributeName.QUEUE_ARN);
-                QueuePoller poller = new QueuePoller(sqs, url, arn,
-                        LocalStack.<RequestHandler<SQSEvent, SQSBatchResponse>>instantiate(source.handler(), engine),
-                        source.batchSize());
-                poller.start(source.maxConcurrency());
-                pollers.add(poller);
             }
 
             // EventBridge schedules, locally: each scheduled function's handler is called at its rate.
@@ -130,9 +135,24 @@ public final class LocalStack implements AutoCloseable {
             try {
                 bound = gateway.start(o.port());
             } catch (BindException e) {
-                pollers.forEach(QueuePoller::stop);
+                ticks.shutdownNow();
                 throw new IOException("port " + o.port() + " on 127.0.0.1 is in use; choose another with --port", e);
             }
+            stackPorts.add(bound);
+
+            // The workers start last: by now every port of the stack is known to the egress policy.
+            List<QueuePoller> pollers = new ArrayList<>();
+            for (SamTemplate.QueueSource source : template.queueSources()) {
+                String url = queues.get(source.queueId());
+                String arn = sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN))
+                        .attributes().get(QueueAttributeName.QUEUE_ARN);
+                QueuePoller poller = new QueuePoller(sqs, url, arn,
+                        LocalStack.<RequestHandler<SQSEvent, SQSBatchResponse>>instantiate(source.handler(), engine),
+                        source.batchSize());
+                poller.start(source.maxConcurrency());
+                pollers.add(poller);
+            }
+
             return new LocalStack(emulators, gateway, pollers, engine, bound, demoKey, env, ticks);
         } catch (IOException | RuntimeException e) {
             emulators.close();
@@ -330,6 +350,16 @@ public final class LocalStack implements AutoCloseable {
             }
         }
         return new Options(port, inMemory ? null : dataDir, keys, template, dynamoPort, sqsPort, samples);
+    }
+
+    private static boolean onThisMachine(java.net.URI endpoint) {
+        String host = endpoint.getHost() == null ? "" : endpoint.getHost();
+        return host.equalsIgnoreCase("localhost")
+                || EgressPolicy.literal(host).map(java.net.InetAddress::isLoopbackAddress).orElse(false);
+    }
+
+    private static int port(java.net.URI endpoint) {
+        return endpoint.getPort() != -1 ? endpoint.getPort() : "https".equals(endpoint.getScheme()) ? 443 : 80;
     }
 
     private static int port(String v, String option) {

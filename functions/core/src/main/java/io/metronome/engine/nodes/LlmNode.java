@@ -6,19 +6,25 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metronome.domain.Json;
 import io.metronome.expr.Expressions;
 
+import io.metronome.egress.EgressClient;
+import io.metronome.egress.EgressRefusedException;
+
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
 
 /**
  * Calls an OpenAI-compatible chat completions endpoint ({@code POST <LLM_API_URL>/chat/completions}). The
  * output is {@code {content, model, finishReason}}; the step's metadata records the tokens, their cost (from
  * the configured prices per thousand tokens) and the thread id (the config's {@code threadId}, else the run),
- * and the run's summary adds them up. Rate limits and server errors are retried; other 4xx are not.
+ * and the run's summary adds them up. Rate limits and server errors are retried; other 4xx are not. The endpoint is
+ * held to the egress policy like any other destination (a private one must be on the allow-list).
  */
 public final class LlmNode implements NodeExecutor {
 
@@ -41,16 +47,19 @@ public final class LlmNode implements NodeExecutor {
         }
     }
 
-    private final HttpClient client;
+    /** The longest answer read from the model endpoint. */
+    static final int MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+    private final EgressClient client;
     private final Settings settings;
 
-    public LlmNode(HttpClient client, Settings settings) {
+    public LlmNode(EgressClient client, Settings settings) {
         this.client = client;
         this.settings = settings;
     }
 
     @Override
-    public Outcome execute(NodeContext ctx) throws InterruptedException {
+    public Outcome execute(NodeContext ctx) {
         if (settings.apiUrl().isEmpty()) {
             return new Outcome.Failed("llm nodes are not configured here (LLM_API_URL is empty)", false, null);
         }
@@ -78,26 +87,34 @@ public final class LlmNode implements NodeExecutor {
         if (config.has("maxTokens")) {
             request.put("max_tokens", config.get("maxTokens").asInt());
         }
-        HttpRequest.Builder http = HttpRequest.newBuilder(URI.create(settings.apiUrl().replaceAll("/+$", "") + "/chat/completions"))
-                .timeout(Duration.ofSeconds(50)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(request.toString()));
+        List<Map.Entry<String, String>> headers = new ArrayList<>();
+        headers.add(new AbstractMap.SimpleEntry<>("Content-Type", "application/json"));
         if (!settings.apiKey().isEmpty()) {
-            http.header("Authorization", "Bearer " + settings.apiKey());
+            headers.add(new AbstractMap.SimpleEntry<>("Authorization", "Bearer " + settings.apiKey()));
         }
-        HttpResponse<String> response;
+        EgressClient.Response answered;
         try {
-            response = client.send(http.build(), HttpResponse.BodyHandlers.ofString());
+            URI endpoint = URI.create(settings.apiUrl().replaceAll("/+$", "") + "/chat/completions");
+            answered = client.send("POST", endpoint, headers, request.toString().getBytes(StandardCharsets.UTF_8),
+                    Duration.ofSeconds(50), MAX_ANSWER_BYTES);
+        } catch (IllegalArgumentException e) {
+            return new Outcome.Failed("LLM_API_URL is not a valid URL: " + e.getMessage(), false, null);
+        } catch (EgressRefusedException e) {
+            return new Outcome.Failed("the model endpoint " + e.getMessage(), false, null);
+        } catch (EgressClient.TooLargeException e) {
+            return new Outcome.Failed("the model endpoint answered more than " + MAX_ANSWER_BYTES + " bytes", false, null);
         } catch (IOException e) {
             return new Outcome.Failed("the model endpoint could not be reached: " + e, true, null);
         }
-        int status = response.statusCode();
+        String responseBody = new String(answered.body(), StandardCharsets.UTF_8);
+        int status = answered.status();
         if (status != 200) {
             boolean retry = status == 429 || status >= 500;
-            return new Outcome.Failed("the model endpoint answered HTTP " + status + ": " + abbreviate(response.body()), retry, null);
+            return new Outcome.Failed("the model endpoint answered HTTP " + status + ": " + abbreviate(responseBody), retry, null);
         }
         JsonNode answer;
         try {
-            answer = Json.MAPPER.readTree(response.body());
+            answer = Json.MAPPER.readTree(responseBody);
         } catch (IOException e) {
             return new Outcome.Failed("the model endpoint answered something that is not JSON", true, null);
         }

@@ -1,6 +1,8 @@
 package io.metronome.engine.nodes;
 
 import io.metronome.domain.Definition.NodeType;
+import io.metronome.egress.EgressClient;
+import io.metronome.egress.EgressPolicy;
 
 import java.util.EnumMap;
 import java.util.Map;
@@ -8,8 +10,11 @@ import java.util.Map;
 /** The executor for each node type. */
 public final class NodeExecutors {
     private final Map<NodeType, NodeExecutor> byType = new EnumMap<>(NodeType.class);
+    private final EgressPolicy egress;
 
-    public NodeExecutors(HttpNode http, LlmNode llm, SqsNode sqs, StepFunctionNode stepFunction) {
+    /** @param egress the policy the http and llm nodes' client is held to, which saving a definition checks too */
+    public NodeExecutors(EgressPolicy egress, HttpNode http, LlmNode llm, SqsNode sqs, StepFunctionNode stepFunction) {
+        this.egress = egress;
         byType.put(NodeType.TRANSFORM, new TransformNode());
         byType.put(NodeType.BRANCH, new BranchNode());
         byType.put(NodeType.DELAY, new DelayNode());
@@ -22,14 +27,27 @@ public final class NodeExecutors {
         byType.put(NodeType.STEP_FUNCTION, stepFunction);
     }
 
-    /** The executors, with llm nodes configured from the environment and sqs nodes on the engine's client. */
+    /**
+     * The executors, with llm nodes configured from the environment, sqs nodes on the engine's client, and the
+     * deployed egress policy (EGRESS_ALLOW_LIST).
+     */
     public static NodeExecutors standard(java.util.function.Function<String, String> env,
                                          software.amazon.awssdk.services.sqs.SqsClient sqs,
                                          java.util.function.Supplier<software.amazon.awssdk.services.sfn.SfnClient> sfn) {
-        java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder().connectTimeout(java.time.Duration.ofSeconds(5))
-                .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).build();
-        return new NodeExecutors(new HttpNode(http), new LlmNode(http, LlmNode.Settings.fromEnvironment(env)),
+        return standard(env, EgressPolicy.fromEnvironment(env), sqs, sfn);
+    }
+
+    /** As above, held to the egress policy given (the local stack's, say). */
+    public static NodeExecutors standard(java.util.function.Function<String, String> env, EgressPolicy egress,
+                                         software.amazon.awssdk.services.sqs.SqsClient sqs,
+                                         java.util.function.Supplier<software.amazon.awssdk.services.sfn.SfnClient> sfn) {
+        EgressClient http = new EgressClient(egress);
+        return new NodeExecutors(egress, new HttpNode(http), new LlmNode(http, LlmNode.Settings.fromEnvironment(env)),
                 new SqsNode(sqs), new StepFunctionNode(sfn));
+    }
+
+    public EgressPolicy egress() {
+        return egress;
     }
 
     public NodeExecutor forType(NodeType type) {
