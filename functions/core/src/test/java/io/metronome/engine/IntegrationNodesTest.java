@@ -92,8 +92,8 @@ class IntegrationNodesTest {
     @Test
     void sqsNodesSendTheirBodyAndUseTheRunAsTheFifoGroup() {
         Harness h = new Harness();
-        String queue = h.stack.plainSqs.createQueue(r -> r.queueName("target-" + UUID.randomUUID())).queueUrl();
-        String fifo = h.stack.plainSqs.createQueue(r -> r.queueName("target-" + UUID.randomUUID() + ".fifo")
+        String queue = h.stack.plainSqs.createQueue(r -> r.queueName("metronome-target-" + UUID.randomUUID())).queueUrl();
+        String fifo = h.stack.plainSqs.createQueue(r -> r.queueName("metronome-target-" + UUID.randomUUID() + ".fifo")
                 .attributes(Map.of(QueueAttributeName.FIFO_QUEUE, "true"))).queueUrl();
         Metronome m = h.metronome("""
                 {"nodes": [
@@ -113,5 +113,24 @@ class IntegrationNodesTest {
         assertThat(ordered.attributes().get(MessageSystemAttributeName.MESSAGE_GROUP_ID)).isEqualTo(run.id());
         assertThat(done.output().get("messageId").asText()).isEqualTo(ordered.messageId());
         assertConsistent(h.timeline(done));
+    }
+
+    /** An sqs node aimed at the engine's own node queue (from run input) would forge work for any run: refused. */
+    @Test
+    void sqsNodesMayNotSendToTheEnginesQueueOrOutsideTheirPrefix() {
+        Harness h = new Harness();
+        String outside = h.stack.plainSqs.createQueue(r -> r.queueName("elsewhere-" + UUID.randomUUID())).queueUrl();
+        Metronome m = h.metronome("""
+                {"nodes": [{"id": "send", "type": "sqs", "config": {"queueUrl": "{{input.queue}}", "body": {"forged": true}}}],
+                 "edges": []}""");
+        Map<String, String> expected = Map.of(h.queueUrl, "the engine's own", outside, "must start with 'metronome-target-'");
+        for (String target : List.of(h.queueUrl, outside)) {
+            Run run = h.start(m, "{\"input\": {\"queue\": \"" + target + "\"}}");
+            Run failed = h.awaitStatus(run, RunStatus.FAILED);
+            Step step = h.timeline(failed).steps().get(0);
+            assertThat(step.error()).as(target).contains(expected.get(target));
+            assertThat(step.attempt()).as("not retried").isEqualTo(1);
+        }
+        assertThat(h.stack.plainSqs.receiveMessage(r -> r.queueUrl(outside).waitTimeSeconds(0)).messages()).isEmpty();
     }
 }

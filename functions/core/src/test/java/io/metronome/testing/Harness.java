@@ -53,9 +53,11 @@ public final class Harness {
     public Harness(Duration lease, Clock clock, Map<String, String> env) {
         queueUrl = stack.plainSqs.createQueue(r -> r.queueName("nodes-" + UUID.randomUUID())
                 .attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "1"))).queueUrl();
+        Map<String, String> config = new java.util.HashMap<>(env);
+        config.putIfAbsent("NODE_QUEUE_URL", queueUrl); // as deployed: sqs nodes learn the engine's own queue from it
         engine = new Engine(stack.dynamo, stack.sqs, stack.tables, queueUrl,
                 new EngineSettings("worker-test-" + UUID.randomUUID(), lease, 3),
-                NodeExecutors.standard(env::get, EgressPolicy.local(env.get("EGRESS_ALLOW_LIST"), stack.ports()), stack.sqs,
+                NodeExecutors.standard(config::get, EgressPolicy.local(env.get("EGRESS_ALLOW_LIST"), stack.ports()), stack.sqs,
                         () -> stack.sfn(env.get("AWS_ENDPOINT_URL_SFN"))), clock);
         pump = new Pump(stack.plainSqs, queueUrl, engine.worker::handle);
     }

@@ -16,9 +16,11 @@ import software.amazon.awssdk.services.sqs.model.SqsException;
  */
 public final class SqsNode implements NodeExecutor {
     private final SqsClient sqs;
+    private final SqsDestinations destinations;
 
-    public SqsNode(SqsClient sqs) {
+    public SqsNode(SqsClient sqs, SqsDestinations destinations) {
         this.sqs = sqs;
+        this.destinations = destinations;
     }
 
     @Override
@@ -26,6 +28,10 @@ public final class SqsNode implements NodeExecutor {
         JsonNode config = ctx.config();
         JsonNode scope = ctx.expressionContext();
         String queueUrl = Templates.render(config.get("queueUrl").asText(), scope);
+        var refused = destinations.refusal(queueUrl);
+        if (refused.isPresent()) {
+            return new Outcome.Failed(refused.get(), false, null);
+        }
         JsonNode body = config.get("body").isTextual() ? Expressions.evaluate(config.get("body").asText(), scope)
                 : config.get("body");
         SendMessageRequest.Builder request = SendMessageRequest.builder().queueUrl(queueUrl).messageBody(body.toString());
