@@ -5,12 +5,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metronome.domain.ApiException;
 import io.metronome.domain.Json;
 
-/** The contract's error envelope: {@code {"error": {"code", "message", "details": [{path, message}]}}}. */
-final class ApiError {
+/**
+ * The contract's error envelope: {@code {"error": {"code", "message", "details": [{path, message}]}}}. The local
+ * gateway answers its own refusals with it too.
+ */
+public final class ApiError {
     private ApiError() {
     }
 
-    static ObjectNode body(ApiException e) {
+    public static ObjectNode body(ApiException e) {
         ObjectNode root = Json.object();
         ObjectNode error = root.putObject("error");
         error.put("code", e.code());
@@ -20,7 +23,7 @@ final class ApiError {
         return root;
     }
 
-    static ObjectNode internal(String requestId) {
+    public static ObjectNode internal(String requestId) {
         ObjectNode root = Json.object();
         ObjectNode error = root.putObject("error");
         error.put("code", "internal");

@@ -37,10 +37,19 @@ public abstract class ApiFunction implements RequestHandler<APIGatewayV2HTTPEven
         this.engine = engine;
     }
 
-    /** The result of a handler: a status and a JSON body. */
-    public record Response(int status, JsonNode body) {
+    /** The result of a handler: a status, a JSON body, and any headers beyond Content-Type. */
+    public record Response(int status, JsonNode body, Map<String, String> headers) {
+        public Response(int status, JsonNode body) {
+            this(status, body, Map.of());
+        }
+
         public static Response ok(JsonNode body) {
             return new Response(200, body);
+        }
+
+        /** An error in the contract's envelope, as if {@code e} had been thrown, with extra headers. */
+        public static Response error(ApiException e, Map<String, String> headers) {
+            return new Response(e.status(), ApiError.body(e), headers);
         }
     }
 
@@ -72,7 +81,7 @@ public abstract class ApiFunction implements RequestHandler<APIGatewayV2HTTPEven
             }
             ApiRequest request = new ApiRequest(userId, orEmpty(event.getPathParameters()),
                     orEmpty(event.getQueryStringParameters()), rawBody() ? null : json(bytes, headers), requestId,
-                    headers, bytes);
+                    headers, bytes, method(event), event.getRawPath() == null ? "/" : event.getRawPath());
             return respond(handle(request));
         } catch (ApiException e) {
             return respond(new Response(e.status(), ApiError.body(e)));
@@ -92,8 +101,19 @@ public abstract class ApiFunction implements RequestHandler<APIGatewayV2HTTPEven
     }
 
     private static APIGatewayV2HTTPResponse respond(Response r) {
-        return APIGatewayV2HTTPResponse.builder().withStatusCode(r.status()).withHeaders(JSON_HEADERS)
+        Map<String, String> headers = JSON_HEADERS;
+        if (!r.headers().isEmpty()) {
+            headers = new HashMap<>(r.headers());
+            headers.putAll(JSON_HEADERS);
+        }
+        return APIGatewayV2HTTPResponse.builder().withStatusCode(r.status()).withHeaders(headers)
                 .withBody(r.body().toString()).withIsBase64Encoded(false).build();
+    }
+
+    private static String method(APIGatewayV2HTTPEvent event) {
+        var ctx = event.getRequestContext();
+        return ctx == null || ctx.getHttp() == null || ctx.getHttp().getMethod() == null ? ""
+                : ctx.getHttp().getMethod().toUpperCase(Locale.ROOT);
     }
 
     /** The user id the authorizer resolved from the API key; null when there was no valid key. */

@@ -7,10 +7,11 @@ import java.util.Map;
 
 /**
  * What a handler gets: the caller, the path and query parameters, and the body already parsed as JSON (or, for
- * a handler that asks for it, the raw bytes), with header names in lower case.
+ * a handler that asks for it, the raw bytes), with header names in lower case; and the request's method (upper
+ * case) and raw path, for the handler that answers requests no route takes.
  */
 public record ApiRequest(String userId, Map<String, String> path, Map<String, String> query, JsonNode body,
-                         String requestId, Map<String, String> headers, byte[] rawBody) {
+                         String requestId, Map<String, String> headers, byte[] rawBody, String method, String rawPath) {
 
     public String path(String name) {
         return path.get(name);

@@ -127,7 +127,9 @@ public final class LocalStack implements AutoCloseable {
             HttpGateway gateway = new HttpGateway(authorizerId == null ? null
                     : LocalStack.<RequestHandler<APIGatewayV2CustomAuthorizerEvent, SimpleIAMPolicyResponse>>instantiate(
                     template.handler(authorizerId), engine));
-            for (SamTemplate.Route route : template.routes()) {
+            List<SamTemplate.Route> routes = new ArrayList<>(template.routes());
+            template.defaultRoute().ifPresent(routes::add);
+            for (SamTemplate.Route route : routes) {
                 gateway.route(route, LocalStack.<RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse>>instantiate(
                         route.handler(), engine));
             }

@@ -27,7 +27,14 @@ import java.util.Map;
  */
 public final class SamTemplate {
     public record Route(String method, String path, boolean authorized, String functionId, String handler) {
+        /** API Gateway's route key: {@code GET /health}, or {@code $default}. */
+        public String routeKey() {
+            return path.equals(DEFAULT_ROUTE) ? DEFAULT_ROUTE : method + " " + path;
+        }
     }
+
+    /** The HTTP API's route for requests no other route takes (an HttpApi event with neither Path nor Method). */
+    public static final String DEFAULT_ROUTE = "$default";
 
     public record QueueSource(String functionId, String handler, String queueId, int batchSize, int maxConcurrency) {
     }
@@ -90,15 +97,25 @@ public final class SamTemplate {
         return String.valueOf(properties(resources("AWS::Serverless::Function").get(functionId)).get("Handler"));
     }
 
+    /** The HTTP API's routes with a method and a path; the {@code $default} route is {@link #defaultRoute()}. */
     public List<Route> routes() {
+        return httpRoutes().stream().filter(r -> !r.path().equals(DEFAULT_ROUTE)).toList();
+    }
+
+    public java.util.Optional<Route> defaultRoute() {
+        return httpRoutes().stream().filter(r -> r.path().equals(DEFAULT_ROUTE)).findFirst();
+    }
+
+    private List<Route> httpRoutes() {
         List<Route> routes = new ArrayList<>();
         resources("AWS::Serverless::Function").forEach((id, fn) -> map(properties(fn).get("Events")).values().forEach(e -> {
             Map<String, Object> event = map(e);
             if ("HttpApi".equals(event.get("Type"))) {
                 Map<String, Object> p = map(event.get("Properties"));
                 boolean none = "NONE".equals(map(p.get("Auth")).get("Authorizer"));
-                routes.add(new Route(String.valueOf(p.get("Method")).toUpperCase(), String.valueOf(p.get("Path")), !none,
-                        id, handler(id)));
+                boolean isDefault = p.get("Path") == null && p.get("Method") == null;
+                routes.add(new Route(isDefault ? "ANY" : String.valueOf(p.get("Method")).toUpperCase(),
+                        isDefault ? DEFAULT_ROUTE : String.valueOf(p.get("Path")), !none, id, handler(id)));
             }
         }));
         return routes;

@@ -296,9 +296,156 @@ class ApiEndToEndTest {
         assertError(alice.post(runs + "/" + run + "/approve", "{\"approved\": \"yes\"}"), 400, "validation_error", "approved");
         assertThat(alice.get("/v1/metronomes/" + m).data().get("versionNumber").asInt()).isEqualTo(1);
         assertThat(alice.get(runs).data()).hasSize(1);
-        // No route at all: API Gateway's own 404, outside the contract document.
-        assertThat(http.unchecked("GET", "/v1/nowhere", Map.of("Authorization", "Bearer " + ALICE_KEY)))
-                .isEqualTo(404);
+    }
+
+    private String head(String method, String target, String... headers) {
+        StringBuilder b = new StringBuilder(method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1:" + stack.port());
+        for (String h : headers) {
+            b.append("\r\n").append(h);
+        }
+        return b.toString();
+    }
+
+    private String aliceHead(String method, String target, String... headers) {
+        List<String> all = new ArrayList<>(List.of("Authorization: Bearer " + ALICE_KEY));
+        all.addAll(List.of(headers));
+        return head(method, target, all.toArray(String[]::new));
+    }
+
+    @Test
+    void aPathNoRouteHasIs404InTheEnvelopeWithOrWithoutAKey() {
+        for (String path : List.of("/v1/nowhere", "/", "/v1", "/v1/metronomes/", "/v1/metronomes/m/runs/r/pause/now",
+                "/health/", "/HEALTH", "/v1/metronomes//runs")) {
+            // The document's validator matches paths loosely (case, extra slashes); API Gateway and the gateway do not.
+            boolean loose = !path.equals(path.toLowerCase(java.util.Locale.ROOT)) || path.matches(".+/|.*//.*");
+            assertThat(Http.documents("GET", path) && !loose).as(path).isFalse();
+            for (String h : new String[]{head("GET", path), aliceHead("GET", path), head("POST", path,
+                    "Content-Type: application/json", "Content-Length: 2") }) {
+                RawHttp.Answer a = http.outside(h, h.startsWith("POST") ? "{}".getBytes() : null);
+                assertThat(a.status()).as(h).isEqualTo(404);
+                assertThat(a.errorCode()).isEqualTo("not_found");
+                assertThat(a.header("allow")).isNull();
+            }
+        }
+    }
+
+    @Test
+    void aKnownPathWithAMethodItDoesNotHaveIs405WithTheMethodsItHas() {
+        String m = createMetronome(alice);
+        String run = startRun(alice, m, "{}").get("id").asText();
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("DELETE /v1/metronomes/" + m, "GET, PUT");
+        cases.put("PATCH /v1/metronomes", "GET, POST");
+        cases.put("POST /health", "GET");
+        cases.put("HEAD /health", "GET");
+        cases.put("OPTIONS /v1/metronomes/" + m + "/runs", "GET, POST");
+        cases.put("DELETE /v1/metronomes/" + m + "/runs/" + run, "GET");
+        cases.put("GET /v1/metronomes/" + m + "/runs/" + run + "/pause", "POST");
+        cases.put("GET /v1/hooks/" + m, "POST");
+        cases.put("BREW /v1/metronomes", "GET, POST");
+        cases.forEach((request, allowed) -> {
+            String method = request.substring(0, request.indexOf(' '));
+            String path = request.substring(method.length() + 1);
+            if (!method.equals("BREW")) {
+                assertThat(Http.documents(method, path)).as(request).isFalse();
+            }
+            for (String h : new String[]{head(method, path), aliceHead(method, path)}) {
+                RawHttp.Answer a = method.equals("HEAD") ? RawHttp.send(stack.port(), h, null) : http.outside(h, null);
+                assertThat(a.status()).as(h).isEqualTo(405);
+                assertThat(a.header("allow")).as(h).isEqualTo(allowed);
+                if (!method.equals("HEAD")) { // a HEAD answer has no body
+                    assertThat(a.errorCode()).isEqualTo("method_not_allowed");
+                }
+            }
+        });
+        assertThat(alice.get("/v1/metronomes/" + m).status()).as("nothing was deleted").isEqualTo(200);
+        assertThat(alice.get("/v1/metronomes/" + m + "/runs/" + run).data().get("status").asText())
+                .as("nothing was paused").isNotEqualTo("paused");
+    }
+
+    @Test
+    void malformedPercentEscapesInThePathOrQueryAre400NamingWhereAndChangeNothing() {
+        String m = createMetronome(alice);
+        int metronomes = alice.get("/v1/metronomes?limit=100").data().size();
+        Map<String, String> cases = new java.util.LinkedHashMap<>();
+        cases.put("GET /v1/metronomes/%zz", "$path");
+        cases.put("GET /v1/metronomes/abc%", "$path");
+        cases.put("GET /v1/met%zzronomes", "$path");
+        cases.put("GET /v1/metronomes/%ff/runs", "metronomeId");       // escapes that are not UTF-8
+        cases.put("GET /v1/metronomes/" + m + "/runs/%c3%28", "runId");
+        cases.put("GET /v1/metronomes?cursor=%zz", "cursor");
+        cases.put("GET /v1/metronomes?limit=1%", "limit");
+        cases.put("GET /v1/metronomes?%zz=1", "$query");
+        cases.put("GET /v1/metronomes/" + m + "/runs?status=%e2%82", "status");
+        cases.put("POST /v1/metronomes?x=%zz", "x");
+        cases.put("PUT /v1/metronomes/%zz", "$path");
+        cases.forEach((request, where) -> {
+            String method = request.substring(0, request.indexOf(' '));
+            String target = request.substring(method.length() + 1);
+            byte[] body = method.equals("GET") ? null : FLOW.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            String h = body == null ? aliceHead(method, target)
+                    : aliceHead(method, target, "Content-Type: application/json", "Content-Length: " + body.length);
+            RawHttp.Answer a = http.outside(h, body);
+            assertThat(a.status()).as(h + " " + a.body()).isEqualTo(400);
+            assertThat(a.errorCode()).isEqualTo("validation_error");
+            assertThat(a.detailPaths()).as(h + " " + a.body()).containsExactly(where);
+        });
+        assertThat(alice.get("/v1/metronomes?limit=100").data()).as("no metronome created").hasSize(metronomes);
+        assertThat(alice.get("/v1/metronomes/" + m).data().get("versionNumber").asInt()).as("none updated").isEqualTo(1);
+        // Escapes that are well formed still decode: a '%41' is an 'A', and '+' in a query is a space.
+        assertThat(alice.get("/v1/metronomes/%6Det_00000000000000000000000000").errorCode()).isEqualTo("not_found");
+        assertThat(alice.get("/v1/metronomes?limit=%32").status()).isEqualTo(200);
+    }
+
+    @Test
+    void aBodyPastApiGatewaysLimitIs413InTheEnvelopeAndChangesNothing() {
+        int metronomes = alice.get("/v1/metronomes?limit=100").data().size();
+        int over = 10 * 1024 * 1024 + 1;
+        // Declared too long: refused before a byte of it is read.
+        RawHttp.Answer declared = http.outside(aliceHead("POST", "/v1/metronomes", "Content-Type: application/json",
+                "Content-Length: " + over), null);
+        assertThat(declared.status()).isEqualTo(413);
+        assertThat(declared.errorCode()).isEqualTo("payload_too_large");
+        // Streamed without a length: refused once past the limit.
+        byte[] chunk = ("100000\r\n" + "x".repeat(0x100000) + "\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.io.ByteArrayOutputStream chunked = new java.io.ByteArrayOutputStream();
+        for (int i = 0; i < 11; i++) {
+            chunked.writeBytes(chunk);
+        }
+        chunked.writeBytes("0\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        RawHttp.Answer streamed = http.outside(aliceHead("POST", "/v1/metronomes", "Content-Type: application/json",
+                "Transfer-Encoding: chunked"), chunked.toByteArray());
+        assertThat(streamed.status()).isEqualTo(413);
+        assertThat(streamed.errorCode()).isEqualTo("payload_too_large");
+        // Past the API's own 256 KB but within the gateway's 10 MB: the handler's 413, in the same envelope.
+        assertError(alice.post("/v1/metronomes", "{\"name\": \"" + "x".repeat(2 * 1024 * 1024) + "\"}"), 413,
+                "payload_too_large");
+        assertThat(alice.get("/v1/metronomes?limit=100").data()).hasSize(metronomes);
+    }
+
+    @Test
+    void requestsTheServerCannotReadAre400InTheEnvelope() {
+        List<String[]> unreadable = List.of(
+                new String[]{"GE(T /health HTTP/1.1\r\nHost: x", null},                       // a method that is no token
+                new String[]{"GET /health HTTP/9.9\r\nHost: x", null},                        // an unknown version
+                new String[]{"HELLO", null},                                                 // no request line
+                new String[]{"GET /health HTTP/1.1", null},                                   // no Host
+                new String[]{"GET /health HTTP/1.1\r\nHost: x\r\nBad Header: 1", null},       // a header name with a space
+                new String[]{"GET /health HTTP/1.1\r\nHost: x\r\nX-Nul: a\0b", null},          // a control character
+                new String[]{"GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(20_000), null},
+                new String[]{"GET /" + "a".repeat(20_000) + " HTTP/1.1\r\nHost: x", null},
+                new String[]{"POST /v1/metronomes HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6", "abcde"},
+                new String[]{"POST /v1/metronomes HTTP/1.1\r\nHost: x\r\nContent-Length: abc", null},
+                new String[]{"POST /v1/metronomes HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip", "abc"},
+                new String[]{"POST /v1/hooks/met_x HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                        + "Content-Type: application/json", "zz\r\nabc\r\n0\r\n\r\n"});      // broken chunk framing
+        for (String[] request : unreadable) {
+            RawHttp.Answer a = http.outside(request[0], request[1] == null ? null
+                    : request[1].getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            assertThat(a.status()).as(request[0].lines().findFirst().orElseThrow() + " " + a.body()).isEqualTo(400);
+            assertThat(a.errorCode()).isEqualTo("validation_error");
+        }
+        assertThat(anonymous.get("/health").status()).as("still serving").isEqualTo(200);
     }
 
     @Test

@@ -3,9 +3,13 @@ package io.metronome.local;
 import com.atlassian.oai.validator.OpenApiInteractionValidator;
 import com.atlassian.oai.validator.model.Request;
 import com.atlassian.oai.validator.model.SimpleResponse;
+import com.atlassian.oai.validator.report.MessageResolver;
 import com.atlassian.oai.validator.report.ValidationReport;
+import com.atlassian.oai.validator.schema.SchemaValidator;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.metronome.domain.Json;
+import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.parser.OpenAPIV3Parser;
 
 import java.io.IOException;
 import java.net.URI;
@@ -22,8 +26,11 @@ import static org.assertj.core.api.Assertions.assertThat;
  * contract document and the code cannot drift apart.
  */
 final class Http {
+    private static final String DOCUMENT_URL = Path.of("../openapi.yaml").toAbsolutePath().toUri().toString();
     static final OpenApiInteractionValidator CONTRACT = OpenApiInteractionValidator
-            .createForSpecificationUrl(Path.of("../openapi.yaml").toAbsolutePath().toUri().toString()).build();
+            .createForSpecificationUrl(DOCUMENT_URL).build();
+    private static final OpenAPI DOCUMENT = new OpenAPIV3Parser().read(DOCUMENT_URL);
+    private static final SchemaValidator SCHEMAS = new SchemaValidator(DOCUMENT, new MessageResolver());
 
     private final HttpClient client = HttpClient.newHttpClient();
     private final String base;
@@ -38,23 +45,36 @@ final class Http {
         }
     }
 
+    private final int port;
+
     Http(int port) {
+        this.port = port;
         this.base = "http://127.0.0.1:" + port;
     }
 
-    /** The status of a request to a path the API does not have (so not described by the document). */
-    int unchecked(String method, String path, Map<String, String> headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path));
-        headers.forEach(b::header);
-        try {
-            return client.send(b.method(method, HttpRequest.BodyPublishers.noBody()).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+    /**
+     * A request written byte for byte (see {@link RawHttp}), for what the document does not describe: an operation
+     * it does not have, or a request no route can take. Its answer must be JSON in the error envelope.
+     */
+    RawHttp.Answer outside(String head, byte[] body) {
+        RawHttp.Answer answer = RawHttp.send(port, head, body);
+        assertEnvelope(head + " -> " + answer.status(), answer.header("content-type"), answer.body());
+        return answer;
+    }
+
+    /** The body is the document's Error schema (the contract's envelope), sent as JSON. */
+    static void assertEnvelope(String what, String contentType, String body) {
+        assertThat(contentType).as(what).startsWith("application/json");
+        ValidationReport report = SCHEMAS.validate(body, DOCUMENT.getComponents().getSchemas().get("Error"), "response.body");
+        assertThat(report.hasErrors()).as("%s: %s is not the error envelope:%n%s", what, body, report).isFalse();
+    }
+
+    /** Whether the document has an operation for this method on this path. */
+    static boolean documents(String method, String path) {
+        ValidationReport report = CONTRACT.validateResponse(path, Request.Method.valueOf(method),
+                SimpleResponse.Builder.status(200).withContentType("application/json").withBody("{}").build());
+        return report.getMessages().stream().noneMatch(m -> m.getKey().equals("validation.request.path.missing")
+                || m.getKey().equals("validation.request.operation.notAllowed"));
     }
 
     Reply call(String method, String path, Map<String, String> headers, String body) {

@@ -6,6 +6,8 @@ import com.amazonaws.services.lambda.runtime.events.APIGatewayV2HTTPResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.events.SimpleIAMPolicyResponse;
+import io.metronome.api.RouteTable;
+import io.metronome.api.handlers.RouteNotFoundHandler;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
@@ -69,9 +71,23 @@ class TemplateTest {
         map(openapi.get("paths")).forEach((path, ops) -> map(ops).keySet()
                 .forEach(method -> documented.add(method.toUpperCase() + " " + path)));
         assertThat(routes).isEqualTo(documented);
+        // The $default route's handler reads the same list, from the copy of the document in its jar.
+        assertThat(RouteTable.fromOpenApi().routeKeys()).isEqualTo(routes);
         // and every route but health and webhook deliveries (which are signed) is behind the authorizer
         TEMPLATE.routes().forEach(r -> assertThat(r.authorized()).as(r.path())
                 .isEqualTo(!r.path().equals("/health") && !r.path().startsWith("/v1/hooks/")));
+    }
+
+    @Test
+    void everyOtherRequestGoesToTheDefaultRouteWhichNeedsNoKeyAndIsGrantedNothing() {
+        SamTemplate.Route fallback = TEMPLATE.defaultRoute().orElseThrow();
+        assertThat(fallback.routeKey()).isEqualTo("$default");
+        assertThat(fallback.functionId()).isEqualTo("RouteNotFoundFunction");
+        assertThat(fallback.handler()).isEqualTo(RouteNotFoundHandler.class.getName() + "::handleRequest");
+        // A caller without a key still learns that a route does not exist (404) or which methods a path has (405).
+        assertThat(fallback.authorized()).isFalse();
+        assertThat(properties(FUNCTIONS.get("RouteNotFoundFunction"))).doesNotContainKey("Policies");
+        assertThat(TEMPLATE.routes()).noneMatch(r -> r.functionId().equals("RouteNotFoundFunction"));
     }
 
     @Test
