@@ -11,6 +11,7 @@ import io.metronome.domain.Run;
 import io.metronome.domain.Times;
 import io.metronome.domain.Trigger;
 import io.metronome.domain.TriggerEvent;
+import io.metronome.expr.ExpressionLimitException;
 import io.metronome.expr.Expressions;
 import io.metronome.store.Cursors;
 import io.metronome.store.MetronomeRepository;
@@ -34,7 +35,7 @@ import java.util.Optional;
  * Runs that start without an API call: signed webhook deliveries, AWS events, and schedule ticks. Every delivery
  * leaves a trigger event saying what came of it: {@code matched} (with its run), {@code ignored} (the filter
  * said no, with why), {@code unauthorized} (bad or missing signature, stale timestamp) or {@code failed} (the
- * run could not be started). A redelivery of the same source event (delivery id, event id, fire time) finds
+ * run could not be started, or the filter exceeded its expression budget and the delivery was refused). A redelivery of the same source event (delivery id, event id, fire time) finds
  * the first outcome and starts nothing again.
  */
 public final class Triggers {
@@ -46,6 +47,8 @@ public final class Triggers {
     /** Longer than any redelivery: SQS keeps a message 14 days at most. */
     private static final long DEDUPE_SECONDS = 15 * 24 * 3600;
     private static final long UNAUTHORIZED_KEPT_SECONDS = 7 * 24 * 3600;
+    /** Deliveries refused because the filter exceeded its budget are kept as long as unauthorized ones. */
+    private static final long REFUSED_KEPT_SECONDS = UNAUTHORIZED_KEPT_SECONDS;
     /** A body larger than this is summarised in trigger events (the run still gets all of it). */
     private static final int PAYLOAD_KEPT_BYTES = 16 * 1024;
     private static final int MAX_MISSED_COUNTED = 100_000;
@@ -103,8 +106,9 @@ public final class Triggers {
         ObjectNode scope = Json.object();
         scope.set("body", parsedBody);
         scope.set("headers", Json.MAPPER.valueToTree(headers));
-        return new Delivery(202, decide(m, "webhook", sourceId, parsedBody, scope, payload,
-                "webhook delivery " + sourceId, now));
+        Decided outcome = decide(m, "webhook", sourceId, parsedBody, scope, payload, "webhook delivery " + sourceId, now);
+        // A delivery the filter could not judge within its budget: the sender is told (4xx), not only the owner.
+        return new Delivery(outcome.refused() ? 400 : 202, outcome.event());
     }
 
     private static String signatureProblem(String secret, Map<String, String> headers, byte[] body, Instant now) {
@@ -181,7 +185,7 @@ public final class Triggers {
                         payload, now));
                 continue;
             }
-            out.add(decide(m, "event", id, event, event, payload, source + " / " + detailType, now));
+            out.add(decide(m, "event", id, event, event, payload, source + " / " + detailType, now).event());
         }
         return out;
     }
@@ -273,20 +277,31 @@ public final class Triggers {
                 .flatMap(run -> events.find(m.id(), run.triggerEventId()));
     }
 
+    /** What came of a delivery; {@code refused} when the filter exceeded its budget. */
+    private record Decided(TriggerEvent event, boolean refused) {
+    }
+
     /** Filter, then start or ignore. {@code scope} is what the trigger's filter sees. */
-    private TriggerEvent decide(Metronome m, String type, String sourceId, JsonNode input, JsonNode scope,
-                                ObjectNode payload, String summary, Instant now) {
+    private Decided decide(Metronome m, String type, String sourceId, JsonNode input, JsonNode scope,
+                           ObjectNode payload, String summary, Instant now) {
         Trigger t = m.parsedTrigger();
         boolean accepted;
         try {
             accepted = t.accepts(scope);
+        } catch (ExpressionLimitException e) {
+            // Refused, and the source id is not claimed: a redelivery is judged (and most likely refused) again.
+            TriggerEvent refused = event(m, type, "failed", sourceId, "delivery refused", "the filter "
+                    + e.getMessage(), payload, null, now);
+            events.record(refused, REFUSED_KEPT_SECONDS);
+            return new Decided(refused, true);
         } catch (Expressions.ExpressionException e) {
-            return ignore(m, type, sourceId, "the filter could not be evaluated: " + e.getMessage(), payload, now);
+            return new Decided(ignore(m, type, sourceId, "the filter could not be evaluated: " + e.getMessage(),
+                    payload, now), false);
         }
         if (!accepted) {
-            return ignore(m, type, sourceId, "the filter " + t.filter() + " was false", payload, now);
+            return new Decided(ignore(m, type, sourceId, "the filter " + t.filter() + " was false", payload, now), false);
         }
-        return start(m, type, sourceId, input, payload, summary, now);
+        return new Decided(start(m, type, sourceId, input, payload, summary, now), false);
     }
 
     private TriggerEvent start(Metronome m, String type, String sourceId, JsonNode input, ObjectNode payload,

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metronome.domain.AuditEvent;
 import io.metronome.domain.Definition;
+import io.metronome.domain.Errors;
 import io.metronome.domain.Ids;
 import io.metronome.domain.Json;
 import io.metronome.domain.NodeState;
@@ -124,6 +125,12 @@ public final class Worker {
             throw new IllegalStateException("interrupted while running " + node.id(), e);
         } catch (Exception e) {
             outcome = new Outcome.Failed(node.type().wire() + " node failed: " + e, true, null);
+        } catch (Error e) {
+            if (Errors.isFatal(e)) {
+                throw e;
+            }
+            // A stack overflow or a huge allocation in a node's own code: the same attempt again would end the same.
+            outcome = new Outcome.Failed(node.type().wire() + " node failed: " + e, false, null);
         }
         apply(run, def, running, limitOutput(outcome));
     }

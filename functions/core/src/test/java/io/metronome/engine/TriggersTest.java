@@ -247,4 +247,33 @@ class TriggersTest {
                 .anyMatch(r -> r != null && r.contains("is not 'Order Placed'"));
         assertThatThrownBy(() -> triggers.event(Json.read("{\"detail\": {}}"))).isInstanceOf(IllegalArgumentException.class);
     }
+    @Test
+    void aFilterOverItsBudgetRefusesTheDeliveryAndRecordsItFailed() {
+        String recurse = "($f := function($x){$f($x)}; $f(body))";
+        MetronomeService.Saved saved = create("{\"type\": \"webhook\", \"filter\": \"" + recurse + "\"}");
+        Metronome m = saved.metronome();
+        String body = "{\"action\": \"opened\"}";
+
+        var refused = triggers.webhook(m.id(), signed(saved.newWebhookSecret(), body, clock.instant(), "b-1"),
+                body.getBytes(StandardCharsets.UTF_8));
+        var again = triggers.webhook(m.id(), signed(saved.newWebhookSecret(), body, clock.instant(), "b-1"),
+                body.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(refused.status()).isEqualTo(400);
+        assertThat(refused.event().status()).isEqualTo("failed");
+        assertThat(refused.event().reason()).contains("exceeded its " + io.metronome.expr.Budget.TIME_MS + " ms budget");
+        assertThat(again.status()).as("a refusal does not claim the delivery id").isEqualTo(400);
+        assertThat(runs(m)).isEmpty();
+        assertThat(events(m)).extracting(TriggerEvent::status).containsExactly("failed", "failed");
+
+        String source = "test.budget." + UUID.randomUUID();
+        Metronome listening = create("{\"type\": \"event\", \"source\": \"" + source + "\", \"filter\": \""
+                + "$pad('', 100000000)\"}").metronome();
+        List<TriggerEvent> out = triggers.event(Json.read("{\"id\": \"b-e-1\", \"source\": \"" + source + "\"}"));
+        assertThat(out).singleElement().satisfies(e -> {
+            assertThat(e.status()).isEqualTo("failed");
+            assertThat(e.reason()).contains("size budget");
+        });
+        assertThat(runs(listening)).isEmpty();
+    }
 }

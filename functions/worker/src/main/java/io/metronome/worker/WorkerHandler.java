@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
+import io.metronome.domain.Errors;
 import io.metronome.engine.Engine;
 import io.metronome.engine.NodeMessage;
 import io.metronome.engine.Worker;
@@ -37,12 +38,23 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
             try {
                 worker.handle(NodeMessage.fromJson(message.getBody()));
             } catch (RuntimeException e) {
-                log(context, "message " + message.getMessageId() + " failed and will be retried: " + e);
-                failures.add(SQSBatchResponse.BatchItemFailure.builder()
-                        .withItemIdentifier(message.getMessageId()).build());
+                fail(context, message, failures, e);
+            } catch (Error e) {
+                if (Errors.isFatal(e)) {
+                    throw e;
+                }
+                // Only this message comes back (and, past maxReceiveCount, goes to the dead-letter queue); the
+                // rest of the batch is still handled.
+                fail(context, message, failures, e);
             }
         }
         return SQSBatchResponse.builder().withBatchItemFailures(failures).build();
+    }
+
+    private static void fail(Context context, SQSEvent.SQSMessage message,
+                             List<SQSBatchResponse.BatchItemFailure> failures, Throwable e) {
+        log(context, "message " + message.getMessageId() + " failed and will be retried: " + e);
+        failures.add(SQSBatchResponse.BatchItemFailure.builder().withItemIdentifier(message.getMessageId()).build());
     }
 
     private static void log(Context context, String line) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metronome.domain.Definition.Edge;
 import io.metronome.domain.Json;
 import io.metronome.domain.Run.BranchDecision;
+import io.metronome.expr.ExpressionLimitException;
 import io.metronome.expr.Expressions;
 
 import java.util.ArrayList;
@@ -32,6 +33,8 @@ public final class BranchNode implements NodeExecutor {
             try {
                 matched = Expressions.isTruthy(Expressions.evaluate(condition, ctx.expressionContext()));
                 reason = "condition " + condition + " was " + matched;
+            } catch (ExpressionLimitException e) {
+                throw e; // a condition over its budget fails the attempt: it is not a condition that was false
             } catch (Expressions.ExpressionException e) {
                 matched = false;
                 reason = e.getMessage();
