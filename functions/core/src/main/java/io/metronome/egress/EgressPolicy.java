@@ -86,7 +86,7 @@ public final class EgressPolicy {
         if (!kind.allowable()) {
             return Optional.of("refused by the egress policy: " + where + " is " + kind.description() + ", never allowed");
         }
-        if (allowListed(name, address)) {
+        if (allowListed(name, address, kind)) {
             return Optional.empty();
         }
         return Optional.of("refused by the egress policy: " + where + " is " + kind.description()
@@ -145,9 +145,15 @@ public final class EgressPolicy {
         return Optional.empty();
     }
 
-    private boolean allowListed(String name, InetAddress address) {
+    /**
+     * A host-name entry opens only private and carrier-NAT addresses: what a name resolves to is in the hands of
+     * whoever runs its DNS, so a name (or a wildcard) must never open loopback (the Lambda runtime API listens
+     * there) or link-local. Those open only by an explicit CIDR.
+     */
+    private boolean allowListed(String name, InetAddress address, AddressClass kind) {
+        boolean byName = kind == AddressClass.PRIVATE || kind == AddressClass.CARRIER_NAT;
         for (String entry : hosts) {
-            if (entry.startsWith("*.") ? name.endsWith(entry.substring(1)) : name.equals(entry)) {
+            if (byName && (entry.startsWith("*.") ? name.endsWith(entry.substring(1)) : name.equals(entry))) {
                 return true;
             }
         }

@@ -30,6 +30,24 @@ final class GuardedFunctions {
                 replace(budget, (String) args.get(0), args.get(1), args.get(2),
                         args.size() > 3 && args.get(3) != null ? ((Number) args.get(3)).intValue() : null),
                 "<s-(sf)(sf)n?:s>"));
+        // A regular expression runs inside java.util.regex, where no evaluation callback (so no time check) comes:
+        // each is first run over the same text through a CharSequence that checks the budget's time, so a pattern
+        // that backtracks without end fails with the time limit named, and the library's own run after it costs
+        // what the checked one did.
+        expression.registerFunction("match", new Jsonata.JFunction((input, args) -> {
+            String str = (String) args.get(0);
+            scan(budget, str, args.get(1));
+            return Functions.match(str, (Pattern) args.get(1), args.size() > 2 && args.get(2) != null
+                    ? ((Number) args.get(2)).intValue() : null);
+        }, "<s-f<s:o>n?:a<o>>"));
+        expression.registerFunction("contains", new Jsonata.JFunction((input, args) -> {
+            scan(budget, (String) args.get(0), args.get(1));
+            return Functions.contains((String) args.get(0), args.get(1));
+        }, "<s-(sf):b>"));
+        expression.registerFunction("split", new Jsonata.JFunction((input, args) -> {
+            scan(budget, (String) args.get(0), args.get(1));
+            return Functions.split((String) args.get(0), args.get(1), args.size() > 2 ? (Number) args.get(2) : null);
+        }, "<s-(sf)n?:a<s>>"));
         expression.registerFunction("eval", new Jsonata.JFunction((input, args) ->
                 eval(budget, (String) args.get(0), args.size() > 1 ? args.get(1) : null), "<sx?:x>"));
     }
@@ -86,8 +104,9 @@ final class GuardedFunctions {
     }
 
     static String replace(Budget budget, String str, Object pattern, Object replacement, Integer limit) {
+        long found = scan(budget, str, pattern);
         if (str != null && replacement instanceof String r && !r.isEmpty()) {
-            long matches = Math.min(count(str, pattern), limit == null ? Long.MAX_VALUE : Math.max(0, limit));
+            long matches = Math.min(found, limit == null ? Long.MAX_VALUE : Math.max(0, limit));
             long chars = str.length() + matches * r.length();
             if (chars > Budget.MAX_STRING_CHARS) {
                 throw budget.tooLarge("a string of up to " + chars + " characters from $replace",
@@ -97,19 +116,56 @@ final class GuardedFunctions {
         return Functions.replace(str, pattern, replacement, limit);
     }
 
-    private static long count(String str, Object pattern) {
+    /**
+     * The number of matches of a pattern (a string, or a regular expression run through a time-checked view of
+     * the text); 0 for no text or no pattern.
+     */
+    static long scan(Budget budget, String str, Object pattern) {
         long n = 0;
+        if (str == null) {
+            return 0;
+        }
         if (pattern instanceof String p && !p.isEmpty()) {
             for (int i = str.indexOf(p); i >= 0; i = str.indexOf(p, i + p.length())) {
                 n++;
             }
         } else if (pattern instanceof Pattern p) {
-            Matcher m = p.matcher(str);
+            Matcher m = p.matcher(new TimedText(str, budget));
             while (m.find()) {
                 n++;
             }
         }
         return n;
+    }
+
+    /** Text whose characters, read by the regex engine, check the budget's time now and then. */
+    private record TimedText(String text, Budget budget, int from, int to, int[] reads) implements CharSequence {
+        TimedText(String text, Budget budget) {
+            this(text, budget, 0, text.length(), new int[1]);
+        }
+
+        @Override
+        public char charAt(int index) {
+            if ((++reads[0] & 0xFFF) == 0) {
+                budget.checkTime();
+            }
+            return text.charAt(from + index);
+        }
+
+        @Override
+        public int length() {
+            return to - from;
+        }
+
+        @Override
+        public CharSequence subSequence(int start, int end) {
+            return new TimedText(text, budget, from + start, from + end, reads);
+        }
+
+        @Override
+        public String toString() {
+            return text.substring(from, to);
+        }
     }
 
     /** $eval parses at run time: the same nesting check as at save time comes first. */

@@ -116,6 +116,17 @@ class EgressPolicyTest {
         assertThat(p.refusal("evilsvc.corp", ip("10.0.0.9"), 443)).isPresent();
     }
 
+    /** Whoever runs a name's DNS decides what it resolves to: a name opens private networks, never this machine. */
+    @Test
+    void anAllowListedNameNeverOpensLoopbackOrLinkLocal() {
+        EgressPolicy p = EgressPolicy.deployed("billing.internal,*.svc.corp");
+        assertThat(p.refusal("billing.internal", ip("127.0.0.1"), 9001)).as("the Lambda runtime API").isPresent();
+        assertThat(p.refusal("x.svc.corp", ip("::1"), 443)).isPresent();
+        assertThat(p.refusal("x.svc.corp", ip("169.254.10.10"), 443)).isPresent();
+        assertThat(p.refusal("x.svc.corp", ip("100.64.1.1"), 443)).as("carrier NAT is a private network").isEmpty();
+        assertThat(EgressPolicy.deployed("127.0.0.0/8").refusal("a", ip("127.0.0.1"), 80)).as("a CIDR can").isEmpty();
+    }
+
     @Test
     void theAllowListNeverOpensMetadataUnspecifiedMulticastOrBroadcast() {
         EgressPolicy p = EgressPolicy.deployed("0.0.0.0/0,::/0,metadata.internal");

@@ -134,4 +134,28 @@ class ExpressionBudgetTest {
             assertThat(e.getMessage()).doesNotContain("java.lang.StackOverflowError");
         }
     }
+
+    /** A pattern that backtracks without end, over text a webhook sender controls: the time budget still holds. */
+    @ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"$match(input.t, /(.*a){12}$/)", "$contains(input.t, /(.*a){12}$/)",
+            "$split(input.t, /(.*a){12}$/)", "$replace(input.t, /(.*a){12}$/, 'x')"})
+    void aBacktrackingRegularExpressionExceedsTheTimeBudget(String expression) {
+        // java.util.regex takes minutes over this (the pattern's 12 nested .* try every split of 40 characters).
+        JsonNode context = Json.read("{\"input\": {\"t\": \"" + "a".repeat(40) + "!\"}}");
+        assertThatThrownBy(() -> Expressions.evaluate(expression, context))
+                .isInstanceOf(ExpressionLimitException.class)
+                .hasMessageContaining("exceeded its " + Budget.TIME_MS + " ms budget");
+    }
+
+    @Test
+    void regularExpressionFunctionsKeepTheirMeaning() {
+        JsonNode context = Json.read("{\"input\": {\"t\": \"a1b22c333\"}}");
+        assertThat(Expressions.evaluate("$match(input.t, /[0-9]+/).match", context).toString()).isEqualTo("[\"1\",\"22\",\"333\"]");
+        assertThat(Expressions.evaluate("$match(input.t, /[0-9]+/)[1].index", context).asInt()).isEqualTo(3);
+        assertThat(Expressions.evaluate("$contains(input.t, /b2+/)", context).asBoolean()).isTrue();
+        assertThat(Expressions.evaluate("$contains(input.t, 'zz')", context).asBoolean()).isFalse();
+        assertThat(Expressions.evaluate("$split(input.t, /[0-9]+/)", context).toString()).isEqualTo("[\"a\",\"b\",\"c\",\"\"]");
+        assertThat(Expressions.evaluate("$split(input.t, 'b', 1)", context).toString()).isEqualTo("[\"a1\"]");
+        assertThat(Expressions.evaluate("$replace(input.t, /[0-9]+/, '#')", context).asText()).isEqualTo("a#b#c#");
+    }
 }

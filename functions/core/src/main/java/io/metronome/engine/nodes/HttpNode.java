@@ -86,6 +86,9 @@ public final class HttpNode implements NodeExecutor {
         } catch (EgressClient.TooLargeException e) {
             return new Outcome.Failed(method + " " + url + " answered more than " + MAX_BODY_BYTES
                     + " bytes; a node keeps at most " + MAX_BODY_BYTES, false, null);
+        } catch (org.apache.hc.client5.http.ClientProtocolException e) {
+            // Too many redirects, a URL the client cannot send: the same request fails the same way again.
+            return new Outcome.Failed(method + " " + url + " failed: " + e, false, null);
         } catch (IOException e) {
             return new Outcome.Failed(method + " " + url + " failed: " + e, true, null);
         }
