@@ -20,6 +20,7 @@ import io.metronome.engine.nodes.DelayNode;
 import io.metronome.engine.nodes.NodeContext;
 import io.metronome.engine.nodes.NodeExecutors;
 import io.metronome.engine.nodes.Outcome;
+import io.metronome.expr.Budget;
 import io.metronome.expr.Expressions;
 import io.metronome.store.MetronomeRepository;
 import io.metronome.store.RunConflict;
@@ -117,7 +118,8 @@ public final class Worker {
         Definition.Node node = def.node(running.nodeId());
         Outcome outcome;
         try {
-            outcome = executors.forType(node.type()).execute(NodeContext.of(run, def, running, clock.instant()));
+            outcome = Budget.forAttempt(() ->
+                    executors.forType(node.type()).execute(NodeContext.of(run, def, running, clock.instant())));
         } catch (Expressions.ExpressionException e) {
             outcome = new Outcome.Failed(e.getMessage(), false, null);
         } catch (InterruptedException e) {

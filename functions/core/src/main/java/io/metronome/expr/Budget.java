@@ -37,12 +37,38 @@ public final class Budget implements Jsonata.EntryCallback, Jsonata.ExitCallback
     /** Levels of nesting in an evaluation's result. */
     public static final int MAX_RESULT_DEPTH = 100;
 
+    /**
+     * Wall-clock time all the evaluations of one node attempt may take together (a node may hold many: templates
+     * in an http node's URL and headers, branch conditions...), well inside the worker's Lambda timeout.
+     */
+    public static final long ATTEMPT_TIME_MS = 10_000;
+    private static final ThreadLocal<Long> ATTEMPT_DEADLINE = new ThreadLocal<>();
+
     private final long deadline;
+    private final boolean attemptBound;
     private int depth;
     private String breach;
 
     Budget() {
-        this.deadline = System.nanoTime() + TIME_MS * 1_000_000;
+        long own = System.nanoTime() + TIME_MS * 1_000_000;
+        Long attempt = ATTEMPT_DEADLINE.get();
+        this.attemptBound = attempt != null && attempt - own < 0;
+        this.deadline = attemptBound ? attempt : own;
+    }
+
+    /** Runs one node attempt: every evaluation inside shares {@link #ATTEMPT_TIME_MS} besides its own budget. */
+    public static <T> T forAttempt(java.util.concurrent.Callable<T> attempt) throws Exception {
+        Long outer = ATTEMPT_DEADLINE.get();
+        ATTEMPT_DEADLINE.set(System.nanoTime() + ATTEMPT_TIME_MS * 1_000_000);
+        try {
+            return attempt.call();
+        } finally {
+            if (outer == null) {
+                ATTEMPT_DEADLINE.remove();
+            } else {
+                ATTEMPT_DEADLINE.set(outer);
+            }
+        }
     }
 
     @Override
@@ -65,7 +91,8 @@ public final class Budget implements Jsonata.EntryCallback, Jsonata.ExitCallback
 
     void checkTime() {
         if (System.nanoTime() - deadline > 0) {
-            throw exceeded("exceeded its " + TIME_MS + " ms budget");
+            throw exceeded(attemptBound ? "exceeded the " + ATTEMPT_TIME_MS + " ms budget of its node attempt's "
+                    + "expressions together" : "exceeded its " + TIME_MS + " ms budget");
         }
     }
 

@@ -158,4 +158,25 @@ class ExpressionBudgetTest {
         assertThat(Expressions.evaluate("$split(input.t, 'b', 1)", context).toString()).isEqualTo("[\"a1\"]");
         assertThat(Expressions.evaluate("$replace(input.t, /[0-9]+/, '#')", context).asText()).isEqualTo("a#b#c#");
     }
+
+    /** Many evaluations in one node attempt (templates in a URL and headers, say) share one budget together. */
+    @Test
+    void theEvaluationsOfOneAttemptShareABudget() {
+        String slow = "$sum($map([1..3000], function($i){$sum($map([1..300], function($j){$i * $j}))}))";
+        assertThatThrownBy(() -> Budget.forAttempt(() -> {
+            for (int i = 0; i < 1000; i++) {
+                try {
+                    Expressions.evaluate(slow, CONTEXT);
+                } catch (ExpressionLimitException e) {
+                    if (e.getMessage().contains("node attempt")) {
+                        throw e;
+                    }
+                    // this one evaluation's own second ran out first: the next one gets less
+                }
+            }
+            return null;
+        })).isInstanceOf(ExpressionLimitException.class)
+                .hasMessageContaining("exceeded the " + Budget.ATTEMPT_TIME_MS + " ms budget of its node attempt");
+        assertThat(Expressions.evaluate("1 + 1", CONTEXT).asInt()).as("outside an attempt, its own budget only").isEqualTo(2);
+    }
 }
