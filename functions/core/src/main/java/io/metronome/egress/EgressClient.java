@@ -101,7 +101,7 @@ public final class EgressClient implements AutoCloseable {
      *
      * @param headers name and value pairs, sent as given
      * @param body sent as it is (with no Content-Type of its own), or null for none
-     * @param timeout for the whole exchange: connecting, waiting and reading
+     * @param timeout for the whole exchange: resolving, connecting, waiting and reading (cancelled at the deadline)
      * @param maxBytes the longest body kept; a longer one is {@link TooLargeException}
      * @throws EgressRefusedException the policy refused the URL, an address it resolved to, or a redirect
      */
@@ -120,6 +120,34 @@ public final class EgressClient implements AutoCloseable {
             request.setEntity(new ByteArrayEntity(body, null));
         }
         long deadline = System.nanoTime() + timeout.toNanos();
+        // The per-read timeouts alone let connecting, a slow lookup and a trickling answer add up past the
+        // timeout: at the deadline the request is cancelled, whatever it is blocked in.
+        java.util.concurrent.atomic.AtomicBoolean late = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.ScheduledFuture<?> watchdog = CANCELLER.schedule(() -> {
+            late.set(true);
+            request.cancel();
+        }, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        try {
+            return exchange(request, deadline, timeout, maxBytes);
+        } catch (IOException e) {
+            if (late.get() && !(e instanceof EgressRefusedException)) {
+                throw new SocketTimeoutException("the exchange took longer than " + timeout.toMillis() + " ms");
+            }
+            throw e;
+        } finally {
+            watchdog.cancel(false);
+        }
+    }
+
+    private static final java.util.concurrent.ScheduledExecutorService CANCELLER =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "egress-timeouts");
+                t.setDaemon(true);
+                return t;
+            });
+
+    private Response exchange(HttpUriRequestBase request, long deadline, Duration timeout, int maxBytes)
+            throws IOException {
         ClassicHttpResponse response;
         try {
             response = client.executeOpen(null, request, null);

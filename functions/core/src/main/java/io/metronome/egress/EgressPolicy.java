@@ -90,7 +90,9 @@ public final class EgressPolicy {
             return Optional.empty();
         }
         return Optional.of("refused by the egress policy: " + where + " is " + kind.description()
-                + "; the egress allow-list (EgressAllowList) can open it");
+                + (kind == AddressClass.PRIVATE || kind == AddressClass.CARRIER_NAT
+                ? "; the egress allow-list (EgressAllowList) can open it"
+                : "; only a CIDR in the egress allow-list (EgressAllowList) can open it, never a host name"));
     }
 
     /**

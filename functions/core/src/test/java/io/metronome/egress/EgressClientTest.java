@@ -124,12 +124,16 @@ class EgressClientTest {
     }
 
     @Test
-    void anAllowListedHostNameIsReachedThoughItResolvesToLoopback() throws Exception {
+    void anAllowListedHostNameResolvingToLoopbackIsRefusedAndACidrOpensIt() throws Exception {
         Server s = new Server("127.0.0.1");
-        try (EgressClient client = new EgressClient(EgressPolicy.deployed("billing.internal"),
-                names(Map.of("billing.internal", new String[]{"127.0.0.1"}, "other.internal", new String[]{"127.0.0.1"})))) {
-            assertThat(get(client, s.url("billing.internal")).status()).isEqualTo(200);
-            assertThatThrownBy(() -> get(client, s.url("other.internal"))).isInstanceOf(EgressRefusedException.class);
+        Map<String, String[]> dns = Map.of("billing.internal", new String[]{"127.0.0.1"});
+        try (EgressClient byName = new EgressClient(EgressPolicy.deployed("billing.internal"), names(dns))) {
+            assertThatThrownBy(() -> get(byName, s.url("billing.internal"))).isInstanceOf(EgressRefusedException.class)
+                    .hasMessageContaining("never a host name");
+        }
+        assertThat(s.hits).as("nothing reached the server").hasValue(0);
+        try (EgressClient byCidr = new EgressClient(EgressPolicy.deployed("127.0.0.1/32"), names(dns))) {
+            assertThat(get(byCidr, s.url("billing.internal")).status()).isEqualTo(200);
         }
         assertThat(s.hits).hasValue(1);
     }
@@ -209,5 +213,33 @@ class EgressClientTest {
         assertThatThrownBy(() -> resolver.resolve("meta.example")).as("never without a port").isInstanceOf(UnknownHostException.class);
         assertThat(resolver.resolve("pub.example", 443)).extracting(a -> a.getAddress().getHostAddress() + ":" + a.getPort())
                 .containsExactly("8.8.8.8:443");
+    }
+
+    /** An answer that trickles in, each read within the read timeout, is still cut off at the exchange's timeout. */
+    @Test
+    void aTricklingAnswerIsCutOffAtTheWholeExchangesTimeout() throws Exception {
+        try (java.net.ServerSocket listener = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (java.net.Socket c = listener.accept()) {
+                    c.getInputStream().read(new byte[4096]);
+                    var out = c.getOutputStream();
+                    out.write("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n".getBytes());
+                    for (int i = 0; i < 100000; i++) {
+                        out.write('x');
+                        out.flush();
+                        Thread.sleep(50);
+                    }
+                } catch (Exception ignored) {
+                    // the client hung up, as it should
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            try (EgressClient client = new EgressClient(EgressPolicy.local("", java.util.Set.of()))) {
+                assertThatThrownBy(() -> client.send("GET", URI.create("http://127.0.0.1:" + listener.getLocalPort() + "/"),
+                        List.of(), null, Duration.ofMillis(600), 1_000_000))
+                        .isInstanceOf(java.net.SocketTimeoutException.class).hasMessageContaining("longer than 600 ms");
+            }
+        }
     }
 }
