@@ -102,4 +102,19 @@ class StepFunctionNodeTest {
         assertThat(lastStatusByNode(h.timeline(run))).containsEntry("charge", StepStatus.CANCELLED);
         assertConsistent(h.timeline(run));
     }
+
+    /** Only state machines under the StepFunctionsPrefix, checked in code too (IAM is not enforced locally). */
+    @Test
+    void aStateMachineOutsideThePrefixIsRefusedWithoutStartingIt() {
+        String other = "arn:aws:states:us-east-1:000000000000:stateMachine:someone-elses";
+        Metronome m = h.metronome("""
+                {"nodes": [{"id": "charge", "type": "stepFunction", "config": {"stateMachineArn": "{{input.arn}}"}}],
+                 "edges": []}""");
+        for (String arn : java.util.List.of(other, "not-an-arn")) {
+            Run failed = h.awaitStatus(h.start(m, "{\"input\": {\"arn\": \"" + arn + "\"}}"), RunStatus.FAILED);
+            Step step = h.timeline(failed).steps().get(0);
+            assertThat(step.error()).as(arn).containsAnyOf("must start with 'metronome-'", "is not a state machine ARN");
+            assertThat(step.attempt()).isEqualTo(1);
+        }
+    }
 }

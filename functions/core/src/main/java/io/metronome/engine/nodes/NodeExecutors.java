@@ -43,7 +43,7 @@ public final class NodeExecutors {
                                          java.util.function.Supplier<software.amazon.awssdk.services.sfn.SfnClient> sfn) {
         EgressClient http = new EgressClient(egress);
         return new NodeExecutors(egress, new HttpNode(http), new LlmNode(http, LlmNode.Settings.fromEnvironment(env)),
-                new SqsNode(sqs, SqsDestinations.fromEnvironment(env)), new StepFunctionNode(sfn));
+                new SqsNode(sqs, SqsDestinations.fromEnvironment(env)), new StepFunctionNode(sfn, env.apply("STEP_FUNCTIONS_PREFIX")));
     }
 
     public EgressPolicy egress() {

@@ -25,12 +25,36 @@ import java.util.HexFormat;
 public final class StepFunctionNode implements NodeExecutor {
     private static final int DEFAULT_POLL_SECONDS = 10;
 
+    /** What the worker's IAM policy grants by default (StepFunctionsPrefix). */
+    public static final String DEFAULT_PREFIX = "metronome-";
+    private static final java.util.regex.Pattern STATE_MACHINE_ARN =
+            java.util.regex.Pattern.compile("arn:[a-z-]+:states:[a-z0-9-]+:[0-9]{12}:stateMachine:([A-Za-z0-9_-]{1,80})");
+
     private final java.util.function.Supplier<SfnClient> client;
+    private final String prefix;
     private volatile SfnClient sfn;
 
-    /** @param client made on first use: most functions never run a stepFunction node, so none pays for it at start */
-    public StepFunctionNode(java.util.function.Supplier<SfnClient> client) {
+    /**
+     * @param client made on first use: most functions never run a stepFunction node, so none pays for it at start
+     * @param prefix the state machines' name prefix these nodes may start (the IAM grant's, checked here too, so
+     *               that the rule holds where IAM is not enforced, as on the local stack)
+     */
+    public StepFunctionNode(java.util.function.Supplier<SfnClient> client, String prefix) {
         this.client = client;
+        this.prefix = prefix == null || prefix.isBlank() ? DEFAULT_PREFIX : prefix.trim();
+    }
+
+    /** Why a state machine may not be started by a node, or null. */
+    String refusal(String stateMachineArn) {
+        java.util.regex.Matcher m = STATE_MACHINE_ARN.matcher(stateMachineArn);
+        if (!m.matches()) {
+            return "'" + stateMachineArn + "' is not a state machine ARN";
+        }
+        if (!m.group(1).startsWith(prefix)) {
+            return "state machine '" + m.group(1) + "' is not one stepFunction nodes may start: its name must start with '"
+                    + prefix + "' (StepFunctionsPrefix)";
+        }
+        return null;
     }
 
     private SfnClient sfn() {
@@ -55,6 +79,10 @@ public final class StepFunctionNode implements NodeExecutor {
         try {
             if (arn == null) {
                 String stateMachine = Templates.render(config.get("stateMachineArn").asText(), ctx.expressionContext());
+                String refused = refusal(stateMachine);
+                if (refused != null) {
+                    return new Outcome.Failed(refused, false, null);
+                }
                 if (ctx.state().attempt() > 1) {
                     // An earlier attempt's worker may have started an execution and stopped before noting it.
                     stopQuietly(executionArn(stateMachine, ctx.run().id(), ctx.node().id(), ctx.state().attempt() - 1),
