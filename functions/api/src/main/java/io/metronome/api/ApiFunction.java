@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectReader;
 import io.metronome.domain.ApiException;
 import io.metronome.domain.BodyLimits;
+import io.metronome.domain.Errors;
 import io.metronome.domain.Json;
 import io.metronome.engine.Engine;
 
@@ -95,6 +96,9 @@ public abstract class ApiFunction implements RequestHandler<APIGatewayV2HTTPEven
             return respond(new Response(400, ApiError.body(ApiException.validation("$",
                     "the request is nested too deeply to be processed"))));
         } catch (Error e) {
+            if (Errors.isFatal(e)) {
+                throw e; // the runtime must start afresh (out of memory, a broken JVM)
+            }
             log(context, "request " + requestId + " failed: " + e);
             return respond(new Response(500, ApiError.internal(requestId)));
         }
