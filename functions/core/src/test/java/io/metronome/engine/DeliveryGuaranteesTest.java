@@ -190,6 +190,32 @@ class DeliveryGuaranteesTest {
         }
     }
 
+    /**
+     * The claim's attempt condition: a stale message of attempt 1 (a redelivery) arriving while attempt 2 waits
+     * out its backoff must not start attempt 2 early; only attempt 2's own message, when due, does.
+     */
+    @Test
+    void aStaleMessageOfAnEarlierAttemptDoesNotStartTheRetryEarly() {
+        Harness h = new Harness();
+        try (LocalHttpEndpoint endpoint = new LocalHttpEndpoint().answering(hit -> hit == 1 ? 503 : 200)) {
+            Metronome m = h.metronome("""
+                    {"nodes": [{"id": "call", "type": "http", "config": {"method": "GET", "url": "%s"},
+                                "retry": {"maxAttempts": 3, "intervalSeconds": 3600}}], "edges": []}"""
+                    .formatted(endpoint.url("/flaky")));
+            Run run = h.start(m, "{}");
+            h.pump.until(() -> h.run(run).nextAttemptAt() != null, Duration.ofSeconds(20), "a retry to be scheduled");
+
+            h.engine.worker.handle(io.metronome.engine.NodeMessage.node(run.id(), "call", 1, null));
+            h.engine.worker.handle(io.metronome.engine.NodeMessage.node(run.id(), "call", 1, null));
+
+            assertThat(endpoint.hits()).as("attempt 2 is not started before its backoff ends").isEqualTo(1);
+            Run waiting = h.run(run);
+            assertThat(waiting.status()).isEqualTo(RunStatus.RUNNING);
+            assertThat(waiting.node("call").attempt()).isEqualTo(2);
+            assertThat(waiting.nextAttemptAt()).isAfter(java.time.Instant.now().plusSeconds(3000));
+        }
+    }
+
     @Test
     void aWorkerThatStopsBetweenSchedulingARetryAndSendingItStillGetsTheRetryRun() {
         Harness h = new Harness(Duration.ofSeconds(1));
