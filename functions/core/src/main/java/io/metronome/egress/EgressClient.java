@@ -69,7 +69,8 @@ public final class EgressClient implements AutoCloseable {
     }
 
     private final EgressPolicy policy;
-    private final CloseableHttpClient client;
+    private final Lookup lookup;
+    private volatile CloseableHttpClient client;
 
     public EgressClient(EgressPolicy policy) {
         this(policy, InetAddress::getAllByName);
@@ -77,7 +78,29 @@ public final class EgressClient implements AutoCloseable {
 
     public EgressClient(EgressPolicy policy, Lookup lookup) {
         this.policy = policy;
-        this.client = HttpClients.custom()
+        this.lookup = lookup;
+    }
+
+    /**
+     * Built when a node first makes a request, not at start: every function builds the engine, and most (the
+     * API's) never send one, so none of them pays for loading the client.
+     */
+    private CloseableHttpClient client() {
+        CloseableHttpClient c = client;
+        if (c == null) {
+            synchronized (this) {
+                c = client;
+                if (c == null) {
+                    c = build(policy, lookup);
+                    client = c;
+                }
+            }
+        }
+        return c;
+    }
+
+    private static CloseableHttpClient build(EgressPolicy policy, Lookup lookup) {
+        return HttpClients.custom()
                 .setConnectionManager(PoolingHttpClientConnectionManagerBuilder.create()
                         .setDnsResolver(new CheckedResolver(policy, lookup))
                         .setDefaultConnectionConfig(ConnectionConfig.custom().setConnectTimeout(Timeout.ofSeconds(5)).build())
@@ -150,7 +173,7 @@ public final class EgressClient implements AutoCloseable {
             throws IOException {
         ClassicHttpResponse response;
         try {
-            response = client.executeOpen(null, request, null);
+            response = client().executeOpen(null, request, null);
         } catch (RefusedAddress e) {
             throw new EgressRefusedException(e.getMessage());
         } catch (ClientProtocolException e) {
@@ -199,7 +222,10 @@ public final class EgressClient implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        client.close();
+        CloseableHttpClient c = client;
+        if (c != null) {
+            c.close();
+        }
     }
 
     /** Resolves, then keeps only the addresses the policy allows for this host and port. */
