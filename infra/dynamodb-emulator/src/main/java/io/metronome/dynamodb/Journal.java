@@ -101,14 +101,18 @@ final class Journal implements Closeable {
         return "Epoch".equals(r.path("op").asText());
     }
 
+    /** The epoch in a file's first record (-1 when there is none): read from its first line only. */
     private static long epochOf(Path file) throws IOException {
-        long[] found = {-1};
-        replay(file, r -> {
-            if (found[0] == -1) {
-                found[0] = isEpoch(r) ? r.get("epoch").asLong() : -2;
+        try (java.io.BufferedReader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String first = r.readLine();
+            if (first == null || first.isBlank()) {
+                return -1;
             }
-        }, true);
-        return found[0];
+            JsonNode record = MAPPER.readTree(first);
+            return isEpoch(record) ? record.get("epoch").asLong() : -1;
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            return -1; // a torn first line: the journal never got a record written whole
+        }
     }
 
     private static void replay(Path file, Consumer<JsonNode> apply, boolean tornTailAllowed) throws IOException {
