@@ -36,6 +36,11 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The one HTTP client for requests a node makes, held to an {@link EgressPolicy} at connect time. The client's DNS
@@ -145,11 +150,11 @@ public final class EgressClient implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         // The per-read timeouts alone let connecting, a slow lookup and a trickling answer add up past the
         // timeout: at the deadline the request is cancelled, whatever it is blocked in.
-        java.util.concurrent.atomic.AtomicBoolean late = new java.util.concurrent.atomic.AtomicBoolean();
-        java.util.concurrent.ScheduledFuture<?> watchdog = CANCELLER.schedule(() -> {
+        AtomicBoolean late = new AtomicBoolean();
+        ScheduledFuture<?> watchdog = CANCELLER.schedule(() -> {
             late.set(true);
             request.cancel();
-        }, timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }, timeout.toMillis(), TimeUnit.MILLISECONDS);
         try {
             return exchange(request, deadline, timeout, maxBytes);
         } catch (IOException e) {
@@ -162,8 +167,8 @@ public final class EgressClient implements AutoCloseable {
         }
     }
 
-    private static final java.util.concurrent.ScheduledExecutorService CANCELLER =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+    private static final ScheduledExecutorService CANCELLER =
+            Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "egress-timeouts");
                 t.setDaemon(true);
                 return t;
