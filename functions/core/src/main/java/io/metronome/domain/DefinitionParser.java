@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,9 +24,14 @@ import java.util.regex.Pattern;
 /**
  * Parses and validates a definition, collecting every problem with the JSON path it sits at, so a user fixes
  * them all in one round trip. Anything accepted here can be executed.
+ *
+ * <p>Every check is linear in the nodes and edges (hash lookups, one depth-first search), so a definition at the
+ * limits parses in about the time it takes to parse its expressions.
  */
 public final class DefinitionParser {
-    public static final int MAX_NODES = 200;
+    public static final int MAX_NODES = 2_000;
+    /** Twice {@link #MAX_NODES}: a chain needs one edge per node, a fan-out joined again two per parallel node. */
+    public static final int MAX_EDGES = 4_000;
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Set<String> HTTP_METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
 
@@ -87,12 +91,17 @@ public final class DefinitionParser {
             error(".edges", "must be an array");
             return null;
         }
+        if (edgesJson.size() > MAX_EDGES) {
+            error(".edges", "at most " + MAX_EDGES + " edges");
+            return null;
+        }
         List<Node> nodes = new ArrayList<>();
-        Set<String> ids = new HashSet<>();
+        // Each id's place in the request, for errors found after parsing (an unreachable node).
+        Map<String, Integer> ids = new HashMap<>();
         for (int i = 0; i < nodesJson.size(); i++) {
             Node n = parseNode(nodesJson.get(i), ".nodes[" + i + "]");
             if (n != null) {
-                if (!ids.add(n.id())) {
+                if (ids.putIfAbsent(n.id(), i) != null) {
                     error(".nodes[" + i + "].id", "duplicate node id '" + n.id() + "'");
                 } else {
                     nodes.add(n);
@@ -103,7 +112,7 @@ public final class DefinitionParser {
         Set<String> edgeIds = new HashSet<>();
         if (edgesJson.isArray()) {
             for (int i = 0; i < edgesJson.size(); i++) {
-                Edge e = parseEdge(edgesJson.get(i), ".edges[" + i + "]", ids, edgeIds);
+                Edge e = parseEdge(edgesJson.get(i), ".edges[" + i + "]", ids.keySet(), edgeIds);
                 if (e != null) {
                     edges.add(e);
                 }
@@ -115,11 +124,11 @@ public final class DefinitionParser {
         Map<String, Node> byId = new HashMap<>();
         nodes.forEach(n -> byId.put(n.id(), n));
         checkBranchEdges(byId, edges);
-        String start = startNode(json, nodes, edges);
+        String start = startNode(json, nodes, byId, edges);
         if (start == null || !errors.isEmpty()) {
             return null;
         }
-        checkGraph(start, nodes, edges, nodesJson);
+        checkGraph(start, nodes, edges, ids);
         if (!errors.isEmpty()) {
             return null;
         }
@@ -407,12 +416,17 @@ public final class DefinitionParser {
     }
 
     private void checkBranchEdges(Map<String, Node> byId, List<Edge> edges) {
+        // Each branch node's branch ids, gathered once however many edges leave it.
+        Map<String, Set<String>> branchIds = new HashMap<>();
         for (int i = 0; i < edges.size(); i++) {
             Edge e = edges.get(i);
             Node from = byId.get(e.from());
             if (from.type() == NodeType.BRANCH) {
-                Set<String> ids = new HashSet<>();
-                from.config().path("branches").forEach(b -> ids.add(b.path("id").asText()));
+                Set<String> ids = branchIds.computeIfAbsent(from.id(), id -> {
+                    Set<String> s = new HashSet<>();
+                    from.config().path("branches").forEach(b -> s.add(b.path("id").asText()));
+                    return s;
+                });
                 if (e.branchId() == null) {
                     error(".edges[" + i + "].branchId", "an edge out of branch node '" + from.id()
                             + "' must name one of its branches, or 'default'");
@@ -430,14 +444,14 @@ public final class DefinitionParser {
         }
     }
 
-    private String startNode(JsonNode json, List<Node> nodes, List<Edge> edges) {
+    private String startNode(JsonNode json, List<Node> nodes, Map<String, Node> byId, List<Edge> edges) {
         Set<String> withIncoming = new HashSet<>();
         edges.forEach(e -> withIncoming.add(e.to()));
         List<String> roots = nodes.stream().map(Node::id).filter(id -> !withIncoming.contains(id)).toList();
         JsonNode declared = json.get("startNodeId");
         if (declared != null && !declared.isNull()) {
             String start = declared.asText();
-            if (nodes.stream().noneMatch(n -> n.id().equals(start))) {
+            if (!byId.containsKey(start)) {
                 error(".startNodeId", "no node '" + start + "'");
                 return null;
             }
@@ -459,53 +473,45 @@ public final class DefinitionParser {
         return roots.get(0);
     }
 
-    private void checkGraph(String start, List<Node> nodes, List<Edge> edges, JsonNode nodesJson) {
+    private void checkGraph(String start, List<Node> nodes, List<Edge> edges, Map<String, Integer> jsonIndex) {
         Map<String, List<String>> out = new HashMap<>();
         nodes.forEach(n -> out.put(n.id(), new ArrayList<>()));
         edges.forEach(e -> out.get(e.from()).add(e.to()));
-        // Cycle detection by depth-first search with colours; reports one edge that closes a cycle.
+        // Cycle detection by depth-first search with colours (1 on the stack, 2 done); reports one edge that
+        // closes a cycle. A frame is a node and the index of its next successor to visit.
         Map<String, Integer> colour = new HashMap<>();
-        Set<String> reached = new LinkedHashSet<>();
-        Deque<String[]> stack = new ArrayDeque<>();
-        stack.push(new String[]{start, "0"});
+        Deque<String> stack = new ArrayDeque<>();
+        Deque<int[]> cursor = new ArrayDeque<>();
+        stack.push(start);
+        cursor.push(new int[]{0});
         colour.put(start, 1);
-        reached.add(start);
         while (!stack.isEmpty()) {
-            String[] frame = stack.peek();
-            List<String> next = out.get(frame[0]);
-            int i = Integer.parseInt(frame[1]);
-            if (i < next.size()) {
-                frame[1] = Integer.toString(i + 1);
-                String to = next.get(i);
+            String node = stack.peek();
+            int[] next = cursor.peek();
+            List<String> successors = out.get(node);
+            if (next[0] < successors.size()) {
+                String to = successors.get(next[0]++);
                 Integer c = colour.get(to);
                 if (c == null) {
                     colour.put(to, 1);
-                    reached.add(to);
-                    stack.push(new String[]{to, "0"});
+                    stack.push(to);
+                    cursor.push(new int[]{0});
                 } else if (c == 1) {
-                    error(".edges", "the graph has a cycle through '" + frame[0] + "' -> '" + to + "'");
+                    error(".edges", "the graph has a cycle through '" + node + "' -> '" + to + "'");
                     return;
                 }
             } else {
-                colour.put(frame[0], 2);
+                colour.put(node, 2);
                 stack.pop();
+                cursor.pop();
             }
         }
-        for (int i = 0; i < nodes.size(); i++) {
-            if (!reached.contains(nodes.get(i).id())) {
-                error(".nodes[" + indexOf(nodesJson, nodes.get(i).id()) + "]", "node '" + nodes.get(i).id()
+        for (Node n : nodes) {
+            if (!colour.containsKey(n.id())) {
+                error(".nodes[" + jsonIndex.get(n.id()) + "]", "node '" + n.id()
                         + "' is not reachable from the start node '" + start + "'");
             }
         }
-    }
-
-    private static int indexOf(JsonNode nodesJson, String id) {
-        for (int i = 0; i < nodesJson.size(); i++) {
-            if (id.equals(nodesJson.get(i).path("id").asText())) {
-                return i;
-            }
-        }
-        return -1;
     }
 
     private String text(JsonNode json, String field, String path) {

@@ -1,11 +1,13 @@
 package io.metronome.domain;
 
+import io.metronome.testing.LargeDefinitions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 class DefinitionParserTest {
 
@@ -60,6 +62,82 @@ class DefinitionParserTest {
                  "edges": [{"from": "b", "to": "c"}, {"from": "c", "to": "b"}]}""");
         assertThat(e.details()).extracting(ApiException.ErrorDetail::message)
                 .anyMatch(m -> m.contains("not reachable") || m.contains("cycle"));
+    }
+
+    @Test
+    void anUnreachableNodeIsReportedAtItsPlaceInTheRequest() {
+        ApiException e = invalid("""
+                {"nodes": [{"id": "a", "type": "transform", "config": {"expression": "1"}},
+                           {"id": "b", "type": "transform", "config": {"expression": "1"}},
+                           {"id": "c", "type": "transform", "config": {"expression": "1"}},
+                           {"id": "d", "type": "transform", "config": {"expression": "1"}}],
+                 "edges": [{"from": "a", "to": "d"}, {"from": "b", "to": "c"}, {"from": "c", "to": "b"}]}""");
+        assertThat(e.details()).extracting(ApiException.ErrorDetail::path, ApiException.ErrorDetail::message)
+                .containsExactly(
+                        tuple("definition.nodes[1]", "node 'b' is not reachable from the start node 'a'"),
+                        tuple("definition.nodes[2]", "node 'c' is not reachable from the start node 'a'"));
+    }
+
+    @Test
+    void aChainAtTheNodeLimitParses() {
+        Definition d = DefinitionParser.parse(Json.read(LargeDefinitions.chain(DefinitionParser.MAX_NODES)), "definition");
+        assertThat(d.nodes()).hasSize(2_000);
+        assertThat(d.startNodeId()).isEqualTo("c0");
+        assertThat(d.incoming("c1999")).extracting(Definition.Edge::from).containsExactly("c1998");
+    }
+
+    @Test
+    void oneNodeOverTheLimitIsRefusedNamingIt() {
+        ApiException e = invalid(LargeDefinitions.chain(DefinitionParser.MAX_NODES + 1));
+        assertThat(e.details()).extracting(ApiException.ErrorDetail::path, ApiException.ErrorDetail::message)
+                .containsExactly(tuple("definition.nodes", "at most 2000 nodes"));
+    }
+
+    @Test
+    void aNodeWithFiveHundredSuccessorsJoinedAgainParses() {
+        Definition d = DefinitionParser.parse(Json.read(LargeDefinitions.fanOut(500, 0)), "definition");
+        assertThat(d.nodes()).hasSize(502);
+        assertThat(d.outgoing("fan")).hasSize(500).extracting(Definition.Edge::to).startsWith("t0", "t1").endsWith("t499");
+        assertThat(d.incoming("join")).hasSize(500);
+    }
+
+    @Test
+    void edgesAreLimitedAndTheLimitNamed() {
+        // 2,000 nodes in a chain (1,999 edges), with shortcuts forward from c0 and c1 up to the limit: no cycle
+        StringBuilder edges = new StringBuilder();
+        int count = 0;
+        for (int i = 1; i < 2_000; i++, count++) {
+            edges.append(count == 0 ? "" : ",").append(edge("c" + (i - 1), "c" + i));
+        }
+        for (int i = 2; count < DefinitionParser.MAX_EDGES; i++, count++) {
+            edges.append(",").append(i < 2_000 ? edge("c0", "c" + i) : edge("c1", "c" + (i - 1_995)));
+        }
+        String nodes = Json.read(LargeDefinitions.chain(2_000)).get("nodes").toString();
+        String atTheLimit = "{\"nodes\": " + nodes + ", \"edges\": [" + edges + "]}";
+        Definition d = DefinitionParser.parse(Json.read(atTheLimit), "definition");
+        assertThat(d.edges()).hasSize(4_000);
+        assertThat(d.outgoing("c0")).hasSize(1_999);
+
+        ApiException e = invalid("{\"nodes\": " + nodes + ", \"edges\": [" + edges + "," + edge("c1", "c1999") + "]}");
+        assertThat(e.details()).extracting(ApiException.ErrorDetail::path, ApiException.ErrorDetail::message)
+                .containsExactly(tuple("definition.edges", "at most 4000 edges"));
+    }
+
+    private static String edge(String from, String to) {
+        return "{\"from\": \"" + from + "\", \"to\": \"" + to + "\"}";
+    }
+
+    @Test
+    void aCycleIsNamedByTheEdgeThatClosesIt() {
+        ApiException e = invalid("""
+                {"nodes": [{"id": "s", "type": "transform", "config": {"expression": "1"}},
+                           {"id": "a", "type": "transform", "config": {"expression": "1"}},
+                           {"id": "b", "type": "transform", "config": {"expression": "1"}},
+                           {"id": "c", "type": "transform", "config": {"expression": "1"}}],
+                 "edges": [{"from": "s", "to": "a"}, {"from": "a", "to": "b"}, {"from": "b", "to": "c"},
+                           {"from": "c", "to": "a"}]}""");
+        assertThat(e.details()).extracting(ApiException.ErrorDetail::path, ApiException.ErrorDetail::message)
+                .containsExactly(tuple("definition.edges", "the graph has a cycle through 'c' -> 'a'"));
     }
 
     @Test
