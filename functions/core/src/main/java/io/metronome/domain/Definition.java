@@ -112,4 +112,15 @@ public final class Definition {
     public JsonNode source() {
         return source;
     }
+
+    /** Definitions are equal when their normalised sources are: everything else is derived from the source. */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Definition d && source.equals(d.source);
+    }
+
+    @Override
+    public int hashCode() {
+        return source.hashCode();
+    }
 }

@@ -52,7 +52,7 @@ public final class MetronomeService {
     public Saved create(String userId, String id, String versionId, JsonNode body) {
         Instant now = clock.instant();
         Parsed p = parse(body);
-        MetronomeVersion v = new MetronomeVersion(versionId, id, 1, p.definition.source(), p.maxAttempts,
+        MetronomeVersion v = new MetronomeVersion(versionId, id, 1, p.definition, p.maxAttempts,
                 p.timeoutMs, now);
         String secret = p.trigger.type() == Trigger.Type.WEBHOOK ? newSecret() : null;
         Metronome m = new Metronome(id, userId, p.name, p.description, p.trigger.json(), p.definition.source(), v.id(),
@@ -66,7 +66,7 @@ public final class MetronomeService {
         Metronome old = get(userId, metronomeId);
         Instant now = clock.instant();
         MetronomeVersion v = new MetronomeVersion(Ids.next(Ids.VERSION), old.id(), old.versionNumber() + 1,
-                p.definition.source(), p.maxAttempts, p.timeoutMs, now);
+                p.definition, p.maxAttempts, p.timeoutMs, now);
         boolean webhook = p.trigger.type() == Trigger.Type.WEBHOOK;
         String newSecret = webhook && old.webhookSecret() == null ? newSecret() : null;
         String secret = webhook ? (newSecret != null ? newSecret : old.webhookSecret()) : null;
