@@ -1,7 +1,10 @@
 package io.metronome.store;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.metronome.domain.Json;
 import io.metronome.domain.Metronome;
 import io.metronome.domain.MetronomeVersion;
+import software.amazon.awssdk.core.SdkBytes;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.Put;
@@ -10,12 +13,19 @@ import software.amazon.awssdk.services.dynamodb.model.QueryResponse;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
 import software.amazon.awssdk.services.dynamodb.model.TransactionCanceledException;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
 
 import static io.metronome.store.Items.json;
 import static io.metronome.store.Items.n;
@@ -28,8 +38,20 @@ import static io.metronome.store.Items.time;
  * The metronomes table (key: metronomeId; index byUser) and the versions table (key: metronomeId, versionId).
  * A save writes the metronome and its new immutable version in one transaction. Versions never change, so they
  * are cached for the life of the container.
+ *
+ * <p>A definition is kept on both items: as JSON text in {@code definition} up to {@link #COMPRESS_ABOVE_BYTES},
+ * and gzip-compressed as binary in {@code definitionGz} above it. A large definition's JSON repeats the same
+ * field names and node configs over and over and shrinks several times over, and every byte counts more than
+ * once: against the 400 KB item limit, in read units (4 KB) for each version a container loads, and in write
+ * units (1 KB) on the metronome item and on each of its indexes, which project all attributes. Small ones stay
+ * plain text, readable in the console. Either form is read, so items written before this are read as they are.
  */
 public final class MetronomeRepository {
+    /** Definitions whose JSON is larger than this (in UTF-8 bytes) are stored compressed. */
+    public static final int COMPRESS_ABOVE_BYTES = 32 * 1024;
+    static final String DEFINITION = "definition";
+    static final String DEFINITION_GZ = "definitionGz";
+
     private final DynamoDbClient dynamo;
     private final Tables tables;
     private final Map<String, MetronomeVersion> versionCache = new ConcurrentHashMap<>();
@@ -69,7 +91,7 @@ public final class MetronomeRepository {
         version.put("metronomeId", s(v.metronomeId()));
         version.put("versionId", s(v.id()));
         version.put("number", n(v.number()));
-        version.put("definition", json(v.definitionJson()));
+        putDefinition(version, v.definitionJson());
         version.put("maxAttempts", n(v.maxAttempts()));
         version.put("timeoutMs", n(v.timeoutMs()));
         version.put("createdAt", time(v.createdAt()));
@@ -98,7 +120,7 @@ public final class MetronomeRepository {
                 throw new IllegalStateException("version " + id + " of " + metronomeId + " does not exist");
             }
             return new MetronomeVersion(str(m, "versionId"), str(m, "metronomeId"), (int) num(m, "number"),
-                    json(m, "definition"), (int) num(m, "maxAttempts"), num(m, "timeoutMs"), time(m, "createdAt"));
+                    definition(m), (int) num(m, "maxAttempts"), num(m, "timeoutMs"), time(m, "createdAt"));
         });
     }
 
@@ -164,7 +186,7 @@ public final class MetronomeRepository {
         i.put("name", s(m.name()));
         i.put("description", s(m.description()));
         i.put("trigger", json(m.trigger()));
-        i.put("definition", json(m.definition()));
+        putDefinition(i, m.definition());
         i.put("versionId", s(m.versionId()));
         i.put("versionNumber", n(m.versionNumber()));
         i.put("maxAttempts", n(m.maxAttempts()));
@@ -189,8 +211,38 @@ public final class MetronomeRepository {
 
     static Metronome fromItem(Map<String, AttributeValue> i) {
         return new Metronome(str(i, "metronomeId"), str(i, "userId"), str(i, "name"), str(i, "description"),
-                json(i, "trigger"), json(i, "definition"), str(i, "versionId"), (int) num(i, "versionNumber"),
+                json(i, "trigger"), definition(i), str(i, "versionId"), (int) num(i, "versionNumber"),
                 (int) num(i, "maxAttempts"), num(i, "timeoutMs"), time(i, "createdAt"), time(i, "updatedAt"),
                 str(i, "webhookSecret"), time(i, "nextFireAt"));
+    }
+
+    /** Puts a definition on an item as text, or compressed when it is large (see the class comment). */
+    static void putDefinition(Map<String, AttributeValue> item, JsonNode definition) {
+        String text = Json.text(definition);
+        byte[] utf8 = text == null ? null : text.getBytes(StandardCharsets.UTF_8);
+        if (utf8 == null || utf8.length <= COMPRESS_ABOVE_BYTES) {
+            item.put(DEFINITION, json(definition));
+            return;
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(utf8.length / 4);
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(utf8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // in memory: does not happen
+        }
+        item.put(DEFINITION_GZ, AttributeValue.fromB(SdkBytes.fromByteArrayUnsafe(out.toByteArray())));
+    }
+
+    /** An item's definition, from whichever form it was stored in. */
+    static JsonNode definition(Map<String, AttributeValue> item) {
+        AttributeValue gz = item.get(DEFINITION_GZ);
+        if (gz == null || gz.b() == null) {
+            return json(item, DEFINITION);
+        }
+        try (InputStream in = new GZIPInputStream(gz.b().asInputStream())) {
+            return Json.MAPPER.readTree(in);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("stored definition is corrupt", e);
+        }
     }
 }
