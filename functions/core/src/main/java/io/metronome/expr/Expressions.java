@@ -71,7 +71,7 @@ public final class Expressions {
     }
 
     /** The expression's own text; parsing a nesting past {@link Budget#MAX_NESTING} is refused before it starts. */
-    private static Jsonata parse(String expression) {
+    static Jsonata parse(String expression) {
         String problem = Budget.nestingProblem(expression);
         if (problem != null) {
             throw new ExpressionLimitException("expression is " + problem);
