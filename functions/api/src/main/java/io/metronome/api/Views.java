@@ -200,6 +200,7 @@ public final class Views {
         summary.put("attachedProjectId", s.attachedProjectId());
         summary.put("attachedTicketId", s.attachedTicketId());
         summary.put("auditEventCount", s.auditEventCount());
+        root.put("nextCursor", t.nextCursor());
         return root;
     }
 

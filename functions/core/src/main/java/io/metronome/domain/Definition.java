@@ -52,12 +52,17 @@ public final class Definition {
     public record Edge(String id, String from, String to, String branchId) {
     }
 
+    /** What a node's expressions read from the run: the run's input, and the outputs of these nodes. */
+    public record Reads(java.util.Set<String> nodes, boolean input) {
+    }
+
     private final String startNodeId;
     private final Map<String, Node> nodes;
     private final List<Edge> edges;
     private final Map<String, List<Edge>> outgoing = new LinkedHashMap<>();
     private final Map<String, List<Edge>> incoming = new LinkedHashMap<>();
     private final JsonNode source;
+    private final Map<String, Reads> reads = new java.util.concurrent.ConcurrentHashMap<>();
 
     Definition(String startNodeId, List<Node> nodes, List<Edge> edges, JsonNode source) {
         this.startNodeId = startNodeId;
@@ -106,6 +111,11 @@ public final class Definition {
 
     public List<Edge> incoming(String nodeId) {
         return incoming.get(nodeId);
+    }
+
+    /** What the node's expressions read, worked out once per definition (a version's is cached with it). */
+    public Reads reads(String nodeId) {
+        return reads.computeIfAbsent(nodeId, id -> ExpressionReads.of(node(id).config()));
     }
 
     /** The definition as the user wrote it (normalised), for storage and for the API. */

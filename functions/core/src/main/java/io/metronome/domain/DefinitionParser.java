@@ -370,6 +370,16 @@ public final class DefinitionParser {
         String problem = Expressions.syntaxError(e.asText());
         if (problem != null) {
             error(path + "." + field, "expression does not parse: " + problem);
+            return;
+        }
+        dynamicReads(e.asText(), path + "." + field);
+    }
+
+    /** A worker reads only the outputs an expression names, so it must name them: nodes.<id>, not $keys(nodes). */
+    private void dynamicReads(String expression, String path) {
+        String problem = io.metronome.expr.References.of(expression).problem();
+        if (problem != null) {
+            error(path, "expression " + problem);
         }
     }
 
@@ -378,6 +388,8 @@ public final class DefinitionParser {
             String problem = Expressions.syntaxError(expr);
             if (problem != null) {
                 error(path, "expression {{" + expr + "}} does not parse: " + problem);
+            } else {
+                dynamicReads(expr, path);
             }
         }
     }

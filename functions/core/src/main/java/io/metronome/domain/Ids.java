@@ -21,6 +21,22 @@ public final class Ids {
         return prefix + UlidCreator.getMonotonicUlid().toString().toLowerCase();
     }
 
+    /**
+     * An id that is the same every time it is made from the same time and seed: for records a retried worker
+     * may write again (a skipped step), so the repeat lands on the same key instead of adding a second record.
+     * It sorts by {@code time} like any other id.
+     */
+    public static String derived(String prefix, java.time.Instant time, String seed) {
+        byte[] hash;
+        try {
+            hash = java.security.MessageDigest.getInstance("SHA-256").digest(seed.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        return prefix + new com.github.f4b6a3.ulid.Ulid(time.toEpochMilli(), java.util.Arrays.copyOf(hash, 10))
+                .toString().toLowerCase();
+    }
+
     /** True for an id of the given type: the prefix, then 26 Crockford base32 characters. */
     public static boolean isValid(String prefix, String id) {
         return id != null && id.length() == prefix.length() + 26 && id.startsWith(prefix)

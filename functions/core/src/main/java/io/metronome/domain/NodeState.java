@@ -5,23 +5,31 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 
 /**
- * Where one node of a run stands. Lives inside the run item, so the one conditional write that claims a node
- * also checks the run's status. The node's current step (its attempt) is derived from this state; the steps
- * table holds that step's record and those of the node's earlier attempts.
+ * Where one active node of a run stands. Lives inside the run item while the node is not final (the run's
+ * frontier), so the one conditional write that claims a node also checks the run's status; the write that makes
+ * it final removes it, so the run item's size follows the run's width, not its length. The node's current step
+ * (its attempt) is derived from this state; the steps table holds that step's record, those of the node's
+ * earlier attempts, and (apart) its output.
  *
  * @param rev bumped on every change; step records carry it so an older write can never overwrite a newer one
  * @param leaseUntil while RUNNING: the moment after which another worker may take the node over
  * @param dueAt a delay node's fixed deadline, set once when the node first runs
  * @param notBefore when a retry attempt may start
  * @param decision an approval decision waiting to be applied by a worker
+ * @param output held in memory only (for the step record); never stored on the run item
+ * @param progress a join's arrivals, a map's counters, or the hand-off a completed node has left to make
  */
 public record NodeState(String nodeId, Phase phase, int attempt, String stepId, long rev, String lockedBy,
                         Instant leaseUntil, Instant queuedAt, Instant startedAt, Instant completedAt,
                         JsonNode output, String error, Instant dueAt, Instant notBefore, JsonNode decision,
-                        JsonNode metadata) {
+                        JsonNode metadata, JsonNode progress) {
 
-    /** A node's phase; each maps to the status its current step shows. */
+    /** A node's phase; each maps to the status its current step shows (a join being awaited has no step yet). */
     public enum Phase {
+        /** Some of a join's incoming edges have resolved, not all: no step yet. */
+        JOINING(null),
+        /** A map node whose children are running; {@code progress} counts them. */
+        MAPPING(StepStatus.RUNNING),
         /** Ready; a message for it is on the queue. */
         PENDING(StepStatus.QUEUED),
         /** A worker holds it under a lease. */
@@ -49,19 +57,25 @@ public record NodeState(String nodeId, Phase phase, int attempt, String stepId, 
         }
 
         public boolean isFinal() {
-            return stepStatus.isFinal();
+            return stepStatus != null && stepStatus.isFinal();
         }
     }
 
     public static NodeState pending(String nodeId, int attempt, Instant now, Instant notBefore) {
         return new NodeState(nodeId, Phase.PENDING, attempt, Ids.next(Ids.STEP), 1, null, null, now, null, null,
-                null, null, null, notBefore, null, null);
+                null, null, null, notBefore, null, null, null);
     }
 
     /** A node on a path not taken: recorded as a skipped step without ever running. */
-    public static NodeState skipped(String nodeId, Instant now) {
-        return new NodeState(nodeId, Phase.SKIPPED, 0, Ids.next(Ids.STEP), 1, null, null, now, null, now,
-                null, null, null, null, null, null);
+    public static NodeState skipped(String nodeId, String stepId, Instant now) {
+        return new NodeState(nodeId, Phase.SKIPPED, 0, stepId, 1, null, null, now, null, now,
+                null, null, null, null, null, null, null);
+    }
+
+    /** A join some of whose incoming edges have resolved; {@code arrivals} maps each source to whether it was taken. */
+    public static NodeState joining(String nodeId, JsonNode arrivals) {
+        return new NodeState(nodeId, Phase.JOINING, 0, null, 1, null, null, null, null, null,
+                null, null, null, null, null, null, arrivals);
     }
 
     public Builder to(Phase next) {
@@ -93,6 +107,7 @@ public record NodeState(String nodeId, Phase phase, int attempt, String stepId, 
         private Instant notBefore;
         private JsonNode decision;
         private JsonNode metadata;
+        private JsonNode progress;
 
         private Builder(NodeState s) {
             this.s = s;
@@ -110,6 +125,7 @@ public record NodeState(String nodeId, Phase phase, int attempt, String stepId, 
             notBefore = s.notBefore;
             decision = s.decision;
             metadata = s.metadata;
+            progress = s.progress;
         }
 
         public Builder phase(Phase v) { phase = v; return this; }
@@ -125,10 +141,11 @@ public record NodeState(String nodeId, Phase phase, int attempt, String stepId, 
         public Builder notBefore(Instant v) { notBefore = v; return this; }
         public Builder decision(JsonNode v) { decision = v; return this; }
         public Builder metadata(JsonNode v) { metadata = v; return this; }
+        public Builder progress(JsonNode v) { progress = v; return this; }
 
         public NodeState build() {
             return new NodeState(s.nodeId, phase, attempt, stepId, s.rev + 1, lockedBy, leaseUntil, queuedAt,
-                    startedAt, completedAt, output, error, dueAt, notBefore, decision, metadata);
+                    startedAt, completedAt, output, error, dueAt, notBefore, decision, metadata, progress);
         }
     }
 }

@@ -7,13 +7,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A run of a metronome version: the contract's fields, plus the engine's state of every node reached so far
- * ({@link #nodes}) and the counters behind the timeline's summary (kept current by the same writes that change
- * the nodes, so reading a timeline never aggregates).
+ * A run of a metronome version: the contract's fields, plus the engine's state of its active nodes
+ * ({@link #nodes}: the frontier; a node leaves it when it is final) and the counters behind the timeline's summary
+ * (kept current by the same writes that change the nodes, so reading a timeline never aggregates). The input is
+ * stored apart from the run item ({@code RunData}) and filled in by reads that return it.
  *
  * @param resumeTo the status to return to on resume (set while paused)
  * @param deadlineAt createdAt + timeoutMs: after it the run fails
  * @param rev bumped by every write; control operations use it for optimistic concurrency
+ * @param lastNodeId the node that completed last: the run's output is its output
  */
 public record Run(String id, String metronomeId, String userId, String triggerType, String versionId,
                   String triggerEventId, String idempotencyKey, RunStatus status, JsonNode input, JsonNode output,
@@ -21,7 +23,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
                   String lockedBy, int attemptCount, int maxAttempts, long timeoutMs, String attachedProjectId,
                   String attachedTicketId, Instant completedAt, Instant createdAt, Instant updatedAt,
                   RunStatus resumeTo, Instant deadlineAt, long rev, Map<String, NodeState> nodes,
-                  Summary summary) {
+                  Summary summary, String lastNodeId) {
 
     /** The running totals the timeline's summary reports. */
     public record Summary(int stepCount, Map<StepStatus, Integer> statusCounts, long totalDurationMs,
@@ -40,7 +42,25 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, copy, summary);
+                deadlineAt, rev, copy, summary, lastNodeId);
+    }
+
+    /** This run with its input, as read from where it is kept. */
+    public Run withInput(JsonNode value) {
+        return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, value,
+                output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
+                timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
+                deadlineAt, rev, nodes, summary, lastNodeId);
+    }
+
+    /** This run without a node (which a write just made final). */
+    public Run withoutNode(String nodeId) {
+        Map<String, NodeState> copy = new java.util.LinkedHashMap<>(nodes);
+        copy.remove(nodeId);
+        return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
+                output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
+                timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
+                deadlineAt, rev, copy, summary, lastNodeId);
     }
 
     /** This run at another revision (after a write whose result was derived rather than read back). */
@@ -48,7 +68,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, newRev, nodes, summary);
+                deadlineAt, newRev, nodes, summary, lastNodeId);
     }
 
     public NodeState node(String nodeId) {

@@ -56,7 +56,7 @@ public final class Dispatcher {
     public void wakeToStop(io.metronome.domain.Run run, java.util.Collection<io.metronome.domain.NodeState> cancelled) {
         List<NodeMessage> messages = cancelled.stream()
                 .filter(s -> s.metadata() != null && s.metadata().hasNonNull("executionArn"))
-                .map(s -> NodeMessage.node(run.id(), s.nodeId(), s.attempt(), null)).toList();
+                .map(s -> NodeMessage.stop(run.id(), s.nodeId(), s.stepId())).toList();
         if (!messages.isEmpty()) {
             send(messages);
         }

@@ -4,6 +4,7 @@ import io.metronome.engine.nodes.NodeExecutors;
 import io.metronome.store.ApiKeyRepository;
 import io.metronome.store.AuditRepository;
 import io.metronome.store.MetronomeRepository;
+import io.metronome.store.RunData;
 import io.metronome.store.RunRepository;
 import io.metronome.store.StepRepository;
 import io.metronome.store.Tables;
@@ -25,6 +26,7 @@ public final class Engine {
     public final Tables tables;
     public final RunRepository runs;
     public final StepRepository steps;
+    public final RunData runData;
     public final AuditRepository audit;
     public final TriggerEventRepository triggerEvents;
     public final MetronomeRepository metronomes;
@@ -40,13 +42,14 @@ public final class Engine {
         this.tables = tables;
         this.runs = new RunRepository(dynamo, tables);
         this.steps = new StepRepository(dynamo, tables);
+        this.runData = new RunData(dynamo, tables);
         this.audit = new AuditRepository(dynamo, tables);
         this.triggerEvents = new TriggerEventRepository(dynamo, tables);
         this.metronomes = new MetronomeRepository(dynamo, tables);
         this.apiKeys = new ApiKeyRepository(dynamo, tables);
         this.dispatcher = new Dispatcher(sqs, queueUrl, clock);
-        this.worker = new Worker(runs, steps, metronomes, dispatcher, executors, settings, clock);
-        this.runService = new RunService(runs, steps, audit, triggerEvents, metronomes, dispatcher, settings, clock);
+        this.worker = new Worker(runs, steps, runData, metronomes, dispatcher, executors, settings, clock);
+        this.runService = new RunService(runs, steps, runData, audit, triggerEvents, metronomes, dispatcher, settings, clock);
         this.metronomeService = new MetronomeService(metronomes, executors.egress(), clock);
         this.triggers = new Triggers(metronomes, triggerEvents, runService, clock);
     }

@@ -11,17 +11,22 @@ import java.time.Instant;
  * What travels on the node queue: ids only, never payloads. {@code notBefore} lets a wait longer than SQS's
  * 15-minute delay cap hop through several messages.
  *
- * @param kind NODE to run or wake a node, DEADLINE to check the run's timeout
+ * @param kind NODE to run or wake a node, DEADLINE to check the run's timeout, STOP to stop the work a cancelled
+ *             node started elsewhere (its step {@code stepId} says what)
  */
-public record NodeMessage(Kind kind, String runId, String nodeId, int attempt, Instant notBefore) {
-    public enum Kind { NODE, DEADLINE }
+public record NodeMessage(Kind kind, String runId, String nodeId, int attempt, Instant notBefore, String stepId) {
+    public enum Kind { NODE, DEADLINE, STOP }
 
     public static NodeMessage node(String runId, String nodeId, int attempt, Instant notBefore) {
-        return new NodeMessage(Kind.NODE, runId, nodeId, attempt, notBefore);
+        return new NodeMessage(Kind.NODE, runId, nodeId, attempt, notBefore, null);
     }
 
     public static NodeMessage deadline(String runId, Instant at) {
-        return new NodeMessage(Kind.DEADLINE, runId, null, 0, at);
+        return new NodeMessage(Kind.DEADLINE, runId, null, 0, at, null);
+    }
+
+    public static NodeMessage stop(String runId, String nodeId, String stepId) {
+        return new NodeMessage(Kind.STOP, runId, nodeId, 0, null, stepId);
     }
 
     public String toJson() {
@@ -35,6 +40,9 @@ public record NodeMessage(Kind kind, String runId, String nodeId, int attempt, I
         if (notBefore != null) {
             o.put("notBefore", Times.format(notBefore));
         }
+        if (stepId != null) {
+            o.put("stepId", stepId);
+        }
         return o.toString();
     }
 
@@ -45,11 +53,11 @@ public record NodeMessage(Kind kind, String runId, String nodeId, int attempt, I
             throw new IllegalArgumentException("not a node message: " + body);
         }
         Kind kind = Kind.valueOf(o.path("kind").asText("NODE"));
-        if (kind == Kind.NODE && !o.path("nodeId").isTextual()) {
+        if (kind != Kind.DEADLINE && !o.path("nodeId").isTextual()) {
             throw new IllegalArgumentException("node message without nodeId: " + body);
         }
         String nb = o.path("notBefore").asText(null);
         return new NodeMessage(kind, o.get("runId").asText(), o.path("nodeId").asText(null),
-                o.path("attempt").asInt(1), nb == null ? null : Times.parse(nb));
+                o.path("attempt").asInt(1), nb == null ? null : Times.parse(nb), o.path("stepId").asText(null));
     }
 }

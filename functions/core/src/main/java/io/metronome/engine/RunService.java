@@ -21,6 +21,8 @@ import io.metronome.store.AuditRepository;
 import io.metronome.store.Cursors;
 import io.metronome.store.MetronomeRepository;
 import io.metronome.store.RunConflict;
+import io.metronome.store.RunData;
+import io.metronome.store.TimelineCursor;
 import io.metronome.store.RunRepository;
 import io.metronome.store.RunWrite;
 import io.metronome.store.StepRepository;
@@ -44,7 +46,9 @@ import java.util.function.Function;
 public final class RunService {
     public static final long IDEMPOTENCY_SECONDS = 48 * 3600;
     public static final long MAX_TIMEOUT_MS = 30L * 24 * 3600 * 1000;
-    private static final int MAX_INPUT_BYTES = 64 * 1024;
+    private static final int MAX_INPUT_BYTES = Worker.MAX_OUTPUT_BYTES;
+    /** A timeline page's steps and audit events together stay under this (API Gateway and Lambda allow 6 MB). */
+    static final int MAX_PAGE_BYTES = 1_000_000;
     private static final int ATTEMPTS = 20;
     private static final Set<Phase> UNSTARTED = EnumSet.of(Phase.PENDING, Phase.PAUSED, Phase.WAITING,
             Phase.WAITING_APPROVAL, Phase.DECIDED);
@@ -55,6 +59,7 @@ public final class RunService {
 
     private final RunRepository runs;
     private final StepRepository steps;
+    private final RunData data;
     private final AuditRepository audit;
     private final TriggerEventRepository triggers;
     private final MetronomeRepository metronomes;
@@ -62,10 +67,12 @@ public final class RunService {
     private final EngineSettings settings;
     private final Clock clock;
 
-    public RunService(RunRepository runs, StepRepository steps, AuditRepository audit, TriggerEventRepository triggers,
-                      MetronomeRepository metronomes, Dispatcher dispatcher, EngineSettings settings, Clock clock) {
+    public RunService(RunRepository runs, StepRepository steps, RunData data, AuditRepository audit,
+                      TriggerEventRepository triggers, MetronomeRepository metronomes, Dispatcher dispatcher,
+                      EngineSettings settings, Clock clock) {
         this.runs = runs;
         this.steps = steps;
+        this.data = data;
         this.audit = audit;
         this.triggers = triggers;
         this.metronomes = metronomes;
@@ -81,8 +88,9 @@ public final class RunService {
     public record RunPage(List<Run> runs, String nextCursor) {
     }
 
+    /** One page of a run's timeline; {@code nextCursor} is null on the last. */
     public record Timeline(Run run, TriggerEvent triggerEvent, List<Step> steps, List<AuditEvent> auditEvents,
-                           Summary summary) {
+                           Summary summary, String nextCursor) {
     }
 
     public record Summary(String status, int stepCount, int completedStepCount, int failedStepCount,
@@ -161,7 +169,7 @@ public final class RunService {
                 RunStatus.QUEUED, input, null, null, null, now, null, null, null, 0, maxAttempts, timeout,
                 projectId, ticketId, null, now, now, null, timeout > 0 ? now.plusMillis(timeout) : null, 1,
                 Map.of(first.nodeId(), first),
-                new Run.Summary(1, counts, 0, 0, List.of(), List.of(), 0, 0, 1));
+                new Run.Summary(1, counts, 0, 0, List.of(), List.of(), 0, 0, 1), null);
         TriggerEvent trigger = new TriggerEvent(triggerId, m.id(), m.userId(), runId, triggerType, "matched",
                 sourceEventId, summary, null, triggerPayload, now);
         ObjectNode createdPayload = Json.object();
@@ -170,7 +178,7 @@ public final class RunService {
         AuditEvent created = AuditEvent.of(run, actorUserId, "run.created", createdPayload, now);
         var existing = runs.create(run, trigger, created, now, idempotencySeconds);
         if (existing.isPresent()) {
-            Run found = runs.find(existing.get()).orElseThrow(() -> new IllegalStateException(
+            Run found = runs.find(existing.get()).map(this::withInput).orElseThrow(() -> new IllegalStateException(
                     "idempotency key names run " + existing.get() + ", which does not exist"));
             redispatch(found); // in case the first request stopped before its message was sent
             return new Started(found, false);
@@ -235,27 +243,31 @@ public final class RunService {
     /** A live run is cancelled at once; nodes not yet run are recorded cancelled; the node executing finishes. */
     public Run cancel(String userId, String metronomeId, String runId, JsonNode body) {
         String reason = reason(body);
+        List<NodeState> cancelled = new ArrayList<>();
+        // One moment for every try: a retried write then records the same states, not new ones a record can't replace.
+        Instant now = clock.instant();
         return change(userId, metronomeId, runId, run -> {
             if (run.isTerminal()) {
                 return null;
             }
-            Instant now = clock.instant();
             RunWrite w = write(run, now, RunTransition.CANCEL).status(run.metronomeId(), RunStatus.CANCELLED)
                     .time("completedAt", now).time("nextAttemptAt", null).text("resumeTo", null)
                     .time("lockedAt", null).text("lockedBy", null);
+            cancelled.clear();
             for (NodeState s : run.nodes().values()) {
                 if (UNSTARTED.contains(s.phase())) {
-                    w.node(s, s.to(Phase.CANCELLED).completedAt(now).build());
+                    NodeState c = s.to(Phase.CANCELLED).completedAt(now).build();
+                    w.node(s, c);
+                    cancelled.add(c);
+                    recordStep(run, c); // first: once the write lands, the node is off the run item
+                } else if (s.phase() == Phase.JOINING || s.phase() == Phase.COMPLETED) {
+                    w.removeNode(s.nodeId());
                 }
             }
             return new Change(w, List.of(
                     AuditEvent.of(run, userId, "run.cancel_requested", reasonPayload(reason), now),
                     AuditEvent.of(run, userId, "run.cancelled", reasonPayload(reason), now)));
-        }, fresh -> {
-            List<NodeState> cancelled = fresh.nodes().values().stream().filter(s -> s.phase() == Phase.CANCELLED).toList();
-            cancelled.forEach(s -> recordStep(fresh, s));
-            dispatcher.wakeToStop(fresh, cancelled);
-        });
+        }, fresh -> dispatcher.wakeToStop(fresh, cancelled));
     }
 
     /** Decides every approval the run is waiting for; 409 unless it is waiting_approval. */
@@ -302,7 +314,7 @@ public final class RunService {
         for (int i = 0; i < ATTEMPTS; i++) {
             Change change = decide.apply(run);
             if (change == null) {
-                return run;
+                return withInput(run);
             }
             try {
                 runs.transact(change.write(), change.events());
@@ -315,7 +327,7 @@ public final class RunService {
             }
             Run fresh = runs.find(runId).orElseThrow();
             after.accept(fresh);
-            return fresh;
+            return withInput(fresh);
         }
         throw new IllegalStateException("run " + runId + " kept changing; try again");
     }
@@ -359,7 +371,12 @@ public final class RunService {
     // ---------------------------------------------------------------- reads
 
     public Run get(String userId, String metronomeId, String runId) {
-        return owned(userId, metronomeId, runId);
+        return withInput(owned(userId, metronomeId, runId));
+    }
+
+    /** The run with its input, which is kept apart from the run item. */
+    private Run withInput(Run run) {
+        return run.withInput(data.input(run.id()));
     }
 
     public RunPage list(String userId, String metronomeId, String status, Integer limit, String cursor) {
@@ -380,42 +397,96 @@ public final class RunService {
         var start = Cursors.decode(cursor, filter == null ? Map.of("metronomeId", metronomeId)
                 : Map.of("metronomeStatus", metronomeId + "#" + filter.wire()), "runId", Ids.RUN);
         RunRepository.Page page = runs.list(metronomeId, filter, pageSize, start);
-        return new RunPage(page.runs(), Cursors.encode(page.lastKey()));
+        Map<String, JsonNode> inputs = data.inputs(page.runs().stream().map(Run::id).toList());
+        List<Run> withInputs = page.runs().stream().map(r -> r.withInput(inputs.get(r.id()))).toList();
+        return new RunPage(withInputs, Cursors.encode(page.lastKey()));
     }
 
     /**
-     * The run, why it started, every step in execution order, every audit event oldest first, and the summary
-     * kept on the run item. Steps whose record lags the run item (a worker between its writes) are shown as the
-     * run item has them, so the counts always agree with the arrays.
+     * A page of the run's timeline: the next steps in execution order and the next audit events oldest first,
+     * each list up to {@code limit} and both together under {@link #MAX_PAGE_BYTES}, with the run, why it started,
+     * and the whole summary (from the run item's counters and the summary's own items, never from the pages).
+     * Steps whose record lags the run item (a worker between its writes) are shown as the run item has them.
      */
-    public Timeline timeline(String userId, String metronomeId, String runId) {
-        Run run = owned(userId, metronomeId, runId);
-        Definition def = metronomes.version(run.metronomeId(), run.versionId()).definition();
-        Map<String, Step> byId = new java.util.TreeMap<>();
-        steps.listByRun(runId).forEach(s -> byId.put(s.id(), s));
-        Instant now = clock.instant();
-        for (NodeState s : run.nodes().values()) {
-            Step recorded = byId.get(s.stepId());
-            if (recorded == null || recorded.rev() < s.rev()) {
-                byId.put(s.stepId(), Step.of(run, s, def.node(s.nodeId()).type().wire(),
-                        recorded == null ? now : recorded.updatedAt()));
-            }
+    public Timeline timeline(String userId, String metronomeId, String runId, Integer limit, String cursor) {
+        int pageSize = limit == null ? 100 : limit;
+        if (pageSize < 1 || pageSize > 1000) {
+            throw ApiException.validation("limit", "must be an integer from 1 to 1000");
         }
-        List<Step> ordered = new ArrayList<>(byId.values());
-        List<AuditEvent> events = audit.listByRun(runId);
+        Run run = withInput(owned(userId, metronomeId, runId));
+        TimelineCursor position = TimelineCursor.decode(cursor, runId);
+        Definition def = metronomes.version(run.metronomeId(), run.versionId()).definition();
+        Instant now = clock.instant();
+        Map<String, NodeState> active = new java.util.HashMap<>();
+        run.nodes().values().stream().filter(s -> s.stepId() != null && s.phase().stepStatus() != null)
+                .forEach(s -> active.put(s.stepId(), s));
+        long budget = MAX_PAGE_BYTES - 64 * 1024L; // the run, its trigger and the summary
+        StepRepository.Page stepPage = position.stepsDone() ? new StepRepository.Page(List.of(), null)
+                : steps.page(runId, position.afterStep(), pageSize);
+        List<Step> pageSteps = new ArrayList<>();
+        String lastStep = position.afterStep();
+        boolean stepsCut = false;
+        for (Step recorded : stepPage.steps()) {
+            NodeState live = active.remove(recorded.id());
+            Step shown = live != null && live.rev() > recorded.rev()
+                    ? Step.of(run, live, def.node(live.nodeId()).type().wire(), recorded.updatedAt()) : recorded;
+            long size = bytes(shown.output()) + bytes(shown.input()) + bytes(shown.metadata())
+                    + (shown.error() == null ? 0 : shown.error().length()) + 600;
+            if (!pageSteps.isEmpty() && size > budget) {
+                stepsCut = true;
+                break;
+            }
+            budget -= size;
+            pageSteps.add(shown);
+            lastStep = recorded.id();
+        }
+        boolean stepsDone = !stepsCut && stepPage.lastKey() == null;
+        if (stepsDone && !position.stepsDone()) {
+            // The steps not recorded yet (nodes a worker holds now): after the recorded ones, once.
+            active.values().stream().sorted(java.util.Comparator.comparing(NodeState::stepId))
+                    .forEach(s -> pageSteps.add(Step.of(run, s, def.node(s.nodeId()).type().wire(), now)));
+        }
+        AuditRepository.Page auditPage = position.auditDone() ? new AuditRepository.Page(List.of(), null)
+                : audit.page(runId, position.afterAudit(), pageSize);
+        List<AuditEvent> events = new ArrayList<>();
+        String lastAudit = position.afterAudit();
+        boolean auditCut = false;
+        for (AuditEvent e : auditPage.events()) {
+            long size = bytes(e.payload()) + 600;
+            if ((!events.isEmpty() || !pageSteps.isEmpty()) && size > budget) {
+                auditCut = true;
+                break;
+            }
+            budget -= size;
+            events.add(e);
+            lastAudit = e.id();
+        }
+        boolean auditDone = !auditCut && auditPage.lastKey() == null;
+        String next = stepsDone && auditDone ? null
+                : new TimelineCursor(runId, stepsDone ? null : lastStep, stepsDone, auditDone ? null : lastAudit,
+                auditDone).encode();
         TriggerEvent trigger = run.triggerEventId() == null ? null
                 : triggers.find(run.metronomeId(), run.triggerEventId()).orElse(null);
+        return new Timeline(run, trigger, pageSteps, events, summary(run), next);
+    }
+
+    /** A JSON value's size as the response will carry it (the fields around it are counted by the caller). */
+    private static long bytes(JsonNode v) {
+        return v == null ? 4 : v.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+    }
+
+    private Summary summary(Run run) {
         Run.Summary s = run.summary();
+        RunData.SummaryLists lists = data.summaryLists(run.id());
         Map<StepStatus, Integer> counts = new EnumMap<>(StepStatus.class);
         for (StepStatus st : StepStatus.values()) {
             counts.put(st, s.statusCounts().getOrDefault(st, 0));
         }
-        Summary summary = new Summary(run.status().wire(), s.stepCount(), counts.get(StepStatus.COMPLETED),
+        return new Summary(run.status().wire(), s.stepCount(), counts.get(StepStatus.COMPLETED),
                 counts.get(StepStatus.FAILED), counts.get(StepStatus.CANCELLED), counts.get(StepStatus.PAUSED),
-                counts, s.branchDecisions(), s.threadIds().stream().distinct().toList(), s.totalDurationMs(), s.totalAttempts(),
+                counts, lists.decisions(), lists.threadIds(), s.totalDurationMs(), s.totalAttempts(),
                 s.llmInferenceCt(), s.resourcesCt(), s.llmInferenceCt() + s.resourcesCt(), run.attachedProjectId(),
                 run.attachedTicketId(), s.auditEventCount());
-        return new Timeline(run, trigger, ordered, events, summary);
     }
 
     private Run owned(String userId, String metronomeId, String runId) {

@@ -15,7 +15,8 @@ import io.metronome.domain.RunTransition;
 import io.metronome.domain.Step;
 import io.metronome.domain.StepStatus;
 import io.metronome.domain.Times;
-import io.metronome.engine.Graph.Resolution;
+import io.metronome.engine.Graph.Arrival;
+import io.metronome.engine.Graph.HandOff;
 import io.metronome.engine.nodes.DelayNode;
 import io.metronome.engine.nodes.NodeContext;
 import io.metronome.engine.nodes.NodeExecutors;
@@ -24,9 +25,11 @@ import io.metronome.expr.Budget;
 import io.metronome.expr.Expressions;
 import io.metronome.store.MetronomeRepository;
 import io.metronome.store.RunConflict;
+import io.metronome.store.RunData;
 import io.metronome.store.RunRepository;
 import io.metronome.store.RunWrite;
 import io.metronome.store.StepRepository;
+import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
 
 import java.time.Clock;
@@ -50,23 +53,33 @@ import java.util.Set;
 public final class Worker {
     /** Statuses in which a node may start: an approval waiting on one branch does not hold up the others. */
     static final Set<RunStatus> CLAIMABLE = EnumSet.of(RunStatus.RUNNING, RunStatus.WAITING_APPROVAL);
+    /** Statuses in which a run has not ended. */
+    private static final Set<RunStatus> LIVE = EnumSet.complementOf(EnumSet.copyOf(RunStatus.TERMINAL));
     private static final Set<Phase> UNSTARTED = EnumSet.of(Phase.PENDING, Phase.PAUSED, Phase.WAITING,
             Phase.WAITING_APPROVAL, Phase.DECIDED);
-    private static final int MAX_OUTPUT_BYTES = 100 * 1024;
+    /** Step Functions' limit for a state's data: a node's output, like a run's input, is at most this. */
+    public static final int MAX_OUTPUT_BYTES = 256 * 1024;
     private static final int CONFLICT_RETRIES = 5;
+    /**
+     * Entries one write may add, change or skip: each costs about 40 characters of expression, and DynamoDB
+     * refuses an expression over 4 KB. A hand-off to more nodes continues in further writes.
+     */
+    static final int HAND_OFF_BUDGET = 25;
 
     private final RunRepository runs;
     private final StepRepository steps;
+    private final RunData data;
     private final MetronomeRepository metronomes;
     private final Dispatcher dispatcher;
     private final NodeExecutors executors;
     private final EngineSettings settings;
     private final Clock clock;
 
-    public Worker(RunRepository runs, StepRepository steps, MetronomeRepository metronomes, Dispatcher dispatcher,
-                  NodeExecutors executors, EngineSettings settings, Clock clock) {
+    public Worker(RunRepository runs, StepRepository steps, RunData data, MetronomeRepository metronomes,
+                  Dispatcher dispatcher, NodeExecutors executors, EngineSettings settings, Clock clock) {
         this.runs = runs;
         this.steps = steps;
+        this.data = data;
         this.metronomes = metronomes;
         this.dispatcher = dispatcher;
         this.executors = executors;
@@ -85,6 +98,10 @@ public final class Worker {
         }
         if (m.kind() == NodeMessage.Kind.DEADLINE) {
             runs.find(m.runId()).ifPresent(this::checkDeadline);
+            return;
+        }
+        if (m.kind() == NodeMessage.Kind.STOP) {
+            stopCancelled(m);
             return;
         }
         for (int i = 0; i < CONFLICT_RETRIES; i++) {
@@ -116,10 +133,10 @@ public final class Worker {
 
     private void execute(Run run, Definition def, NodeState running) {
         Definition.Node node = def.node(running.nodeId());
+        NodeContext ctx = context(run, def, running); // a failed read is not the node's failure: the message comes back
         Outcome outcome;
         try {
-            outcome = Budget.forAttempt(() ->
-                    executors.forType(node.type()).execute(NodeContext.of(run, def, running, clock.instant())));
+            outcome = Budget.forAttempt(() -> executors.forType(node.type()).execute(ctx));
         } catch (Expressions.ExpressionException e) {
             outcome = new Outcome.Failed(e.getMessage(), false, null);
         } catch (InterruptedException e) {
@@ -135,6 +152,24 @@ public final class Worker {
             outcome = new Outcome.Failed(node.type().wire() + " node failed: " + e, false, null);
         }
         apply(run, def, running, limitOutput(outcome));
+    }
+
+    /** What the node runs with: only the input and outputs its expressions refer to are read. */
+    private NodeContext context(Run run, Definition def, NodeState state) {
+        Definition.Reads reads = def.reads(state.nodeId());
+        List<String> keys = new ArrayList<>();
+        if (reads.input()) {
+            keys.add(RunData.INPUT);
+        }
+        reads.nodes().forEach(id -> keys.add(RunData.outputKey(id)));
+        Map<String, JsonNode> loaded = keys.isEmpty() ? Map.of() : data.read(run.id(), keys);
+        Map<String, JsonNode> outputs = new java.util.LinkedHashMap<>();
+        reads.nodes().forEach(id -> {
+            if (loaded.containsKey(RunData.outputKey(id))) {
+                outputs.put(id, loaded.get(RunData.outputKey(id)));
+            }
+        });
+        return NodeContext.of(run.withInput(loaded.get(RunData.INPUT)), def, state, outputs, clock.instant());
     }
 
     private void apply(Run run, Definition def, NodeState before, Outcome outcome) {
@@ -154,84 +189,160 @@ public final class Worker {
     }
 
     private void complete(Run run, Definition def, NodeState before, Outcome.Done done) {
+        complete(run, def, before, done, clock.instant());
+    }
+
+    /** @param now when the attempt completed (for an attempt adopted after its worker stopped: when it recorded so) */
+    private void complete(Run run, Definition def, NodeState before, Outcome.Done done, Instant now) {
+        JsonNode meta = done.metadata() != null ? done.metadata() : before.metadata();
+        NodeState completed = before.to(Phase.COMPLETED).output(done.output()).metadata(meta)
+                .completedAt(now).lease(null, null).build();
+        try {
+            // The step first: from here on, a worker taking the node over finds that this attempt completed and
+            // completes the node with it instead of running it (and its side effect) again.
+            record(run, def, completed);
+            // The output before the write that completes the node, so that whoever reads the node as completed finds it.
+            if (done.output() != null && !done.output().isNull()) {
+                data.putOutput(run.id(), before.nodeId(), before.attempt(), done.output());
+            }
+            if (!done.decisions().isEmpty()) {
+                data.putDecisions(run.id(), before.stepId(), done.decisions());
+            }
+            if (meta != null && meta.hasNonNull("threadId")) {
+                data.putThread(run.id(), meta.get("threadId").asText(), now);
+            }
+        } catch (DynamoDbException e) {
+            if (!isValidation(e)) {
+                throw e;
+            }
+            failAttempt(run, def, before, new Outcome.Failed("the output could not be stored: "
+                    + e.awsErrorDetails().errorMessage(), false, null));
+            return;
+        }
+        double cost = meta != null && meta.has("costCt") ? meta.get("costCt").asDouble() : 0;
+        settle(run, def, before, completed, false, write -> write.addLlmCost(cost).text("lastNodeId", before.nodeId()));
+    }
+
+    /**
+     * Writes a node's final state and, if the run goes on, its hand-off to its successors, in one conditional
+     * write; then records its step, makes what is left of a large hand-off, and moves the run on. A write refused
+     * because the node moved on (our lease ran out and another worker took it) ends here: the new holder settles it.
+     */
+    private void settle(Run run, Definition def, NodeState before, NodeState settled, boolean recordFirst,
+                        java.util.function.Consumer<RunWrite> extra) {
         for (int i = 0; i < CONFLICT_RETRIES; i++) {
             Instant now = clock.instant();
-            NodeState completed = before.to(Phase.COMPLETED).output(done.output())
-                    .metadata(done.metadata() != null ? done.metadata() : before.metadata())
-                    .completedAt(now).lease(null, null).build();
-            Run view = run.withNode(completed);
-            RunWrite write = new RunWrite(run.id(), now)
-                    .requireNodeRev(before.nodeId(), before.rev())
-                    .node(before, completed)
-                    .appendBranchDecisions(done.decisions());
-            JsonNode meta = done.metadata();
-            if (meta != null && meta.has("costCt")) {
-                write.addLlmCost(meta.get("costCt").asDouble());
+            RunWrite write = new RunWrite(run.id(), now).requireNodeRev(before.nodeId(), before.rev());
+            List<NodeState> ready = new ArrayList<>();
+            NodeState state = settled;
+            HandOff handOff = null;
+            if (settled.phase() == Phase.COMPLETED && !run.isTerminal()) {
+                List<Arrival> arrivals = Graph.arrivalsFrom(def, before.nodeId(), true, settled.metadata(),
+                        before.startedAt() != null ? before.startedAt() : now);
+                handOff = Graph.handOff(def, run.id(), run.withoutNode(before.nodeId()).nodes(), arrivals, now,
+                        HAND_OFF_BUDGET);
+                if (!handOff.left().isEmpty()) {
+                    state = settled.to(Phase.COMPLETED).progress(Graph.toJson(handOff.left())).build();
+                }
+                apply(write, run, handOff, ready);
             }
-            if (meta != null && meta.hasNonNull("threadId") && !run.summary().threadIds().contains(meta.get("threadId").asText())) {
-                write.appendThreadId(meta.get("threadId").asText());
+            write.node(before, state);
+            extra.accept(write);
+            if (run.nodes().values().stream().noneMatch(s -> s.phase() == Phase.RUNNING
+                    && !s.nodeId().equals(before.nodeId()))) {
+                write.time("lockedAt", null).text("lockedBy", null); // no worker holds a node of this run any more
             }
-            List<NodeState> entered = enter(def, view, write, now);
             Run after;
             try {
+                if (recordFirst) {
+                    // Once the write lands the node is off the run item, and its record is all there is.
+                    record(run, def, settled);
+                }
+                if (handOff != null) {
+                    recordSkipped(run, def, handOff);
+                }
                 after = runs.update(write, ReturnValue.ALL_NEW);
             } catch (RunConflict c) {
-                if (c.current() == null || c.current().node(before.nodeId()).rev() != before.rev()) {
-                    return; // the node was taken over (our lease ran out): the new holder records the outcome
+                if (!stillAt(c, before)) {
+                    return;
                 }
                 run = c.current();
                 continue;
             }
-            record(after, def, completed);
-            entered.stream().filter(s -> s.phase() == Phase.SKIPPED).forEach(s -> record(after, def, s));
-            proceed(after, def, entered.stream().filter(s -> s.phase() == Phase.PENDING).toList());
+            handOffRest(after, def, before.nodeId(), ready);
             return;
         }
-        throw new IllegalStateException("could not record the completion of " + before.nodeId() + " in " + run.id());
+        throw new IllegalStateException("could not record the outcome of " + before.nodeId() + " in " + run.id());
     }
 
-    /** Adds the nodes the view makes ready or skipped to the write; they must not be in the run yet. */
-    private static List<NodeState> enter(Definition def, Run view, RunWrite write, Instant now) {
-        List<NodeState> entered = new ArrayList<>();
-        for (Map.Entry<String, Resolution> e : Graph.advance(def, view.nodes()).entrySet()) {
-            NodeState s = e.getValue() == Resolution.READY ? NodeState.pending(e.getKey(), 1, now, null)
-                    : NodeState.skipped(e.getKey(), now);
-            write.requireNodeAbsent(e.getKey()).node(null, s);
-            entered.add(s);
-        }
-        return entered;
+    /** Adds a hand-off's entries to a write, each conditioned on the entry being as read (or absent). */
+    private static void apply(RunWrite write, Run run, HandOff handOff, List<NodeState> ready) {
+        handOff.entries().forEach((id, entry) -> {
+            NodeState current = run.node(id);
+            if (current == null) {
+                write.requireNodeAbsent(id);
+            } else {
+                write.requireNodeRev(id, current.rev());
+            }
+            if (entry == null) {
+                write.removeNode(id);
+            } else {
+                write.node(current, entry);
+                if (entry.phase() == Phase.PENDING) {
+                    ready.add(entry);
+                }
+            }
+        });
+        handOff.skipped().forEach(s -> write.skipped());
+    }
+
+    /** Skipped steps are written before the write that skips them, under ids that a repeat makes again. */
+    private void recordSkipped(Run run, Definition def, HandOff handOff) {
+        handOff.skipped().forEach(s -> steps.record(Step.of(run, s, def.node(s.nodeId()).type().wire(), s.completedAt())));
     }
 
     /**
-     * After a node reached a final state: enter any node that only the fresh state shows ready (two branches of a
-     * join finishing together), then finish the run, send the ready nodes on, or cancel them if the run ended.
+     * Makes the rest of a completed node's hand-off, a budget at a time, each write taking its share off the
+     * node's entry (so a worker stopping in between leaves exactly the rest for the message's next delivery),
+     * then moves the run on.
      */
-    private void proceed(Run run, Definition def, List<NodeState> ready) {
-        List<NodeState> toSend = new ArrayList<>(ready);
-        for (int i = 0; i < CONFLICT_RETRIES && !Graph.advance(def, run.nodes()).isEmpty(); i++) {
+    private void handOffRest(Run run, Definition def, String nodeId, List<NodeState> ready) {
+        for (int i = 0; run != null && !run.isTerminal() && run.node(nodeId) != null
+                && run.node(nodeId).phase() == Phase.COMPLETED && i < 10_000; i++) {
+            NodeState entry = run.node(nodeId);
             Instant now = clock.instant();
-            RunWrite write = new RunWrite(run.id(), now);
-            List<NodeState> entered = enter(def, run, write, now);
+            HandOff handOff = Graph.handOff(def, run.id(), run.withoutNode(nodeId).nodes(),
+                    Graph.fromJson(entry.progress()), now, HAND_OFF_BUDGET);
+            RunWrite write = new RunWrite(run.id(), now).requireNodeRev(nodeId, entry.rev());
+            List<NodeState> entered = new ArrayList<>();
+            apply(write, run, handOff, entered);
+            write.node(entry, entry.to(Phase.COMPLETED)
+                    .progress(handOff.left().isEmpty() ? null : Graph.toJson(handOff.left())).build());
             try {
+                recordSkipped(run, def, handOff);
                 run = runs.update(write, ReturnValue.ALL_NEW);
-                Run fresh = run;
-                entered.stream().filter(s -> s.phase() == Phase.SKIPPED).forEach(s -> record(fresh, def, s));
-                toSend.addAll(entered.stream().filter(s -> s.phase() == Phase.PENDING).toList());
+                ready.addAll(entered);
             } catch (RunConflict c) {
-                if (c.current() == null) {
-                    return;
-                }
                 run = c.current();
             }
         }
+        if (run != null) {
+            proceed(run, def, ready);
+        }
+    }
+
+    /** After a node settled: finish the run if nothing is left, send the ready nodes on, or cancel them if it ended. */
+    private void proceed(Run run, Definition def, List<NodeState> ready) {
         if (run.isTerminal()) {
             cancelLeftovers(run, def);
             return;
         }
-        if (Graph.finished(def, run.nodes())) {
+        if (run.nodes().isEmpty()) {
             finishRun(run, def);
             return;
         }
+        List<NodeState> toSend = ready.stream().filter(s -> run.node(s.nodeId()) != null
+                && run.node(s.nodeId()).phase() == Phase.PENDING).toList();
         if (!toSend.isEmpty()) {
             String runId = run.id();
             dispatcher.send(toSend.stream().map(s -> NodeMessage.node(runId, s.nodeId(), s.attempt(), s.notBefore())).toList());
@@ -294,6 +405,10 @@ public final class Worker {
         Instant now = clock.instant();
         NodeState failedState = before.to(Phase.FAILED).error(failed.error()).metadata(failed.metadata())
                 .completedAt(now).lease(null, null).build();
+        if (run.isTerminal()) {
+            settle(run, def, before, failedState, true, w -> { }); // the run ended meanwhile: no retry on an ended run
+            return;
+        }
         if (!failed.retryable() || before.attempt() >= retry.maxAttempts()) {
             String error = "node " + node.id() + " failed" + (before.attempt() > 1 ? " after " + before.attempt()
                     + " attempts" : "") + ": " + failed.error();
@@ -307,7 +422,7 @@ public final class Worker {
                 .queuedAt(now).startedAt(null).completedAt(null).output(null).error(null).metadata(null)
                 .lease(null, null).notBefore(next).build();
         RunWrite write = new RunWrite(run.id(), now).requireNodeRev(before.nodeId(), before.rev())
-                .node(before, retrying)
+                .requireStatus(LIVE).node(before, retrying)
                 .closedEarlierStep(before.phase().stepStatus(), StepStatus.FAILED, failedState.durationMs())
                 .time("nextAttemptAt", next);
         ObjectNode payload = Json.object();
@@ -319,6 +434,9 @@ public final class Worker {
         try {
             runs.transact(write, List.of(AuditEvent.of(run, null, "step.retry_scheduled", payload, now)));
         } catch (RunConflict c) {
+            if (stillAt(c, before) && c.current().isTerminal()) {
+                settle(c.current(), def, before, failedState, true, w -> { }); // cancelled while it ran: no retry
+            }
             return;
         }
         dispatcher.send(NodeMessage.node(run.id(), node.id(), retrying.attempt(), next));
@@ -335,9 +453,10 @@ public final class Worker {
 
     // ---------------------------------------------------------------- ending a run
 
+    /** Nothing is left to run: the run completes with the output of the node that completed last. */
     private void finishRun(Run run, Definition def) {
-        NodeState last = Graph.lastCompleted(run.nodes()).orElse(null);
-        terminate(run, def, null, null, RunStatus.COMPLETED, last == null ? null : last.output(), null);
+        JsonNode output = run.lastNodeId() == null ? null : data.output(run.id(), run.lastNodeId());
+        terminate(run, def, null, null, RunStatus.COMPLETED, output, null);
     }
 
     /**
@@ -347,8 +466,9 @@ public final class Worker {
      */
     private void terminate(Run run, Definition def, NodeState before, NodeState after, RunStatus target,
                            JsonNode output, String error) {
+        // One moment for every try: a retried write then records the same states, not new ones a record can't replace.
+        Instant now = clock.instant();
         for (int i = 0; i < CONFLICT_RETRIES; i++) {
-            Instant now = clock.instant();
             RunWrite write = new RunWrite(run.id(), now);
             if (before != null) {
                 write.requireNodeRev(before.nodeId(), before.rev()).node(before, after);
@@ -362,10 +482,15 @@ public final class Worker {
                         .time("lockedAt", null).text("lockedBy", null)
                         .json("output", output).text("error", error);
                 for (NodeState s : run.nodes().values()) {
-                    if (UNSTARTED.contains(s.phase()) && (before == null || !s.nodeId().equals(before.nodeId()))) {
+                    if (before != null && s.nodeId().equals(before.nodeId())) {
+                        continue;
+                    }
+                    if (UNSTARTED.contains(s.phase())) {
                         NodeState c = s.to(Phase.CANCELLED).completedAt(now).lease(null, null).build();
                         write.node(s, c);
                         cancelled.add(c);
+                    } else if (s.phase() == Phase.JOINING || s.phase() == Phase.COMPLETED) {
+                        write.removeNode(s.nodeId()); // a join never reached, a hand-off the end makes moot
                     }
                 }
                 ObjectNode payload = Json.object();
@@ -381,6 +506,12 @@ public final class Worker {
                 return;
             }
             try {
+                if (after != null) {
+                    record(run, def, after); // first: once the write lands, the node is off the run item
+                }
+                for (NodeState c : cancelled) {
+                    record(run, def, c);
+                }
                 runs.transact(write, events);
             } catch (RunConflict c) {
                 Run current = c.current();
@@ -388,18 +519,13 @@ public final class Worker {
                     return;
                 }
                 if (before == null && (current.isTerminal()
-                        || (target == RunStatus.COMPLETED && !Graph.finished(def, current.nodes())))) {
+                        || (target == RunStatus.COMPLETED && !current.nodes().isEmpty()))) {
                     return; // someone else ended it, or (for a finish) there is more to run after all
                 }
                 run = current;
                 continue;
             }
-            Run done = run;
-            if (after != null) {
-                record(done, def, after);
-            }
-            cancelled.forEach(s -> record(done, def, s));
-            dispatcher.wakeToStop(done, cancelled);
+            dispatcher.wakeToStop(run, cancelled);
             return;
         }
         throw new IllegalStateException("could not end run " + run.id() + " as " + target.wire() + "; retrying later");
@@ -412,9 +538,9 @@ public final class Worker {
                 Instant now = clock.instant();
                 NodeState c = s.to(Phase.CANCELLED).completedAt(now).build();
                 try {
-                    Run after = runs.update(new RunWrite(run.id(), now).requireNodeRev(s.nodeId(), s.rev()).node(s, c),
+                    record(run, def, c);
+                    runs.update(new RunWrite(run.id(), now).requireNodeRev(s.nodeId(), s.rev()).node(s, c),
                             ReturnValue.ALL_NEW);
-                    record(after, def, c);
                 } catch (RunConflict ignored) {
                     // someone else settled it
                 }
@@ -445,8 +571,13 @@ public final class Worker {
      * when the claim should simply be tried again (the run was just started).
      */
     private boolean reconcile(NodeMessage m, Run run) {
-        if (run == null || run.node(m.nodeId()) == null) {
-            return false; // no such run or node: a stray message
+        if (run == null) {
+            return false; // no such run: a stray message
+        }
+        if (run.node(m.nodeId()) == null) {
+            // Final already (or never entered): the worker that settled it may have stopped before moving the run on.
+            replay(run, definition(run));
+            return false;
         }
         Instant now = clock.instant();
         NodeState node = run.node(m.nodeId());
@@ -514,7 +645,7 @@ public final class Worker {
             }
             case DECIDED -> {
                 if (CLAIMABLE.contains(run.status())) {
-                    NodeContext ctx = NodeContext.of(run, def, node, now);
+                    NodeContext ctx = context(run, def, node);
                     apply(run, def, node, limitOutput(new io.metronome.engine.nodes.ApprovalNode().execute(ctx)));
                 }
                 return false;
@@ -522,12 +653,11 @@ public final class Worker {
             case WAITING_APPROVAL -> {
                 return false;
             }
+            case JOINING -> {
+                return false; // not entered yet: its sources enter it
+            }
             default -> {
-                // Final already: this is a repeat, or the worker that finished the node stopped before the end.
-                if (node.phase() == Phase.CANCELLED) {
-                    stopExternalWork(run, def, node); // cancelled through the API while it waited elsewhere
-                }
-                record(run, def, node);
+                // A completed node whose hand-off a stopped worker left unfinished (its step is recorded already).
                 replay(run, def);
                 return false;
             }
@@ -540,7 +670,14 @@ public final class Worker {
             cancelLeftovers(run, def);
             return;
         }
-        List<NodeState> pending = run.nodes().values().stream().filter(s -> s.phase() == Phase.PENDING).toList();
+        List<NodeState> pending = new ArrayList<>(run.nodes().values().stream()
+                .filter(s -> s.phase() == Phase.PENDING).toList());
+        for (NodeState s : run.nodes().values()) {
+            if (s.phase() == Phase.COMPLETED) {
+                handOffRest(run, def, s.nodeId(), pending); // a hand-off a stopped worker left unfinished
+                return;
+            }
+        }
         proceed(run, def, pending);
     }
 
@@ -586,6 +723,13 @@ public final class Worker {
     private boolean takeOver(Run run, Definition def, NodeState dead) {
         Instant now = clock.instant();
         Definition.Node node = def.node(dead.nodeId());
+        Step recorded = steps.find(run.id(), dead.stepId()).orElse(null);
+        if (recorded != null && recorded.status() == StepStatus.COMPLETED && recorded.attempt() == dead.attempt()) {
+            // The attempt finished and recorded itself before its worker stopped: its side effect happened, so
+            // the node completes with it rather than running again.
+            complete(run, def, dead, new Outcome.Done(recorded.output(), recorded.metadata()), recorded.completedAt());
+            return false;
+        }
         NodeState lost = dead.to(Phase.FAILED).completedAt(now).lease(null, null)
                 .error("the worker running this attempt stopped before finishing (lease held by " + dead.lockedBy()
                         + " expired)").build();
@@ -625,10 +769,22 @@ public final class Worker {
     /** Stops what a node started elsewhere (its executor knows what), when its run ended while it waited. */
     private void stopExternalWork(Run run, Definition def, NodeState node) {
         try {
-            executors.forType(def.node(node.nodeId()).type()).cancel(NodeContext.of(run, def, node, clock.instant()));
+            executors.forType(def.node(node.nodeId()).type()).cancel(NodeContext.of(run, def, node, Map.of(), clock.instant()));
         } catch (RuntimeException e) {
             System.err.println("could not stop the work of " + node.nodeId() + " in " + run.id() + ": " + e);
         }
+    }
+
+    /** A node cancelled while it waited on work elsewhere: its step's metadata says what to stop. */
+    private void stopCancelled(NodeMessage m) {
+        Run run = runs.find(m.runId()).orElse(null);
+        Step step = run == null || m.stepId() == null ? null : steps.find(run.id(), m.stepId()).orElse(null);
+        if (step == null || step.status() != StepStatus.CANCELLED) {
+            return;
+        }
+        NodeState cancelled = NodeState.pending(step.nodeId(), step.attempt(), step.createdAt(), null)
+                .to(Phase.CANCELLED).stepId(step.id()).metadata(step.metadata()).build();
+        stopExternalWork(run, definition(run), cancelled);
     }
 
     /** Records as cancelled a node left waiting in a run that has ended. */
@@ -636,9 +792,9 @@ public final class Worker {
         Instant now = clock.instant();
         NodeState cancelled = node.to(Phase.CANCELLED).completedAt(now).lease(null, null).build();
         try {
-            Run after = runs.update(new RunWrite(run.id(), now).requireNodeRev(node.nodeId(), node.rev())
+            record(run, def, cancelled);
+            runs.update(new RunWrite(run.id(), now).requireNodeRev(node.nodeId(), node.rev())
                     .node(node, cancelled), ReturnValue.ALL_NEW);
-            record(after, def, cancelled);
         } catch (RunConflict ignored) {
             // settled by someone else
         }
@@ -701,12 +857,17 @@ public final class Worker {
         return new Definition.Retry(max, 1, 2);
     }
 
+    /** DynamoDB refused the request itself (a size or another limit): the same request would be refused again. */
+    private static boolean isValidation(DynamoDbException e) {
+        return e.awsErrorDetails() != null && "ValidationException".equals(e.awsErrorDetails().errorCode());
+    }
+
     private static Outcome limitOutput(Outcome outcome) {
         if (outcome instanceof Outcome.Done done && done.output() != null) {
-            int size = done.output().toString().length();
+            int size = done.output().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
             if (size > MAX_OUTPUT_BYTES) {
-                return new Outcome.Failed("output of " + size + " bytes exceeds the " + MAX_OUTPUT_BYTES
-                        + "-byte limit for one node", false, null);
+                return new Outcome.Failed("output of " + size + " bytes exceeds the limit of " + MAX_OUTPUT_BYTES
+                        + " bytes (256 KB) for a node's output", false, null);
             }
         }
         return outcome;

@@ -33,6 +33,23 @@ public final class AuditRepository {
                 .conditionExpression("attribute_not_exists(id)").build();
     }
 
+    /** @param lastKey where the next page starts, or null after the last */
+    public record Page(List<AuditEvent> events, Map<String, AttributeValue> lastKey) {
+    }
+
+    /** Up to {@code limit} of a run's audit events oldest first, after event {@code afterId} (null: from the first). */
+    public Page page(String runId, String afterId, int limit) {
+        QueryRequest.Builder q = QueryRequest.builder().tableName(tables.auditEvents())
+                .keyConditionExpression("#scope = :r").expressionAttributeNames(Map.of("#scope", "scope"))
+                .expressionAttributeValues(Map.of(":r", s(runId))).limit(limit).consistentRead(true);
+        if (afterId != null) {
+            q.exclusiveStartKey(Items.key("scope", runId, "id", afterId));
+        }
+        var response = dynamo.query(q.build());
+        return new Page(response.items().stream().map(AuditRepository::fromItem).toList(),
+                response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty() ? response.lastEvaluatedKey() : null);
+    }
+
     public List<AuditEvent> listByRun(String runId) {
         return Items.queryAll(dynamo, QueryRequest.builder().tableName(tables.auditEvents())
                         .keyConditionExpression("#scope = :r").expressionAttributeNames(Map.of("#scope", "scope"))

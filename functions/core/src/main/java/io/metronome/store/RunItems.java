@@ -23,7 +23,11 @@ import static io.metronome.store.Items.s;
 import static io.metronome.store.Items.str;
 import static io.metronome.store.Items.time;
 
-/** The run item's layout: a run and its node states in one item, so one conditional write covers both. */
+/**
+ * The run item's layout: a run and the states of its active nodes in one item, so one conditional write covers
+ * both. Nothing on it grows with the run's length: outputs, the input and the summary's lists are in
+ * {@link RunData}, and final nodes leave {@code nodes}.
+ */
 final class RunItems {
     static final String PK = "runId";
 
@@ -45,7 +49,6 @@ final class RunItems {
         m.put("triggerEventId", s(r.triggerEventId()));
         m.put("idempotencyKey", s(r.idempotencyKey()));
         m.put("status", s(r.status().wire()));
-        m.put("input", json(r.input()));
         m.put("output", json(r.output()));
         m.put("error", s(r.error()));
         m.put("startedAt", time(r.startedAt()));
@@ -76,8 +79,10 @@ final class RunItems {
         m.put("statusCounts", AttributeValue.fromM(counts));
         m.put("totalDurationMs", n(sum.totalDurationMs()));
         m.put("totalAttempts", n(sum.totalAttempts()));
-        m.put("branchDecisions", AttributeValue.fromL(sum.branchDecisions().stream().map(RunItems::decisionToAttr).toList()));
-        m.put("threadIds", AttributeValue.fromL(sum.threadIds().stream().map(Items::s).toList()));
+        m.put("lastNodeId", s(r.lastNodeId()));
+        // Absent rather than null, so that every write to the run item costs as little as it can; the deadline
+        // stays, null or not, because the claim's condition tests its type.
+        m.entrySet().removeIf(e -> Boolean.TRUE.equals(e.getValue().nul()) && !e.getKey().equals("deadlineAt"));
         m.put("llmInferenceCt", n(sum.llmInferenceCt()));
         m.put("resourcesCt", n(sum.resourcesCt()));
         m.put("auditEventCount", n(sum.auditEventCount()));
@@ -95,28 +100,18 @@ final class RunItems {
         if (countsAttr != null && countsAttr.hasM()) {
             countsAttr.m().forEach((k, v) -> counts.put(StepStatus.fromWire(k), (int) Double.parseDouble(v.n())));
         }
-        List<BranchDecision> decisions = new ArrayList<>();
-        AttributeValue decisionsAttr = m.get("branchDecisions");
-        if (decisionsAttr != null && decisionsAttr.hasL()) {
-            decisionsAttr.l().forEach(d -> decisions.add(decisionFromAttr(d.m())));
-        }
-        List<String> threads = new ArrayList<>();
-        AttributeValue threadsAttr = m.get("threadIds");
-        if (threadsAttr != null && threadsAttr.hasL()) {
-            threadsAttr.l().forEach(t -> threads.add(t.s()));
-        }
         String resumeTo = str(m, "resumeTo");
         return new Run(str(m, PK), str(m, "metronomeId"), str(m, "userId"), str(m, "triggerType"),
                 str(m, "versionId"), str(m, "triggerEventId"), str(m, "idempotencyKey"),
-                RunStatus.fromWire(str(m, "status")), json(m, "input"), json(m, "output"), str(m, "error"),
+                RunStatus.fromWire(str(m, "status")), null, json(m, "output"), str(m, "error"),
                 time(m, "startedAt"), time(m, "queuedAt"), time(m, "nextAttemptAt"), time(m, "lockedAt"),
                 str(m, "lockedBy"), (int) num(m, "attemptCount"), (int) num(m, "maxAttempts"), num(m, "timeoutMs"),
                 str(m, "attachedProjectId"), str(m, "attachedTicketId"), time(m, "completedAt"),
                 time(m, "createdAt"), time(m, "updatedAt"), resumeTo == null ? null : RunStatus.fromWire(resumeTo),
                 time(m, "deadlineAt"), num(m, "rev"), nodes,
                 new Run.Summary((int) num(m, "stepCount"), counts, num(m, "totalDurationMs"),
-                        (int) num(m, "totalAttempts"), decisions, threads, dbl(m, "llmInferenceCt"),
-                        dbl(m, "resourcesCt"), (int) num(m, "auditEventCount")));
+                        (int) num(m, "totalAttempts"), List.of(), List.of(), dbl(m, "llmInferenceCt"),
+                        dbl(m, "resourcesCt"), (int) num(m, "auditEventCount")), str(m, "lastNodeId"));
     }
 
     static AttributeValue nodeToAttr(NodeState s) {
@@ -130,19 +125,24 @@ final class RunItems {
         m.put("qa", time(s.queuedAt()));
         m.put("sa", time(s.startedAt()));
         m.put("ca", time(s.completedAt()));
-        m.put("out", json(s.output()));
         m.put("err", s(s.error()));
         m.put("due", time(s.dueAt()));
         m.put("nb", time(s.notBefore()));
         m.put("dec", json(s.decision()));
         m.put("meta", json(s.metadata()));
+        m.put("pg", json(s.progress()));
+        m.values().removeIf(v -> Boolean.TRUE.equals(v.nul())); // absent, not null: the run item stays small
         return AttributeValue.fromM(m);
     }
 
     static NodeState nodeFromAttr(String id, Map<String, AttributeValue> m) {
         return new NodeState(id, NodeState.Phase.valueOf(str(m, "ph")), (int) num(m, "at"), str(m, "sid"),
                 num(m, "rv"), str(m, "lb"), time(m, "lu"), time(m, "qa"), time(m, "sa"), time(m, "ca"),
-                json(m, "out"), str(m, "err"), time(m, "due"), time(m, "nb"), json(m, "dec"), json(m, "meta"));
+                null, str(m, "err"), time(m, "due"), time(m, "nb"), json(m, "dec"), json(m, "meta"), present(json(m, "pg")));
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode present(com.fasterxml.jackson.databind.JsonNode v) {
+        return v == null || v.isNull() ? null : v;
     }
 
     static AttributeValue decisionToAttr(BranchDecision d) {

@@ -54,6 +54,7 @@ public final class RunRepository {
         items.add(TransactWriteItem.builder().put(Put.builder().tableName(tables.triggerEvents())
                 .item(TriggerEventRepository.toItem(trigger)).build()).build());
         items.add(TransactWriteItem.builder().put(AuditRepository.put(tables, created)).build());
+        items.add(TransactWriteItem.builder().put(RunData.inputPut(tables, run.id(), run.input())).build());
         String idemKey = run.idempotencyKey() == null ? null : run.metronomeId() + "#" + run.idempotencyKey();
         if (idemKey != null) {
             items.add(TransactWriteItem.builder().put(Put.builder().tableName(tables.idempotency())

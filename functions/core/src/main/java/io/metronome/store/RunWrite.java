@@ -24,6 +24,7 @@ import java.util.stream.Collectors;
 public final class RunWrite {
     final String runId;
     private final List<String> sets = new ArrayList<>();
+    private final List<String> removes = new ArrayList<>();
     private final List<String> conditions = new ArrayList<>();
     private final Map<String, String> names = new HashMap<>();
     private final Map<String, AttributeValue> values = new HashMap<>();
@@ -67,13 +68,23 @@ public final class RunWrite {
     }
 
     /**
-     * Writes a node's whole state and keeps the step counters in line with the change of its step.
+     * Writes a node's whole state and keeps the step counters in line with the change of its step. A node that
+     * becomes final leaves the run item (its step record and output hold it from then on), unless it still has a
+     * hand-off to make ({@code progress}).
      *
      * @param before the node's state before this write, or null when the node enters the run
      */
     public RunWrite node(NodeState before, NodeState after) {
-        sets.add("nodes." + name(after.nodeId()) + " = " + value(RunItems.nodeToAttr(after)));
-        boolean sameStep = before != null && before.stepId().equals(after.stepId());
+        String path = "nodes." + name(after.nodeId());
+        if (after.phase().isFinal() && after.progress() == null) {
+            removes.add(path);
+        } else {
+            sets.add(path + " = " + value(RunItems.nodeToAttr(after)));
+        }
+        if (after.phase().stepStatus() == null) {
+            return this; // a join still waiting has no step
+        }
+        boolean sameStep = before != null && before.stepId() != null && before.stepId().equals(after.stepId());
         if (sameStep) {
             move(before.phase().stepStatus(), after.phase().stepStatus());
         } else {
@@ -92,6 +103,19 @@ public final class RunWrite {
         return this;
     }
 
+    /** Takes an entry off the run item without a step change (a join resolved as skipped). */
+    public RunWrite removeNode(String nodeId) {
+        removes.add("nodes." + name(nodeId));
+        return this;
+    }
+
+    /** Counts a step that is recorded without ever entering the run item (a node skipped on a path not taken). */
+    public RunWrite skipped() {
+        newSteps++;
+        move(null, StepStatus.SKIPPED);
+        return this;
+    }
+
     /**
      * Claims a node that is PENDING (the caller's condition must require that): field by field, so the claim
      * needs no read first. Mirrored by {@link io.metronome.engine.Worker}, which derives the claimed state from
@@ -106,6 +130,7 @@ public final class RunWrite {
         sets.add(node + name("rv") + " = " + node + name("rv") + " + " + value(Items.n(1)));
         set("lockedAt", Items.time(now));
         set("lockedBy", Items.s(workerId));
+        set("nextAttemptAt", Items.NULL); // the attempt it announced is starting
         startedAttempt = Math.max(startedAttempt, attempt);
         move(StepStatus.QUEUED, StepStatus.RUNNING);
         newAttempts++;
@@ -121,27 +146,11 @@ public final class RunWrite {
         return this;
     }
 
-    public RunWrite appendBranchDecisions(List<Run.BranchDecision> decisions) {
-        if (!decisions.isEmpty()) {
-            String attr = name("branchDecisions");
-            sets.add(attr + " = list_append(" + attr + ", "
-                    + value(AttributeValue.fromL(decisions.stream().map(RunItems::decisionToAttr).toList())) + ")");
-        }
-        return this;
-    }
-
     /** Adds an llm step's cost to the run's total. */
     public RunWrite addLlmCost(double ct) {
         if (ct != 0) {
             sets.add(name("llmInferenceCt") + " = " + name("llmInferenceCt") + " + " + value(Items.n(ct)));
         }
-        return this;
-    }
-
-    /** Records a conversation thread the run took part in. */
-    public RunWrite appendThreadId(String threadId) {
-        String attr = name("threadIds");
-        sets.add(attr + " = list_append(" + attr + ", " + value(AttributeValue.fromL(List.of(Items.s(threadId)))) + ")");
         return this;
     }
 
@@ -219,7 +228,7 @@ public final class RunWrite {
             all.add(name("attemptCount") + " = " + value(Items.n(startedAttempt)));
         }
         addCounter(all, "auditEventCount", addedAuditEvents);
-        return "SET " + String.join(", ", all);
+        return "SET " + String.join(", ", all) + (removes.isEmpty() ? "" : " REMOVE " + String.join(", ", removes));
     }
 
     private void addCounter(List<String> all, String attribute, long delta) {

@@ -45,9 +45,34 @@ public final class StepRepository {
         }
     }
 
+    public java.util.Optional<Step> find(String runId, String stepId) {
+        Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(tables.steps())
+                .key(Items.key("runId", runId, "stepId", stepId)).consistentRead(true)).item();
+        return item == null || item.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(fromItem(item));
+    }
+
+    /** @param lastKey where the next page starts, or null after the last */
+    public record Page(List<Step> steps, Map<String, AttributeValue> lastKey) {
+    }
+
+    /** Up to {@code limit} of a run's steps in execution order, after step {@code afterStepId} (null: from the first). */
+    public Page page(String runId, String afterStepId, int limit) {
+        QueryRequest.Builder q = QueryRequest.builder().tableName(tables.steps())
+                .keyConditionExpression("runId = :r AND begins_with(stepId, :p)")
+                .expressionAttributeValues(Map.of(":r", s(runId), ":p", s(io.metronome.domain.Ids.STEP)))
+                .limit(limit).consistentRead(true);
+        if (afterStepId != null) {
+            q.exclusiveStartKey(Items.key("runId", runId, "stepId", afterStepId));
+        }
+        var response = dynamo.query(q.build());
+        return new Page(response.items().stream().map(StepRepository::fromItem).toList(),
+                response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty() ? response.lastEvaluatedKey() : null);
+    }
+
     public List<Step> listByRun(String runId) {
         return Items.queryAll(dynamo, QueryRequest.builder().tableName(tables.steps())
-                        .keyConditionExpression("runId = :r").expressionAttributeValues(Map.of(":r", s(runId)))
+                        .keyConditionExpression("runId = :r AND begins_with(stepId, :p)")
+                        .expressionAttributeValues(Map.of(":r", s(runId), ":p", s(io.metronome.domain.Ids.STEP)))
                         .consistentRead(true).build())
                 .stream().map(StepRepository::fromItem).toList();
     }

@@ -48,7 +48,7 @@ class RunServiceTest {
         Metronome other = h.metronome(ONE_NODE);
         List<Runnable> calls = List.of(
                 () -> runs.get("intruder", m.id(), run.id()),
-                () -> runs.timeline("intruder", m.id(), run.id()),
+                () -> runs.timeline("intruder", m.id(), run.id(), null, null),
                 () -> runs.pause("intruder", m.id(), run.id(), null),
                 () -> runs.resume("intruder", m.id(), run.id(), null),
                 () -> runs.cancel("intruder", m.id(), run.id(), null),

@@ -79,8 +79,28 @@ public final class Harness {
         return engine.runService.get(r.userId(), r.metronomeId(), r.id());
     }
 
+    /**
+     * The whole timeline, read page by page (three steps and three events a page, so that every test that reads
+     * a timeline pages through it), as one: the pages' lists joined, the run and summary of the last page.
+     */
     public RunService.Timeline timeline(Run r) {
-        return engine.runService.timeline(r.userId(), r.metronomeId(), r.id());
+        return timeline(r, 3);
+    }
+
+    public RunService.Timeline timeline(Run r, int pageSize) {
+        java.util.List<Step> steps = new java.util.ArrayList<>();
+        java.util.List<io.metronome.domain.AuditEvent> events = new java.util.ArrayList<>();
+        String cursor = null;
+        RunService.Timeline page;
+        int pages = 0;
+        do {
+            page = engine.runService.timeline(r.userId(), r.metronomeId(), r.id(), pageSize, cursor);
+            steps.addAll(page.steps());
+            events.addAll(page.auditEvents());
+            cursor = page.nextCursor();
+            assertThat(++pages).as("pages of " + r.id()).isLessThan(100_000);
+        } while (cursor != null);
+        return new RunService.Timeline(page.run(), page.triggerEvent(), steps, events, page.summary(), null);
     }
 
     public Run awaitStatus(Run r, RunStatus status) {

@@ -31,7 +31,7 @@ public final class LargeDefinitions {
             edge(e, "fan", "t" + i);
             edge(e, "t" + i, "join");
         }
-        node(n, "join", "$sum(nodes.*)");
+        node(n, "join", "nodes.t0 + nodes.t" + (successors - 1));
         String previous = "join";
         for (int i = 0; i < tail; i++) {
             node(n, "c" + i, "nodes.join + " + i);

@@ -9,6 +9,7 @@ import io.metronome.domain.Run;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a node runs with: its definition, its state (attempt, fixed delay deadline, approval decision) and the
@@ -17,16 +18,17 @@ import java.util.List;
 public record NodeContext(Run run, Definition.Node node, List<Definition.Edge> outgoing, NodeState state,
                           JsonNode expressionContext, Instant now) {
 
-    public static NodeContext of(Run run, Definition definition, NodeState state, Instant now) {
+    /**
+     * @param run the run, with its input if the node reads it
+     * @param outputs the outputs of the completed nodes the node's expressions refer to (only those are read)
+     */
+    public static NodeContext of(Run run, Definition definition, NodeState state, java.util.Map<String, JsonNode> outputs,
+                                 Instant now) {
         Definition.Node node = definition.node(state.nodeId());
         ObjectNode ctx = Json.object();
         ctx.set("input", run.input());
-        ObjectNode outputs = ctx.putObject("nodes");
-        run.nodes().forEach((id, s) -> {
-            if (s.phase() == NodeState.Phase.COMPLETED) {
-                outputs.set(id, s.output());
-            }
-        });
+        ObjectNode nodes = ctx.putObject("nodes");
+        outputs.forEach(nodes::set);
         ObjectNode r = ctx.putObject("run");
         r.put("id", run.id());
         r.put("metronomeId", run.metronomeId());
