@@ -50,8 +50,6 @@ public final class RunService {
     /** A timeline page's steps and audit events together stay under this (API Gateway and Lambda allow 6 MB). */
     static final int MAX_PAGE_BYTES = 1_000_000;
     private static final int ATTEMPTS = 20;
-    private static final Set<Phase> UNSTARTED = EnumSet.of(Phase.PENDING, Phase.PAUSED, Phase.WAITING,
-            Phase.WAITING_APPROVAL, Phase.DECIDED);
     /** Nodes a worker is about to pick up or holds: they reach their checkpoint (and audit it) themselves. */
     private static final Set<Phase> IN_FLIGHT = EnumSet.of(Phase.PENDING, Phase.RUNNING, Phase.DECIDED);
     /** Nodes already parked in place, waiting for a deadline or a decision. */
@@ -254,16 +252,8 @@ public final class RunService {
                     .time("completedAt", now).time("nextAttemptAt", null).text("resumeTo", null)
                     .time("lockedAt", null).text("lockedBy", null);
             cancelled.clear();
-            for (NodeState s : run.nodes().values()) {
-                if (UNSTARTED.contains(s.phase())) {
-                    NodeState c = s.to(Phase.CANCELLED).completedAt(now).build();
-                    w.node(s, c);
-                    cancelled.add(c);
-                    recordStep(run, c); // first: once the write lands, the node is off the run item
-                } else if (s.phase() == Phase.JOINING || s.phase() == Phase.COMPLETED) {
-                    w.removeNode(s.nodeId());
-                }
-            }
+            cancelled.addAll(Worker.cancelUnstarted(run, null, now, w));
+            cancelled.forEach(c -> recordStep(run, c)); // first: once the write lands, the nodes are off the run item
             return new Change(w, List.of(
                     AuditEvent.of(run, userId, "run.cancel_requested", reasonPayload(reason), now),
                     AuditEvent.of(run, userId, "run.cancelled", reasonPayload(reason), now)));

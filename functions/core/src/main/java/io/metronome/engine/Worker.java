@@ -55,7 +55,8 @@ public final class Worker {
     static final Set<RunStatus> CLAIMABLE = EnumSet.of(RunStatus.RUNNING, RunStatus.WAITING_APPROVAL);
     /** Statuses in which a run has not ended. */
     private static final Set<RunStatus> LIVE = EnumSet.complementOf(EnumSet.copyOf(RunStatus.TERMINAL));
-    private static final Set<Phase> UNSTARTED = EnumSet.of(Phase.PENDING, Phase.PAUSED, Phase.WAITING,
+    /** Phases of a node that has not started its work (or waits between parts of it): a run's end cancels them. */
+    static final Set<Phase> UNSTARTED = EnumSet.of(Phase.PENDING, Phase.PAUSED, Phase.WAITING,
             Phase.WAITING_APPROVAL, Phase.DECIDED);
     /** Step Functions' limit for a state's data: a node's output, like a run's input, is at most this. */
     public static final int MAX_OUTPUT_BYTES = 256 * 1024;
@@ -481,18 +482,7 @@ public final class Worker {
                         .status(run.metronomeId(), target).time("completedAt", now).time("nextAttemptAt", null)
                         .time("lockedAt", null).text("lockedBy", null)
                         .json("output", output).text("error", error);
-                for (NodeState s : run.nodes().values()) {
-                    if (before != null && s.nodeId().equals(before.nodeId())) {
-                        continue;
-                    }
-                    if (UNSTARTED.contains(s.phase())) {
-                        NodeState c = s.to(Phase.CANCELLED).completedAt(now).lease(null, null).build();
-                        write.node(s, c);
-                        cancelled.add(c);
-                    } else if (s.phase() == Phase.JOINING || s.phase() == Phase.COMPLETED) {
-                        write.removeNode(s.nodeId()); // a join never reached, a hand-off the end makes moot
-                    }
-                }
+                cancelled.addAll(cancelUnstarted(run, before == null ? null : before.nodeId(), now, write));
                 ObjectNode payload = Json.object();
                 if (before != null) {
                     payload.put("nodeId", before.nodeId());
@@ -529,6 +519,29 @@ public final class Worker {
             return;
         }
         throw new IllegalStateException("could not end run " + run.id() + " as " + target.wire() + "; retrying later");
+    }
+
+    /**
+     * Adds to a write that ends the run what the end does to its frontier: every node not started is cancelled,
+     * and a join not reached or a hand-off not made is dropped. Returns the cancelled states, to record.
+     *
+     * @param except the node the ending write settles itself, if any
+     */
+    static List<NodeState> cancelUnstarted(Run run, String except, Instant now, RunWrite write) {
+        List<NodeState> cancelled = new ArrayList<>();
+        for (NodeState s : run.nodes().values()) {
+            if (s.nodeId().equals(except)) {
+                continue;
+            }
+            if (UNSTARTED.contains(s.phase())) {
+                NodeState c = s.to(Phase.CANCELLED).completedAt(now).lease(null, null).build();
+                write.node(s, c);
+                cancelled.add(c);
+            } else if (s.phase() == Phase.JOINING || s.phase() == Phase.COMPLETED) {
+                write.removeNode(s.nodeId());
+            }
+        }
+        return cancelled;
     }
 
     /** Nodes entered after the run ended (a node finishing after a cancel): recorded as cancelled. */

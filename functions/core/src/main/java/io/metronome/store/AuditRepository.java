@@ -50,13 +50,6 @@ public final class AuditRepository {
                 response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty() ? response.lastEvaluatedKey() : null);
     }
 
-    public List<AuditEvent> listByRun(String runId) {
-        return Items.queryAll(dynamo, QueryRequest.builder().tableName(tables.auditEvents())
-                        .keyConditionExpression("#scope = :r").expressionAttributeNames(Map.of("#scope", "scope"))
-                        .expressionAttributeValues(Map.of(":r", s(runId))).consistentRead(true).build())
-                .stream().map(AuditRepository::fromItem).toList();
-    }
-
     static Map<String, AttributeValue> toItem(AuditEvent e) {
         Map<String, AttributeValue> m = new HashMap<>();
         m.put("scope", s(e.runId() != null ? e.runId() : e.metronomeId()));

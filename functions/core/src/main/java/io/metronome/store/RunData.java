@@ -1,7 +1,6 @@
 package io.metronome.store;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.metronome.domain.Json;
 import io.metronome.domain.Run.BranchDecision;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
@@ -252,9 +251,5 @@ public final class RunData {
                         ? response.unprocessedItems() : null;
             }
         }
-    }
-
-    static JsonNode parse(String text) {
-        return text == null ? null : Json.read(text);
     }
 }
