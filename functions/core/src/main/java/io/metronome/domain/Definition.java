@@ -17,7 +17,7 @@ public final class Definition {
 
     public enum NodeType {
         TRANSFORM("transform"), BRANCH("branch"), DELAY("delay"), APPROVAL("approval"), HTTP("http"),
-        SUCCEED("succeed"), FAIL("fail"), LLM("llm"), SQS("sqs"), STEP_FUNCTION("stepFunction");
+        SUCCEED("succeed"), FAIL("fail"), LLM("llm"), SQS("sqs"), STEP_FUNCTION("stepFunction"), MAP("map");
 
         private final String wire;
 
@@ -53,7 +53,7 @@ public final class Definition {
     }
 
     /** What a node's expressions read from the run: the run's input, and the outputs of these nodes. */
-    public record Reads(java.util.Set<String> nodes, boolean input) {
+    public record Reads(java.util.Set<String> nodes, boolean input, boolean item) {
     }
 
     private final String startNodeId;
@@ -63,9 +63,12 @@ public final class Definition {
     private final Map<String, List<Edge>> incoming = new LinkedHashMap<>();
     private final JsonNode source;
     private final Map<String, Reads> reads = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Each map node's iterator: the node its children run. */
+    private final Map<String, Node> iterators;
 
-    Definition(String startNodeId, List<Node> nodes, List<Edge> edges, JsonNode source) {
+    Definition(String startNodeId, List<Node> nodes, List<Edge> edges, JsonNode source, Map<String, Node> iterators) {
         this.startNodeId = startNodeId;
+        this.iterators = Map.copyOf(iterators);
         Map<String, Node> byId = new LinkedHashMap<>();
         for (Node n : nodes) {
             byId.put(n.id(), n);
@@ -85,7 +88,28 @@ public final class Definition {
         return startNodeId;
     }
 
+    /** The id of a map's child: {@code <mapId>[<index>]} (node ids cannot hold brackets, so it names no node). */
+    public static String childId(String mapId, int index) {
+        return mapId + "[" + index + "]";
+    }
+
+    /** The map a child id belongs to, or null when the id is not a child's. */
+    public static String mapOf(String id) {
+        int open = id.indexOf('[');
+        return open > 0 && id.endsWith("]") ? id.substring(0, open) : null;
+    }
+
+    public static int indexOf(String childId) {
+        return Integer.parseInt(childId.substring(childId.indexOf('[') + 1, childId.length() - 1));
+    }
+
+    /** A node by id; a map's child is its map's iterator under the child's own id. */
     public Node node(String id) {
+        String map = mapOf(id);
+        if (map != null && iterators.containsKey(map)) {
+            Node it = iterators.get(map);
+            return new Node(id, it.type(), it.config(), it.retry());
+        }
         Node n = nodes.get(id);
         if (n == null) {
             throw new IllegalArgumentException("no node " + id);
@@ -105,17 +129,19 @@ public final class Definition {
         return edges;
     }
 
+    /** Edges out of a node (none out of a map's child: its map moves on once all have ended). */
     public List<Edge> outgoing(String nodeId) {
-        return outgoing.get(nodeId);
+        return outgoing.getOrDefault(nodeId, List.of());
     }
 
     public List<Edge> incoming(String nodeId) {
-        return incoming.get(nodeId);
+        return incoming.getOrDefault(nodeId, List.of());
     }
 
     /** What the node's expressions read, worked out once per definition (a version's is cached with it). */
     public Reads reads(String nodeId) {
-        return reads.computeIfAbsent(nodeId, id -> ExpressionReads.of(node(id).config()));
+        String map = mapOf(nodeId);
+        return reads.computeIfAbsent(map != null ? map + "[]" : nodeId, id -> ExpressionReads.of(node(nodeId).config()));
     }
 
     /** The definition as the user wrote it (normalised), for storage and for the API. */

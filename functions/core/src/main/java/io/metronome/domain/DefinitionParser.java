@@ -29,6 +29,9 @@ import java.util.regex.Pattern;
  * limits parses in about the time it takes to parse its expressions.
  */
 public final class DefinitionParser {
+    /** Children of one map running at once (Step Functions' Distributed Map runs up to 10,000). */
+    public static final int MAX_MAP_CONCURRENCY = 1000;
+    private final Map<String, Node> iterators = new HashMap<>();
     public static final int MAX_NODES = 2_000;
     /** Twice {@link #MAX_NODES}: a chain needs one edge per node, a fan-out joined again two per parallel node. */
     public static final int MAX_EDGES = 4_000;
@@ -137,7 +140,7 @@ public final class DefinitionParser {
         if (!normalised.has("edges")) {
             normalised.putArray("edges");
         }
-        return new Definition(start, nodes, edges, normalised);
+        return new Definition(start, nodes, edges, normalised, iterators);
     }
 
     private Node parseNode(JsonNode json, String path) {
@@ -169,7 +172,33 @@ public final class DefinitionParser {
         }
         checkConfig(type, config, path + ".config");
         Retry retry = parseRetry(json.get("retry"), path + ".retry");
+        if (type == NodeType.MAP) {
+            Node iterator = parseIterator(config.get("iterator"), path + ".config.iterator");
+            if (iterator != null) {
+                iterators.put(id, iterator);
+            }
+        }
         return new Node(id, type, config, retry);
+    }
+
+    /** The node a map runs once per element: any type that does its own work (not a branch, end or map). */
+    private Node parseIterator(JsonNode json, String path) {
+        if (json == null || !json.isObject()) {
+            error(path, "required: the node to run per element, {type, config, retry?}");
+            return null;
+        }
+        NodeType type = NodeType.fromWire(json.path("type").asText(""));
+        if (type == NodeType.MAP || type == NodeType.BRANCH || type == NodeType.SUCCEED || type == NodeType.FAIL) {
+            error(path + ".type", "a map runs one of transform, delay, approval, http, llm, sqs, stepFunction");
+            return null;
+        }
+        if (json.has("id")) {
+            error(path + ".id", "not allowed: each child is named after its map, <mapId>[<index>]");
+            return null;
+        }
+        ObjectNode named = json.deepCopy();
+        named.put("id", "iterator");
+        return parseNode(named, path);
     }
 
     private Retry parseRetry(JsonNode json, String path) {
@@ -349,6 +378,24 @@ public final class DefinitionParser {
                 JsonNode poll = config.get("pollSeconds");
                 if (poll != null && (!poll.isInt() || poll.asInt() < 1 || poll.asInt() > 300)) {
                     error(path + ".pollSeconds", "must be an integer from 1 to 300");
+                }
+            }
+            case MAP -> {
+                expression(config, "items", path, true);
+                JsonNode max = config.get("maxConcurrency");
+                if (max != null && (!max.isInt() || max.asInt() < 1 || max.asInt() > MAX_MAP_CONCURRENCY)) {
+                    error(path + ".maxConcurrency", "must be an integer from 1 to " + MAX_MAP_CONCURRENCY);
+                }
+                JsonNode count = config.get("toleratedFailureCount");
+                if (count != null && (!count.isInt() || count.asInt() < 0)) {
+                    error(path + ".toleratedFailureCount", "must be an integer from 0");
+                }
+                JsonNode pct = config.get("toleratedFailurePercentage");
+                if (pct != null && (!pct.isNumber() || pct.asDouble() < 0 || pct.asDouble() > 100)) {
+                    error(path + ".toleratedFailurePercentage", "must be a number from 0 to 100");
+                }
+                if (count != null && pct != null) {
+                    error(path, "give toleratedFailureCount or toleratedFailurePercentage, not both");
                 }
             }
             default -> throw new IllegalStateException(type.toString());

@@ -23,6 +23,7 @@ final class ExpressionReads {
         collect(config, expressions);
         Set<String> nodes = new LinkedHashSet<>();
         boolean input = false;
+        boolean item = false;
         for (String e : expressions) {
             References r;
             try {
@@ -32,8 +33,9 @@ final class ExpressionReads {
             }
             nodes.addAll(r.nodes());
             input |= r.input();
+            item |= r.item();
         }
-        return new Definition.Reads(Set.copyOf(nodes), input);
+        return new Definition.Reads(Set.copyOf(nodes), input, item);
     }
 
     private static void collect(JsonNode v, List<String> out) {

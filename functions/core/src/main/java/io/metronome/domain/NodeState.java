@@ -108,6 +108,7 @@ public record NodeState(String nodeId, Phase phase, int attempt, String stepId, 
         private JsonNode decision;
         private JsonNode metadata;
         private JsonNode progress;
+        private boolean progressGiven;
 
         private Builder(NodeState s) {
             this.s = s;
@@ -141,9 +142,13 @@ public record NodeState(String nodeId, Phase phase, int attempt, String stepId, 
         public Builder notBefore(Instant v) { notBefore = v; return this; }
         public Builder decision(JsonNode v) { decision = v; return this; }
         public Builder metadata(JsonNode v) { metadata = v; return this; }
-        public Builder progress(JsonNode v) { progress = v; return this; }
+        public Builder progress(JsonNode v) { progress = v; progressGiven = true; return this; }
 
+        /** A node that becomes final drops its progress (a join's, a map's) unless this change gives it one. */
         public NodeState build() {
+            if (phase.isFinal() && !progressGiven) {
+                progress = null;
+            }
             return new NodeState(s.nodeId, phase, attempt, stepId, s.rev + 1, lockedBy, leaseUntil, queuedAt,
                     startedAt, completedAt, output, error, dueAt, notBefore, decision, metadata, progress);
         }

@@ -16,6 +16,7 @@ import java.util.Map;
  * @param deadlineAt createdAt + timeoutMs: after it the run fails
  * @param rev bumped by every write; control operations use it for optimistic concurrency
  * @param lastNodeId the node that completed last: the run's output is its output
+ * @param pauseSettled while paused: nothing is in flight any more, and {@code run.paused} was audited
  */
 public record Run(String id, String metronomeId, String userId, String triggerType, String versionId,
                   String triggerEventId, String idempotencyKey, RunStatus status, JsonNode input, JsonNode output,
@@ -23,7 +24,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
                   String lockedBy, int attemptCount, int maxAttempts, long timeoutMs, String attachedProjectId,
                   String attachedTicketId, Instant completedAt, Instant createdAt, Instant updatedAt,
                   RunStatus resumeTo, Instant deadlineAt, long rev, Map<String, NodeState> nodes,
-                  Summary summary, String lastNodeId) {
+                  Summary summary, String lastNodeId, boolean pauseSettled) {
 
     /** The running totals the timeline's summary reports. */
     public record Summary(int stepCount, Map<StepStatus, Integer> statusCounts, long totalDurationMs,
@@ -42,7 +43,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, copy, summary, lastNodeId);
+                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled);
     }
 
     /** This run with its input, as read from where it is kept. */
@@ -50,7 +51,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, value,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, nodes, summary, lastNodeId);
+                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled);
     }
 
     /** This run without a node (which a write just made final). */
@@ -60,7 +61,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, copy, summary, lastNodeId);
+                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled);
     }
 
     /** This run at another revision (after a write whose result was derived rather than read back). */
@@ -68,7 +69,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, newRev, nodes, summary, lastNodeId);
+                deadlineAt, newRev, nodes, summary, lastNodeId, pauseSettled);
     }
 
     public NodeState node(String nodeId) {

@@ -50,16 +50,25 @@ public final class Dispatcher {
     }
 
     /**
-     * One message for each cancelled node that started work elsewhere (a Step Functions execution): the worker
-     * that takes it stops that work.
+     * What a cancel leaves for the worker: a STOP for each cancelled node that started work elsewhere (a Step
+     * Functions execution), a CLOSE for each cancelled map whose later children never started (the worker
+     * records them as cancelled steps, a chunk at a time), and one CLOSE for the nodes the run never reached.
      */
-    public void wakeToStop(io.metronome.domain.Run run, java.util.Collection<io.metronome.domain.NodeState> cancelled) {
-        List<NodeMessage> messages = cancelled.stream()
-                .filter(s -> s.metadata() != null && s.metadata().hasNonNull("executionArn"))
-                .map(s -> NodeMessage.stop(run.id(), s.nodeId(), s.stepId())).toList();
-        if (!messages.isEmpty()) {
-            send(messages);
+    public void followUpCancelled(io.metronome.domain.Run run, java.util.Collection<io.metronome.domain.NodeState> cancelled) {
+        List<NodeMessage> messages = new ArrayList<>();
+        for (io.metronome.domain.NodeState s : cancelled) {
+            if (s.metadata() != null && s.metadata().hasNonNull("executionArn")) {
+                messages.add(NodeMessage.stop(run.id(), s.nodeId(), s.stepId()));
+            }
+            if (s.metadata() != null && s.metadata().has("total") && s.metadata().has("started")) {
+                MapProgress p = MapProgress.of(s.metadata());
+                if (p.started() < p.total()) {
+                    messages.add(NodeMessage.close(run.id(), s.nodeId(), s.stepId(), p.started()));
+                }
+            }
         }
+        messages.add(NodeMessage.closeRun(run.id()));
+        send(messages);
     }
 
     public void send(NodeMessage message) {

@@ -12,10 +12,11 @@ import java.time.Instant;
  * 15-minute delay cap hop through several messages.
  *
  * @param kind NODE to run or wake a node, DEADLINE to check the run's timeout, STOP to stop the work a cancelled
- *             node started elsewhere (its step {@code stepId} says what)
+ *             node started elsewhere (its step {@code stepId} says what), CLOSE to record a cancelled map's
+ *             children that never started, from index {@code attempt} on
  */
 public record NodeMessage(Kind kind, String runId, String nodeId, int attempt, Instant notBefore, String stepId) {
-    public enum Kind { NODE, DEADLINE, STOP }
+    public enum Kind { NODE, DEADLINE, STOP, CLOSE }
 
     public static NodeMessage node(String runId, String nodeId, int attempt, Instant notBefore) {
         return new NodeMessage(Kind.NODE, runId, nodeId, attempt, notBefore, null);
@@ -27,6 +28,15 @@ public record NodeMessage(Kind kind, String runId, String nodeId, int attempt, I
 
     public static NodeMessage stop(String runId, String nodeId, String stepId) {
         return new NodeMessage(Kind.STOP, runId, nodeId, 0, null, stepId);
+    }
+
+    /** Records the nodes an ended run never reached as cancelled steps. */
+    public static NodeMessage closeRun(String runId) {
+        return new NodeMessage(Kind.CLOSE, runId, null, 0, null, null);
+    }
+
+    public static NodeMessage close(String runId, String mapId, String mapStepId, int fromIndex) {
+        return new NodeMessage(Kind.CLOSE, runId, mapId, fromIndex, null, mapStepId);
     }
 
     public String toJson() {
@@ -53,11 +63,11 @@ public record NodeMessage(Kind kind, String runId, String nodeId, int attempt, I
             throw new IllegalArgumentException("not a node message: " + body);
         }
         Kind kind = Kind.valueOf(o.path("kind").asText("NODE"));
-        if (kind != Kind.DEADLINE && !o.path("nodeId").isTextual()) {
+        if ((kind == Kind.NODE || kind == Kind.STOP) && !o.path("nodeId").isTextual()) {
             throw new IllegalArgumentException("node message without nodeId: " + body);
         }
         String nb = o.path("notBefore").asText(null);
         return new NodeMessage(kind, o.get("runId").asText(), o.path("nodeId").asText(null),
-                o.path("attempt").asInt(1), nb == null ? null : Times.parse(nb), o.path("stepId").asText(null));
+                o.path("attempt").asInt(kind == Kind.CLOSE ? 0 : 1), nb == null ? null : Times.parse(nb), o.path("stepId").asText(null));
     }
 }

@@ -43,7 +43,7 @@ public final class Recovery {
                 case RUNNING -> out.add(NodeMessage.node(run.id(), s.nodeId(), s.attempt(),
                         s.leaseUntil() == null ? null : s.leaseUntil().plusSeconds(1)));
                 case WAITING -> out.add(NodeMessage.node(run.id(), s.nodeId(), s.attempt(), s.dueAt()));
-                case DECIDED -> out.add(NodeMessage.node(run.id(), s.nodeId(), s.attempt(), null));
+                case DECIDED, MAPPING, COMPLETED -> out.add(NodeMessage.node(run.id(), s.nodeId(), s.attempt(), null));
                 case PAUSED -> {
                     if (active) {
                         out.add(NodeMessage.node(run.id(), s.nodeId(), s.attempt(), null));

@@ -50,10 +50,14 @@ public final class RunService {
     /** A timeline page's steps and audit events together stay under this (API Gateway and Lambda allow 6 MB). */
     static final int MAX_PAGE_BYTES = 1_000_000;
     private static final int ATTEMPTS = 20;
-    /** Nodes a worker is about to pick up or holds: they reach their checkpoint (and audit it) themselves. */
-    private static final Set<Phase> IN_FLIGHT = EnumSet.of(Phase.PENDING, Phase.RUNNING, Phase.DECIDED);
-    /** Nodes already parked in place, waiting for a deadline or a decision. */
-    private static final Set<Phase> WAITING = EnumSet.of(Phase.WAITING, Phase.WAITING_APPROVAL);
+    /**
+     * Nodes a worker is about to pick up, holds, or is handing off from: they reach their checkpoint themselves,
+     * and the last of them to settle audits the pause.
+     */
+    static final Set<Phase> IN_FLIGHT = EnumSet.of(Phase.PENDING, Phase.RUNNING, Phase.DECIDED, Phase.COMPLETED);
+    /** Nodes parked in place: where a paused run waits. */
+    private static final Set<Phase> PARKED = EnumSet.of(Phase.PAUSED, Phase.WAITING, Phase.WAITING_APPROVAL,
+            Phase.MAPPING);
 
     private final RunRepository runs;
     private final StepRepository steps;
@@ -167,7 +171,7 @@ public final class RunService {
                 RunStatus.QUEUED, input, null, null, null, now, null, null, null, 0, maxAttempts, timeout,
                 projectId, ticketId, null, now, now, null, timeout > 0 ? now.plusMillis(timeout) : null, 1,
                 Map.of(first.nodeId(), first),
-                new Run.Summary(1, counts, 0, 0, List.of(), List.of(), 0, 0, 1), null);
+                new Run.Summary(1, counts, 0, 0, List.of(), List.of(), 0, 0, 1), null, false);
         TriggerEvent trigger = new TriggerEvent(triggerId, m.id(), m.userId(), runId, triggerType, "matched",
                 sourceEventId, summary, null, triggerPayload, now);
         ObjectNode createdPayload = Json.object();
@@ -207,17 +211,29 @@ public final class RunService {
                     .text("resumeTo", run.status().wire());
             List<AuditEvent> events = new ArrayList<>();
             events.add(AuditEvent.of(run, userId, "run.pause_requested", reasonPayload(reason), now));
-            if (run.nodes().values().stream().noneMatch(s -> IN_FLIGHT.contains(s.phase()))) {
+            boolean settled = run.nodes().values().stream().noneMatch(s -> IN_FLIGHT.contains(s.phase()));
+            w.flag("pauseSettled", settled);
+            if (settled) {
                 // Nothing is about to run: the run is parked right here, at the nodes that wait.
-                ObjectNode payload = Json.object();
-                List<String> waiting = run.nodes().values().stream()
-                        .filter(s -> WAITING.contains(s.phase())).map(NodeState::nodeId).toList();
-                payload.put("checkpoint", waiting.isEmpty() ? null : String.join(",", waiting));
-                events.add(AuditEvent.of(run, null, "run.paused", payload, now));
+                events.add(AuditEvent.of(run, null, "run.paused", checkpoint(run), now));
             }
             return new Change(w, events);
         }, fresh -> {
         });
+    }
+
+    /**
+     * Where a paused run parked: {@code checkpoint} the first node (in id order) and {@code checkpoints} all of
+     * them, the nodes paused before they started and those waiting for a deadline, a decision or children.
+     */
+    static ObjectNode checkpoint(Run run) {
+        List<String> parked = run.nodes().values().stream().filter(s -> PARKED.contains(s.phase()))
+                .map(NodeState::nodeId).sorted().toList();
+        ObjectNode payload = Json.object();
+        payload.put("checkpoint", parked.isEmpty() ? null : parked.get(0));
+        var all = payload.putArray("checkpoints");
+        parked.forEach(all::add);
+        return payload;
     }
 
     /** A paused run continues from where it parked; an active one is left as it is; an ended one is a 409. */
@@ -257,7 +273,7 @@ public final class RunService {
             return new Change(w, List.of(
                     AuditEvent.of(run, userId, "run.cancel_requested", reasonPayload(reason), now),
                     AuditEvent.of(run, userId, "run.cancelled", reasonPayload(reason), now)));
-        }, fresh -> dispatcher.wakeToStop(fresh, cancelled));
+        }, fresh -> dispatcher.followUpCancelled(fresh, cancelled));
     }
 
     /** Decides every approval the run is waiting for; 409 unless it is waiting_approval. */
@@ -332,7 +348,7 @@ public final class RunService {
             return;
         }
         List<NodeMessage> messages = run.nodes().values().stream()
-                .filter(s -> s.phase() == Phase.PAUSED || s.phase() == Phase.DECIDED
+                .filter(s -> s.phase() == Phase.PAUSED || s.phase() == Phase.DECIDED || s.phase() == Phase.MAPPING
                         || (run.status() == RunStatus.QUEUED && s.phase() == Phase.PENDING))
                 .map(s -> NodeMessage.node(run.id(), s.nodeId(), s.attempt(), null)).toList();
         if (!messages.isEmpty()) {

@@ -18,6 +18,7 @@ import io.metronome.domain.Times;
 import io.metronome.engine.Graph.Arrival;
 import io.metronome.engine.Graph.HandOff;
 import io.metronome.engine.nodes.DelayNode;
+import io.metronome.engine.nodes.MapNode;
 import io.metronome.engine.nodes.NodeContext;
 import io.metronome.engine.nodes.NodeExecutors;
 import io.metronome.engine.nodes.Outcome;
@@ -57,7 +58,7 @@ public final class Worker {
     private static final Set<RunStatus> LIVE = EnumSet.complementOf(EnumSet.copyOf(RunStatus.TERMINAL));
     /** Phases of a node that has not started its work (or waits between parts of it): a run's end cancels them. */
     static final Set<Phase> UNSTARTED = EnumSet.of(Phase.PENDING, Phase.PAUSED, Phase.WAITING,
-            Phase.WAITING_APPROVAL, Phase.DECIDED);
+            Phase.WAITING_APPROVAL, Phase.DECIDED, Phase.MAPPING);
     /** Step Functions' limit for a state's data: a node's output, like a run's input, is at most this. */
     public static final int MAX_OUTPUT_BYTES = 256 * 1024;
     private static final int CONFLICT_RETRIES = 5;
@@ -103,6 +104,14 @@ public final class Worker {
         }
         if (m.kind() == NodeMessage.Kind.STOP) {
             stopCancelled(m);
+            return;
+        }
+        if (m.kind() == NodeMessage.Kind.CLOSE) {
+            if (m.nodeId() == null) {
+                runs.find(m.runId()).ifPresent(this::closeRun);
+            } else {
+                closeMap(m);
+            }
             return;
         }
         for (int i = 0; i < CONFLICT_RETRIES; i++) {
@@ -163,14 +172,21 @@ public final class Worker {
             keys.add(RunData.INPUT);
         }
         reads.nodes().forEach(id -> keys.add(RunData.outputKey(id)));
+        String map = Definition.mapOf(state.nodeId());
+        String element = map == null || !reads.item() ? null : RunData.elementKey(map, Definition.indexOf(state.nodeId()));
+        if (element != null) {
+            keys.add(element);
+        }
         Map<String, JsonNode> loaded = keys.isEmpty() ? Map.of() : data.read(run.id(), keys);
         Map<String, JsonNode> outputs = new java.util.LinkedHashMap<>();
-        reads.nodes().forEach(id -> {
-            if (loaded.containsKey(RunData.outputKey(id))) {
-                outputs.put(id, loaded.get(RunData.outputKey(id)));
+        for (String id : reads.nodes()) {
+            JsonNode output = loaded.get(RunData.outputKey(id));
+            if (output != null) {
+                outputs.put(id, output);
             }
-        });
-        return NodeContext.of(run.withInput(loaded.get(RunData.INPUT)), def, state, outputs, clock.instant());
+        }
+        return NodeContext.of(run.withInput(loaded.get(RunData.INPUT)), def, state, outputs,
+                element == null ? null : loaded.get(element), clock.instant());
     }
 
     private void apply(Run run, Definition def, NodeState before, Outcome outcome) {
@@ -186,6 +202,8 @@ public final class Worker {
             failAttempt(run, def, before, failed);
         } else if (outcome instanceof Outcome.EndRun end) {
             endRun(run, def, before, end);
+        } else if (outcome instanceof Outcome.StartMap start) {
+            startMap(run, def, before, start.elements());
         }
     }
 
@@ -247,6 +265,15 @@ public final class Worker {
                 }
                 apply(write, run, handOff, ready);
             }
+            String map = Definition.mapOf(before.nodeId());
+            NodeState mapEntry = map == null ? null : run.node(map);
+            if (mapEntry != null && mapEntry.phase() == Phase.MAPPING && settled.phase().isFinal()) {
+                // A child ended: its map counts it and starts the next ones in the same write.
+                MapProgress counted = MapProgress.of(mapEntry.progress()).childEnded(settled.phase() == Phase.COMPLETED);
+                MapProgress.TopUp topUp = counted.overTolerance(def, map) ? new MapProgress.TopUp(List.of(), counted)
+                        : counted.topUp(def, run.withoutNode(before.nodeId()), map, now, HAND_OFF_BUDGET);
+                mapEntries(write, mapEntry, topUp, ready);
+            }
             write.node(before, state);
             extra.accept(write);
             if (run.nodes().values().stream().noneMatch(s -> s.phase() == Phase.RUNNING
@@ -270,10 +297,125 @@ public final class Worker {
                 run = c.current();
                 continue;
             }
+            if (map != null && mapEnded(after, def, map)) {
+                return;
+            }
             handOffRest(after, def, before.nodeId(), ready);
             return;
         }
         throw new IllegalStateException("could not record the outcome of " + before.nodeId() + " in " + run.id());
+    }
+
+    // ---------------------------------------------------------------- maps
+
+    /**
+     * A map node's elements are kept one item each (a child reads only its own), then the map waits as MAPPING
+     * while its first children start, in the same write.
+     */
+    private void startMap(Run run, Definition def, NodeState before, JsonNode elements) {
+        int size = elements.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (size > MAX_OUTPUT_BYTES) {
+            failAttempt(run, def, before, new Outcome.Failed("map items of " + size + " bytes exceed the limit of "
+                    + MAX_OUTPUT_BYTES + " bytes (256 KB) for a node's data", false, null));
+            return;
+        }
+        MapProgress progress = new MapProgress(elements.size(), 0, 0, 0);
+        if (elements.isEmpty()) {
+            complete(run, def, before, new Outcome.Done(mapOutput(run, before.nodeId(), progress), progress.toJson()));
+            return;
+        }
+        data.putElements(run.id(), before.nodeId(), elements);
+        for (int i = 0; i < CONFLICT_RETRIES; i++) {
+            Instant now = clock.instant();
+            RunWrite write = new RunWrite(run.id(), now).requireNodeRev(before.nodeId(), before.rev());
+            List<NodeState> ready = new ArrayList<>();
+            NodeState mapping = before.to(Phase.MAPPING).lease(null, null).build();
+            mapEntries(write, before, progress.topUp(def, run, before.nodeId(), now, HAND_OFF_BUDGET), ready, mapping);
+            try {
+                Run after = runs.update(write, ReturnValue.ALL_NEW);
+                proceed(after, def, ready);
+                return;
+            } catch (RunConflict c) {
+                if (!stillAt(c, before)) {
+                    return;
+                }
+                run = c.current();
+            }
+        }
+        throw new IllegalStateException("could not start map " + before.nodeId() + " in " + run.id());
+    }
+
+    private static void mapEntries(RunWrite write, NodeState map, MapProgress.TopUp topUp, List<NodeState> ready) {
+        mapEntries(write, map, topUp, ready, map);
+    }
+
+    /** Writes a map's progress (as its entry and its step's metadata) and the children it starts. */
+    private static void mapEntries(RunWrite write, NodeState before, MapProgress.TopUp topUp, List<NodeState> ready,
+                                   NodeState base) {
+        JsonNode progress = topUp.after().toJson();
+        write.requireNodeRev(before.nodeId(), before.rev())
+                .node(before, base.to(Phase.MAPPING).progress(progress).metadata(progress).build());
+        for (NodeState child : topUp.children()) {
+            write.requireNodeAbsent(child.nodeId()).node(null, child);
+            ready.add(child);
+        }
+    }
+
+    /**
+     * After a child ended: if the map failed more children than it tolerates it fails (and with it the run);
+     * once every child has ended it completes with their outputs. Returns true when the map ended here.
+     */
+    private boolean mapEnded(Run run, Definition def, String mapId) {
+        NodeState map = run.node(mapId);
+        if (map == null || map.phase() != Phase.MAPPING || run.isTerminal()) {
+            return false;
+        }
+        MapProgress p = MapProgress.of(map.progress());
+        if (p.overTolerance(def, mapId)) {
+            failAttempt(run, def, map, new Outcome.Failed("map " + mapId + ": " + p.failed() + " of " + p.total()
+                    + " children failed, more than the " + MapNode.toleratedFailures(def.node(mapId).config(), p.total())
+                    + " it tolerates", false, map.metadata()));
+            return true;
+        }
+        if (p.done(run, mapId)) {
+            complete(run, def, map, new Outcome.Done(mapOutput(run, mapId, p), p.toJson()));
+            return true;
+        }
+        return false;
+    }
+
+    /**
+     * A map's output: its counts and its children's outputs in index order (null for a child that failed), or
+     * only the counts when the outputs together pass the limit for one node's output.
+     */
+    private JsonNode mapOutput(Run run, String mapId, MapProgress p) {
+        ObjectNode out = Json.object();
+        out.put("count", p.total());
+        out.put("succeeded", p.succeeded());
+        out.put("failed", p.failed());
+        out.set("outputs", p.total() == 0 ? Json.MAPPER.createArrayNode()
+                : data.childOutputs(run.id(), mapId, p.total(), MAX_OUTPUT_BYTES - 1024));
+        return out;
+    }
+
+    /** A map's own message (after a resume, or a stopped worker): end it if it is done, else fill its free slots. */
+    private void mapHousekeeping(Run run, Definition def, NodeState map) {
+        if (mapEnded(run, def, map.nodeId()) || !CLAIMABLE.contains(run.status())) {
+            return;
+        }
+        Instant now = clock.instant();
+        MapProgress.TopUp topUp = MapProgress.of(map.progress()).topUp(def, run, map.nodeId(), now, HAND_OFF_BUDGET);
+        if (topUp.children().isEmpty()) {
+            return;
+        }
+        RunWrite write = new RunWrite(run.id(), now);
+        List<NodeState> ready = new ArrayList<>();
+        mapEntries(write, map, topUp, ready);
+        try {
+            proceed(runs.update(write, ReturnValue.ALL_NEW), def, ready);
+        } catch (RunConflict ignored) {
+            // another worker moved the map on
+        }
     }
 
     /** Adds a hand-off's entries to a write, each conditioned on the entry being as read (or absent). */
@@ -338,6 +480,7 @@ public final class Worker {
             cancelLeftovers(run, def);
             return;
         }
+        settledPause(run);
         if (run.nodes().isEmpty()) {
             finishRun(run, def);
             return;
@@ -413,7 +556,7 @@ public final class Worker {
         if (!failed.retryable() || before.attempt() >= retry.maxAttempts()) {
             String error = "node " + node.id() + " failed" + (before.attempt() > 1 ? " after " + before.attempt()
                     + " attempts" : "") + ": " + failed.error();
-            terminate(run, def, before, failedState, RunStatus.FAILED, null, error);
+            failNode(run, def, before, failedState, error);
             return;
         }
         // The failed attempt is final: record it first, so it is kept even if this worker stops right after.
@@ -441,6 +584,15 @@ public final class Worker {
             return;
         }
         dispatcher.send(NodeMessage.node(run.id(), node.id(), retrying.attempt(), next));
+    }
+
+    /** A node's last attempt failed: a map's child is counted by its map (which may tolerate it); any other node fails the run. */
+    private void failNode(Run run, Definition def, NodeState before, NodeState failed, String error) {
+        if (Definition.mapOf(before.nodeId()) != null && !run.isTerminal()) {
+            settle(run, def, before, failed, true, w -> { });
+            return;
+        }
+        terminate(run, def, before, failed, RunStatus.FAILED, null, error);
     }
 
     private void endRun(Run run, Definition def, NodeState before, Outcome.EndRun end) {
@@ -515,7 +667,7 @@ public final class Worker {
                 run = current;
                 continue;
             }
-            dispatcher.wakeToStop(run, cancelled);
+            dispatcher.followUpCancelled(run, cancelled);
             return;
         }
         throw new IllegalStateException("could not end run " + run.id() + " as " + target.wire() + "; retrying later");
@@ -546,18 +698,22 @@ public final class Worker {
 
     /** Nodes entered after the run ended (a node finishing after a cancel): recorded as cancelled. */
     private void cancelLeftovers(Run run, Definition def) {
+        Run latest = run;
         for (NodeState s : run.nodes().values()) {
             if (s.phase() == Phase.PENDING) {
                 Instant now = clock.instant();
                 NodeState c = s.to(Phase.CANCELLED).completedAt(now).build();
                 try {
                     record(run, def, c);
-                    runs.update(new RunWrite(run.id(), now).requireNodeRev(s.nodeId(), s.rev()).node(s, c),
+                    latest = runs.update(new RunWrite(run.id(), now).requireNodeRev(s.nodeId(), s.rev()).node(s, c),
                             ReturnValue.ALL_NEW);
-                } catch (RunConflict ignored) {
-                    // someone else settled it
+                } catch (RunConflict settled) {
+                    latest = settled.current(); // someone else settled it
                 }
             }
+        }
+        if (latest != null) {
+            closeRun(latest);
         }
     }
 
@@ -639,7 +795,7 @@ public final class Worker {
             }
             case WAITING -> {
                 if (run.status() == RunStatus.PAUSED) {
-                    return parkQuietly(run, node); // the pause itself audited this checkpoint
+                    return park(run, node, null, null);
                 } else if (run.isTerminal()) {
                     stopExternalWork(run, def, node);
                     cancelNode(run, def, node); // the run ended while the node waited
@@ -656,7 +812,14 @@ public final class Worker {
                 }
                 return false;
             }
+            case MAPPING -> {
+                mapHousekeeping(run, def, node);
+                return false;
+            }
             case DECIDED -> {
+                if (run.status() == RunStatus.PAUSED) {
+                    return park(run, node, null, null); // decided, then paused: it applies the decision on resume
+                }
                 if (CLAIMABLE.contains(run.status())) {
                     NodeContext ctx = context(run, def, node);
                     apply(run, def, node, limitOutput(new io.metronome.engine.nodes.ApprovalNode().execute(ctx)));
@@ -689,6 +852,9 @@ public final class Worker {
             if (s.phase() == Phase.COMPLETED) {
                 handOffRest(run, def, s.nodeId(), pending); // a hand-off a stopped worker left unfinished
                 return;
+            }
+            if (s.phase() == Phase.MAPPING && mapEnded(run, def, s.nodeId())) {
+                return; // a map whose last child's worker stopped before ending it
             }
         }
         proceed(run, def, pending);
@@ -747,8 +913,8 @@ public final class Worker {
                 .error("the worker running this attempt stopped before finishing (lease held by " + dead.lockedBy()
                         + " expired)").build();
         if (run.isTerminal() || dead.attempt() >= retryPolicy(run, node).maxAttempts()) {
-            terminate(run, def, dead, lost, RunStatus.FAILED, null, "node " + node.id() + " failed after "
-                    + dead.attempt() + " attempts: " + lost.error());
+            failNode(run, def, dead, lost, "node " + node.id() + " failed after " + dead.attempt() + " attempts: "
+                    + lost.error());
             return false;
         }
         steps.record(Step.of(run, lost, node.type().wire(), now));
@@ -800,6 +966,72 @@ public final class Worker {
         stopExternalWork(run, definition(run), cancelled);
     }
 
+    /**
+     * Records the nodes an ended (cancelled or failed) run never reached as cancelled steps, once nothing of it
+     * is active any more (a node still running may yet have been reached); the worker settling the last one
+     * comes back here. Ids derived from the node keep a repeat on the same records.
+     */
+    private void closeRun(Run run) {
+        if (!run.isTerminal() || run.status() == RunStatus.COMPLETED || !run.nodes().isEmpty()) {
+            return;
+        }
+        Definition def = definition(run);
+        java.util.Set<String> reached = steps.nodesWithSteps(run.id());
+        Instant at = run.completedAt();
+        List<Step> never = new ArrayList<>();
+        for (Definition.Node node : def.nodes().values()) {
+            if (!reached.contains(node.id())) {
+                never.add(new Step(Ids.derived(Ids.STEP, at, run.id() + "/" + node.id() + "/cancelled"), run.id(),
+                        run.metronomeId(), node.id(), node.type().wire(), StepStatus.CANCELLED, 0, null, null, null,
+                        null, null, null, at, at, at, 1));
+            }
+        }
+        steps.recordNew(never);
+        try {
+            runs.update(new RunWrite(run.id(), clock.instant()).closedRun(never.size()), ReturnValue.ALL_NEW);
+        } catch (RunConflict alreadyCounted) {
+            // counted the first time
+        }
+    }
+
+    /** Children of a cancelled map recorded per message; the next message carries on. */
+    static final int CLOSE_CHUNK = 500;
+
+    /**
+     * Records a chunk of a cancelled map's children that never started as cancelled steps (ids derived from the
+     * child, so a repeat lands on the same records), counts them once, and sends the next chunk on.
+     */
+    private void closeMap(NodeMessage m) {
+        Run run = runs.find(m.runId()).orElse(null);
+        Step map = run == null || m.stepId() == null ? null : steps.find(run.id(), m.stepId()).orElse(null);
+        if (map == null || map.metadata() == null || !map.metadata().has("total")) {
+            return;
+        }
+        Definition def = definition(run);
+        int total = map.metadata().get("total").asInt();
+        int from = m.attempt();
+        int to = Math.min(total, from + CLOSE_CHUNK);
+        Instant at = run.completedAt() != null ? run.completedAt() : map.completedAt();
+        String type = def.node(Definition.childId(m.nodeId(), from)).type().wire();
+        List<Step> never = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            String child = Definition.childId(m.nodeId(), i);
+            never.add(new Step(Ids.derived(Ids.STEP, at, run.id() + "/" + child + "/cancelled"), run.id(),
+                    run.metronomeId(), child, type, StepStatus.CANCELLED, 0, null, null, null, null, null, null, at,
+                    at, at, 1));
+        }
+        steps.recordNew(never);
+        try {
+            runs.update(new RunWrite(run.id(), clock.instant()).closedChildren(m.nodeId(),
+                    map.metadata().get("started").asInt(), from, to), ReturnValue.ALL_NEW);
+        } catch (RunConflict alreadyCounted) {
+            // a repeat of this chunk: counted the first time
+        }
+        if (to < total) {
+            dispatcher.send(NodeMessage.close(run.id(), m.nodeId(), m.stepId(), to));
+        }
+    }
+
     /** Records as cancelled a node left waiting in a run that has ended. */
     private void cancelNode(Run run, Definition def, NodeState node) {
         Instant now = clock.instant();
@@ -814,36 +1046,46 @@ public final class Worker {
     }
 
     /**
-     * The run is paused and this node was about to start: it parks as a paused step (the checkpoint), audited
-     * as {@code run.paused}. Resume sends exactly the parked nodes again.
+     * The run is paused and this node was about to start (or its delay came due): it parks as a paused step.
+     * Resume sends exactly the parked nodes again. The worker whose park leaves nothing in flight audits the pause.
      */
     private boolean park(Run run, NodeState node, NodeState prepared, RunWrite preparedWrite) {
         Instant now = clock.instant();
         NodeState parked = prepared != null ? prepared : node.to(Phase.PAUSED).lease(null, null).build();
         RunWrite write = preparedWrite != null ? preparedWrite : new RunWrite(run.id(), now)
                 .requireNodeRev(node.nodeId(), node.rev()).requireStatus(Set.of(RunStatus.PAUSED)).node(node, parked);
-        ObjectNode payload = Json.object();
-        payload.put("checkpoint", node.nodeId());
+        Run after;
         try {
-            runs.transact(write, List.of(AuditEvent.of(run, null, "run.paused", payload, now)));
+            after = runs.update(write, ReturnValue.ALL_NEW);
         } catch (RunConflict c) {
             return stillAt(c, node); // resumed (or cancelled) in between: look again
         }
-        record(run, null, parked);
+        record(after, null, parked);
+        settledPause(after);
         return false;
     }
 
-    /** Parks a delay whose deadline came while paused; {@code run.paused} was audited when the pause began. */
-    private boolean parkQuietly(Run run, NodeState node) {
-        Instant now = clock.instant();
-        NodeState parked = node.to(Phase.PAUSED).build();
-        try {
-            Run after = runs.update(new RunWrite(run.id(), now).requireNodeRev(node.nodeId(), node.rev())
-                    .requireStatus(Set.of(RunStatus.PAUSED)).node(node, parked), ReturnValue.ALL_NEW);
-            record(after, null, parked);
-            return false;
-        } catch (RunConflict c) {
-            return stillAt(c, node); // resumed or cancelled meanwhile: look again
+    /**
+     * A pause has taken hold once no node is in flight (about to start, running, or applying a decision): then
+     * {@code run.paused} is audited, once, naming where the run parked. The write that audits it requires the
+     * run unchanged since it was read, so of two workers settling at once only the one that sees the last in
+     * flight settle audits.
+     */
+    private void settledPause(Run run) {
+        for (int i = 0; run != null && i < CONFLICT_RETRIES; i++) {
+            if (run.status() != RunStatus.PAUSED || run.pauseSettled()
+                    || run.nodes().values().stream().anyMatch(s -> RunService.IN_FLIGHT.contains(s.phase()))) {
+                return;
+            }
+            Instant now = clock.instant();
+            try {
+                runs.transact(new RunWrite(run.id(), now).requireRev(run.rev()).requireStatus(Set.of(RunStatus.PAUSED))
+                                .flag("pauseSettled", true),
+                        List.of(AuditEvent.of(run, null, "run.paused", RunService.checkpoint(run), now)));
+                return;
+            } catch (RunConflict c) {
+                run = c.current();
+            }
         }
     }
 

@@ -175,21 +175,31 @@ public final class RunData {
         return "item#" + childKey(mapId, index);
     }
 
-    /** A map's children's outputs in index order (a child that did not complete is missing), up to {@code maxBytes}. */
-    public List<JsonNode> childOutputs(String runId, String mapId, long maxBytes) {
-        List<JsonNode> out = new ArrayList<>();
+    /**
+     * A map's children's outputs in index order, null where a child did not complete; null altogether when they
+     * come to more than {@code maxBytes} (the map's output then carries only its counts).
+     */
+    public com.fasterxml.jackson.databind.node.ArrayNode childOutputs(String runId, String mapId, int total, long maxBytes) {
+        com.fasterxml.jackson.databind.node.ArrayNode out = io.metronome.domain.Json.MAPPER.createArrayNode();
+        for (int i = 0; i < total; i++) {
+            out.addNull();
+        }
         long bytes = 0;
+        String prefix = outputKey(mapId) + "#";
         for (Map<String, AttributeValue> item : Items.queryAll(dynamo, QueryRequest.builder().tableName(tables.steps())
                 .keyConditionExpression("runId = :r AND begins_with(#k, :p)")
                 .expressionAttributeNames(Map.of("#k", SK))
-                .expressionAttributeValues(Map.of(":r", s(runId), ":p", s(outputKey(mapId) + "#")))
+                .expressionAttributeValues(Map.of(":r", s(runId), ":p", s(prefix)))
                 .consistentRead(true).build())) {
-            JsonNode v = json(item, "data");
-            bytes += item.get("data").s() == null ? 4 : item.get("data").s().length();
+            String data = item.get("data").s();
+            bytes += data == null ? 4 : data.length() + 1;
             if (bytes > maxBytes) {
                 return null;
             }
-            out.add(v);
+            int index = Integer.parseInt(str(item, SK).substring(prefix.length()));
+            if (index < total) {
+                out.set(index, json(item, "data"));
+            }
         }
         return out;
     }

@@ -80,6 +80,7 @@ final class RunItems {
         m.put("totalDurationMs", n(sum.totalDurationMs()));
         m.put("totalAttempts", n(sum.totalAttempts()));
         m.put("lastNodeId", s(r.lastNodeId()));
+        m.put("pauseSettled", bool(r.pauseSettled()));
         // Absent rather than null, so that every write to the run item costs as little as it can; the deadline
         // stays, null or not, because the claim's condition tests its type.
         m.entrySet().removeIf(e -> Boolean.TRUE.equals(e.getValue().nul()) && !e.getKey().equals("deadlineAt"));
@@ -111,7 +112,7 @@ final class RunItems {
                 time(m, "deadlineAt"), num(m, "rev"), nodes,
                 new Run.Summary((int) num(m, "stepCount"), counts, num(m, "totalDurationMs"),
                         (int) num(m, "totalAttempts"), List.of(), List.of(), dbl(m, "llmInferenceCt"),
-                        dbl(m, "resourcesCt"), (int) num(m, "auditEventCount")), str(m, "lastNodeId"));
+                        dbl(m, "resourcesCt"), (int) num(m, "auditEventCount")), str(m, "lastNodeId"), bool(m, "pauseSettled"));
     }
 
     static AttributeValue nodeToAttr(NodeState s) {

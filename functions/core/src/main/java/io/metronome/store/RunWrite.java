@@ -59,6 +59,10 @@ public final class RunWrite {
         return set(attribute, Items.s(v));
     }
 
+    public RunWrite flag(String attribute, boolean v) {
+        return set(attribute, Items.bool(v));
+    }
+
     public RunWrite json(String attribute, com.fasterxml.jackson.databind.JsonNode v) {
         return set(attribute, Items.json(v));
     }
@@ -134,6 +138,30 @@ public final class RunWrite {
         startedAttempt = Math.max(startedAttempt, attempt);
         move(StepStatus.QUEUED, StepStatus.RUNNING);
         newAttempts++;
+        return this;
+    }
+
+    /**
+     * Counts a cancelled map's children {@code from} to {@code to} (exclusive), which never started, as cancelled
+     * steps: once, since the write requires the count so far to be {@code from} ({@code first}, the first child
+     * that never started, for the first chunk).
+     */
+    public RunWrite closedChildren(String mapId, int first, int from, int to) {
+        String attr = name("closed#" + mapId);
+        conditions.add(from == first ? "attribute_not_exists(" + attr + ")" : attr + " = " + value(Items.n(from)));
+        sets.add(attr + " = " + value(Items.n(to)));
+        newSteps += to - from;
+        countDeltas.merge(StepStatus.CANCELLED, to - from, Integer::sum);
+        return this;
+    }
+
+    /** Counts the nodes an ended run never reached as cancelled steps: once, the first time. */
+    public RunWrite closedRun(int never) {
+        String attr = name("closed");
+        conditions.add("attribute_not_exists(" + attr + ")");
+        sets.add(attr + " = " + value(Items.n(never)));
+        newSteps += never;
+        countDeltas.merge(StepStatus.CANCELLED, never, Integer::sum);
         return this;
     }
 

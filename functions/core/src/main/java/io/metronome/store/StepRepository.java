@@ -45,6 +45,37 @@ public final class StepRepository {
         }
     }
 
+    /**
+     * Writes records that are new by construction (steps that never ran, under ids derived from what they are),
+     * 25 a request: a repeat writes the same items again.
+     */
+    public void recordNew(List<Step> batch) {
+        List<software.amazon.awssdk.services.dynamodb.model.WriteRequest> writes = batch.stream()
+                .map(st -> software.amazon.awssdk.services.dynamodb.model.WriteRequest.builder()
+                        .putRequest(p -> p.item(toItem(st))).build()).toList();
+        for (int from = 0; from < writes.size(); from += 25) {
+            Map<String, List<software.amazon.awssdk.services.dynamodb.model.WriteRequest>> request =
+                    Map.of(tables.steps(), writes.subList(from, Math.min(writes.size(), from + 25)));
+            while (request != null && !request.isEmpty()) {
+                var r = request;
+                var response = dynamo.batchWriteItem(b -> b.requestItems(r));
+                request = response.hasUnprocessedItems() && !response.unprocessedItems().isEmpty()
+                        ? response.unprocessedItems() : null;
+            }
+        }
+    }
+
+    /** The nodes a run has a step of, from a query that reads only the node ids. */
+    public java.util.Set<String> nodesWithSteps(String runId) {
+        java.util.Set<String> out = new java.util.HashSet<>();
+        Items.queryAll(dynamo, QueryRequest.builder().tableName(tables.steps())
+                        .keyConditionExpression("runId = :r AND begins_with(stepId, :p)").projectionExpression("nodeId")
+                        .expressionAttributeValues(Map.of(":r", s(runId), ":p", s(io.metronome.domain.Ids.STEP)))
+                        .consistentRead(true).build())
+                .forEach(i -> out.add(str(i, "nodeId")));
+        return out;
+    }
+
     public java.util.Optional<Step> find(String runId, String stepId) {
         Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(tables.steps())
                 .key(Items.key("runId", runId, "stepId", stepId)).consistentRead(true)).item();

@@ -24,11 +24,21 @@ public record NodeContext(Run run, Definition.Node node, List<Definition.Edge> o
      */
     public static NodeContext of(Run run, Definition definition, NodeState state, java.util.Map<String, JsonNode> outputs,
                                  Instant now) {
+        return of(run, definition, state, outputs, null, now);
+    }
+
+    /** @param item a map child's element (its {@code index} comes from its id); null for any other node */
+    public static NodeContext of(Run run, Definition definition, NodeState state, java.util.Map<String, JsonNode> outputs,
+                                 JsonNode item, Instant now) {
         Definition.Node node = definition.node(state.nodeId());
         ObjectNode ctx = Json.object();
         ctx.set("input", run.input());
         ObjectNode nodes = ctx.putObject("nodes");
         outputs.forEach(nodes::set);
+        if (Definition.mapOf(state.nodeId()) != null) {
+            ctx.set("item", item);
+            ctx.put("index", Definition.indexOf(state.nodeId()));
+        }
         ObjectNode r = ctx.putObject("run");
         r.put("id", run.id());
         r.put("metronomeId", run.metronomeId());

@@ -25,6 +25,7 @@ public final class NodeExecutors {
         byType.put(NodeType.LLM, llm);
         byType.put(NodeType.SQS, sqs);
         byType.put(NodeType.STEP_FUNCTION, stepFunction);
+        byType.put(NodeType.MAP, new MapNode());
     }
 
     /**

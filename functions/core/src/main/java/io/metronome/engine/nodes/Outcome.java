@@ -31,6 +31,10 @@ public sealed interface Outcome {
     record Failed(String error, boolean retryable, JsonNode metadata) implements Outcome {
     }
 
+    /** A map node's elements: the worker stores them and starts the children. */
+    record StartMap(JsonNode elements) implements Outcome {
+    }
+
     /** A succeed or fail node: the run ends here, completed with {@code output} or failed with {@code error}. */
     record EndRun(boolean succeeded, JsonNode output, String error) implements Outcome {
     }
