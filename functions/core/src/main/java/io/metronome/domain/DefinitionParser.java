@@ -29,8 +29,11 @@ import java.util.regex.Pattern;
  * limits parses in about the time it takes to parse its expressions.
  */
 public final class DefinitionParser {
-    /** Children of one map running at once (Step Functions' Distributed Map runs up to 10,000). */
-    public static final int MAX_MAP_CONCURRENCY = 1000;
+    /**
+     * Children of one map running at once. Each running child is an entry on the run item, and every write to
+     * the run item costs its size: at 100, about 15 KB, so a child's writes stay cheap (see infra/dynamodb.md).
+     */
+    public static final int MAX_MAP_CONCURRENCY = 100;
     private final Map<String, Node> iterators = new HashMap<>();
     public static final int MAX_NODES = 2_000;
     /** Twice {@link #MAX_NODES}: a chain needs one edge per node, a fan-out joined again two per parallel node. */

@@ -17,12 +17,13 @@ import java.time.Instant;
  * @param notBefore when a retry attempt may start
  * @param decision an approval decision waiting to be applied by a worker
  * @param output held in memory only (for the step record); never stored on the run item
+ * @param input what the attempt ran with (its configuration after expressions), in memory only like the output
  * @param progress a join's arrivals, a map's counters, or the hand-off a completed node has left to make
  */
 public record NodeState(String nodeId, Phase phase, int attempt, String stepId, long rev, String lockedBy,
                         Instant leaseUntil, Instant queuedAt, Instant startedAt, Instant completedAt,
                         JsonNode output, String error, Instant dueAt, Instant notBefore, JsonNode decision,
-                        JsonNode metadata, JsonNode progress) {
+                        JsonNode metadata, JsonNode progress, JsonNode input) {
 
     /** A node's phase; each maps to the status its current step shows (a join being awaited has no step yet). */
     public enum Phase {
@@ -63,19 +64,25 @@ public record NodeState(String nodeId, Phase phase, int attempt, String stepId, 
 
     public static NodeState pending(String nodeId, int attempt, Instant now, Instant notBefore) {
         return new NodeState(nodeId, Phase.PENDING, attempt, Ids.next(Ids.STEP), 1, null, null, now, null, null,
-                null, null, null, notBefore, null, null, null);
+                null, null, null, notBefore, null, null, null, null);
     }
 
     /** A node on a path not taken: recorded as a skipped step without ever running. */
     public static NodeState skipped(String nodeId, String stepId, Instant now) {
         return new NodeState(nodeId, Phase.SKIPPED, 0, stepId, 1, null, null, now, null, now,
-                null, null, null, null, null, null, null);
+                null, null, null, null, null, null, null, null);
     }
 
     /** A join some of whose incoming edges have resolved; {@code arrivals} maps each source to whether it was taken. */
     public static NodeState joining(String nodeId, JsonNode arrivals) {
         return new NodeState(nodeId, Phase.JOINING, 0, null, 1, null, null, null, null, null,
-                null, null, null, null, null, null, arrivals);
+                null, null, null, null, null, null, arrivals, null);
+    }
+
+    /** This state with what its attempt ran with (the same revision: nothing about the node changed). */
+    public NodeState withInput(JsonNode ranWith) {
+        return new NodeState(nodeId, phase, attempt, stepId, rev, lockedBy, leaseUntil, queuedAt, startedAt, completedAt,
+                output, error, dueAt, notBefore, decision, metadata, progress, ranWith);
     }
 
     public Builder to(Phase next) {
@@ -109,6 +116,7 @@ public record NodeState(String nodeId, Phase phase, int attempt, String stepId, 
         private JsonNode metadata;
         private JsonNode progress;
         private boolean progressGiven;
+        private JsonNode input;
 
         private Builder(NodeState s) {
             this.s = s;
@@ -127,6 +135,7 @@ public record NodeState(String nodeId, Phase phase, int attempt, String stepId, 
             decision = s.decision;
             metadata = s.metadata;
             progress = s.progress;
+            input = s.input;
         }
 
         public Builder phase(Phase v) { phase = v; return this; }
@@ -150,7 +159,8 @@ public record NodeState(String nodeId, Phase phase, int attempt, String stepId, 
                 progress = null;
             }
             return new NodeState(s.nodeId, phase, attempt, stepId, s.rev + 1, lockedBy, leaseUntil, queuedAt,
-                    startedAt, completedAt, output, error, dueAt, notBefore, decision, metadata, progress);
+                    startedAt, completedAt, output, error, dueAt, notBefore, decision, metadata, progress,
+                    attempt == s.attempt ? input : null);
         }
     }
 }

@@ -17,6 +17,7 @@ import java.util.Map;
  * @param rev bumped by every write; control operations use it for optimistic concurrency
  * @param lastNodeId the node that completed last: the run's output is its output
  * @param pauseSettled while paused: nothing is in flight any more, and {@code run.paused} was audited
+ * @param closed ended, and the nodes it never reached recorded and its counters set from its records
  */
 public record Run(String id, String metronomeId, String userId, String triggerType, String versionId,
                   String triggerEventId, String idempotencyKey, RunStatus status, JsonNode input, JsonNode output,
@@ -24,7 +25,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
                   String lockedBy, int attemptCount, int maxAttempts, long timeoutMs, String attachedProjectId,
                   String attachedTicketId, Instant completedAt, Instant createdAt, Instant updatedAt,
                   RunStatus resumeTo, Instant deadlineAt, long rev, Map<String, NodeState> nodes,
-                  Summary summary, String lastNodeId, boolean pauseSettled) {
+                  Summary summary, String lastNodeId, boolean pauseSettled, boolean closed) {
 
     /** The running totals the timeline's summary reports. */
     public record Summary(int stepCount, Map<StepStatus, Integer> statusCounts, long totalDurationMs,
@@ -43,7 +44,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled);
+                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled, closed);
     }
 
     /** This run with its input, as read from where it is kept. */
@@ -51,7 +52,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, value,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled);
+                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled, closed);
     }
 
     /** This run without a node (which a write just made final). */
@@ -61,7 +62,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled);
+                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled, closed);
     }
 
     /** This run at another revision (after a write whose result was derived rather than read back). */
@@ -69,7 +70,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, newRev, nodes, summary, lastNodeId, pauseSettled);
+                deadlineAt, newRev, nodes, summary, lastNodeId, pauseSettled, closed);
     }
 
     public NodeState node(String nodeId) {

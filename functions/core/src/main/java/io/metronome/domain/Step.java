@@ -17,7 +17,7 @@ public record Step(String id, String runId, String metronomeId, String nodeId, S
     public static Step of(Run run, NodeState node, String nodeType, Instant now) {
         Instant created = node.queuedAt() != null ? node.queuedAt() : now;
         return new Step(node.stepId(), run.id(), run.metronomeId(), node.nodeId(), nodeType,
-                node.phase().stepStatus(), node.attempt(), null, node.output(), node.metadata(), node.durationMs(),
+                node.phase().stepStatus(), node.attempt(), node.input(), node.output(), node.metadata(), node.durationMs(),
                 node.error(), node.startedAt(), node.completedAt(), created, now, node.rev());
     }
 }

@@ -171,7 +171,7 @@ public final class RunService {
                 RunStatus.QUEUED, input, null, null, null, now, null, null, null, 0, maxAttempts, timeout,
                 projectId, ticketId, null, now, now, null, timeout > 0 ? now.plusMillis(timeout) : null, 1,
                 Map.of(first.nodeId(), first),
-                new Run.Summary(1, counts, 0, 0, List.of(), List.of(), 0, 0, 1), null, false);
+                new Run.Summary(1, counts, 0, 0, List.of(), List.of(), 0, 0, 1), null, false, false);
         TriggerEvent trigger = new TriggerEvent(triggerId, m.id(), m.userId(), runId, triggerType, "matched",
                 sourceEventId, summary, null, triggerPayload, now);
         ObjectNode createdPayload = Json.object();
@@ -288,23 +288,54 @@ public final class RunService {
                         + "; only a run in waiting_approval can be approved or rejected");
             }
             Instant now = clock.instant();
-            ObjectNode decision = Json.object();
-            decision.put("approved", approved);
-            decision.put("comment", comment);
-            decision.put("actorUserId", userId);
+            ObjectNode decision = decision(approved, comment, userId);
             RunWrite w = write(run, now, RunTransition.DECIDE).status(run.metronomeId(), RunStatus.RUNNING);
             ObjectNode payload = Json.object();
             payload.put("comment", comment);
             var nodes = payload.putArray("nodeIds");
-            for (NodeState s : run.nodes().values()) {
-                if (s.phase() == Phase.WAITING_APPROVAL) {
-                    w.node(s, s.to(Phase.DECIDED).decision(decision).build());
-                    nodes.add(s.nodeId());
-                }
-            }
+            List<NodeState> waiting = run.nodes().values().stream().filter(s -> s.phase() == Phase.WAITING_APPROVAL).toList();
+            waiting.forEach(s -> nodes.add(s.nodeId()));
+            decide(w, waiting.subList(0, Math.min(waiting.size(), Worker.HAND_OFF_BUDGET)), decision);
             return new Change(w, List.of(AuditEvent.of(run, userId, approved ? "run.approved" : "run.rejected",
                     payload, now)));
-        }, this::redispatch);
+        }, fresh -> {
+            decideTheRest(fresh, decision(approved, comment, userId));
+            redispatch(runs.find(fresh.id()).orElse(fresh));
+        });
+    }
+
+    private static ObjectNode decision(boolean approved, String comment, String userId) {
+        ObjectNode decision = Json.object();
+        decision.put("approved", approved);
+        decision.put("comment", comment);
+        decision.put("actorUserId", userId);
+        return decision;
+    }
+
+    private static void decide(RunWrite w, List<NodeState> waiting, JsonNode decision) {
+        waiting.forEach(s -> w.node(s, s.to(Phase.DECIDED).decision(decision).build()));
+    }
+
+    /**
+     * Approvals past what one write can carry (a map of approvals): decided by further writes, each on the
+     * nodes as read, after the audited one that took the decision.
+     */
+    private void decideTheRest(Run run, JsonNode decision) {
+        for (int i = 0; run != null && i < 10_000; i++) {
+            List<NodeState> waiting = run.nodes().values().stream().filter(s -> s.phase() == Phase.WAITING_APPROVAL)
+                    .limit(Worker.HAND_OFF_BUDGET).toList();
+            if (waiting.isEmpty() || run.isTerminal()) {
+                return;
+            }
+            RunWrite w = new RunWrite(run.id(), clock.instant());
+            waiting.forEach(s -> w.requireNodeRev(s.nodeId(), s.rev()));
+            decide(w, waiting, decision);
+            try {
+                run = runs.update(w, software.amazon.awssdk.services.dynamodb.model.ReturnValue.ALL_NEW);
+            } catch (RunConflict c) {
+                run = c.current();
+            }
+        }
     }
 
     private record Change(RunWrite write, List<AuditEvent> events) {
@@ -447,10 +478,16 @@ public final class RunService {
             lastStep = recorded.id();
         }
         boolean stepsDone = !stepsCut && stepPage.lastKey() == null;
-        if (stepsDone && !position.stepsDone()) {
-            // The steps not recorded yet (nodes a worker holds now): after the recorded ones, once.
-            active.values().stream().sorted(java.util.Comparator.comparing(NodeState::stepId))
+        if (!position.stepsDone()) {
+            // Steps not recorded yet (nodes active now) are shown in the page whose range of ids holds theirs: a
+            // page covers the ids after the cursor's up to its last (to the end, on the last page), so each step is
+            // shown once, recorded or not, however far a run moves on between pages.
+            String from = position.afterStep();
+            String to = stepsDone ? null : lastStep;
+            active.values().stream()
+                    .filter(s -> (from == null || s.stepId().compareTo(from) > 0) && (to == null || s.stepId().compareTo(to) <= 0))
                     .forEach(s -> pageSteps.add(Step.of(run, s, def.node(s.nodeId()).type().wire(), now)));
+            pageSteps.sort(java.util.Comparator.comparing(Step::id));
         }
         AuditRepository.Page auditPage = position.auditDone() ? new AuditRepository.Page(List.of(), null)
                 : audit.page(runId, position.afterAudit(), pageSize);

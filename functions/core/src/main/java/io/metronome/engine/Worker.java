@@ -42,14 +42,15 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Executes one node per message. The run item is the source of truth and every change to it is one conditional
- * write; step records and queue messages follow from it and are safe to repeat. So a message delivered twice,
- * out of order, or again after a crash at any point only ever finds the run further along and finishes what
- * that point left undone.
+ * Executes one node per message. The run item is the source of truth for the active nodes and every change to it
+ * is one conditional write; a node's step record is written before the write that makes it final (and so takes
+ * it off the run item), and queue messages follow; all are safe to repeat. So a message delivered twice, out of
+ * order, or again after a crash at any point only ever finds the run further along and finishes what that point
+ * left undone.
  *
- * <p>Happy path for one node: claim (the run-status check and the lease, one write), run the node, record the
- * outcome on the run (one write, which also enters the successors), record the step, send the successors'
- * messages.
+ * <p>Happy path for one node: claim (the run-status check and the lease, one write), read what its expressions
+ * name, run it, record its step, keep its output, complete it on the run (one write, which also enters the
+ * successors), send the successors' messages.
  */
 public final class Worker {
     /** Statuses in which a node may start: an approval waiting on one branch does not hold up the others. */
@@ -63,10 +64,17 @@ public final class Worker {
     public static final int MAX_OUTPUT_BYTES = 256 * 1024;
     private static final int CONFLICT_RETRIES = 5;
     /**
+     * A settling node tries harder: a map's children all count themselves on the map's entry, so under many
+     * concurrent children a write may be refused several times in a row (each refusal returns the fresh item).
+     */
+    private static final int SETTLE_RETRIES = 40;
+    /**
      * Entries one write may add, change or skip: each costs about 40 characters of expression, and DynamoDB
      * refuses an expression over 4 KB. A hand-off to more nodes continues in further writes.
      */
     static final int HAND_OFF_BUDGET = 25;
+    /** Elements of one map: its elements are written one item each when it starts, within one invocation. */
+    public static final int MAX_MAP_ELEMENTS = 10_000;
 
     private final RunRepository runs;
     private final StepRepository steps;
@@ -108,7 +116,7 @@ public final class Worker {
         }
         if (m.kind() == NodeMessage.Kind.CLOSE) {
             if (m.nodeId() == null) {
-                runs.find(m.runId()).ifPresent(this::closeRun);
+                runs.find(m.runId()).filter(Run::isTerminal).ifPresent(r -> cancelLeftovers(r, definition(r)));
             } else {
                 closeMap(m);
             }
@@ -161,7 +169,7 @@ public final class Worker {
             // A stack overflow or a huge allocation in a node's own code: the same attempt again would end the same.
             outcome = new Outcome.Failed(node.type().wire() + " node failed: " + e, false, null);
         }
-        apply(run, def, running, limitOutput(outcome));
+        apply(run, def, running.withInput(ctx.input()), limitOutput(outcome));
     }
 
     /** What the node runs with: only the input and outputs its expressions refer to are read. */
@@ -219,7 +227,9 @@ public final class Worker {
         try {
             // The step first: from here on, a worker taking the node over finds that this attempt completed and
             // completes the node with it instead of running it (and its side effect) again.
-            record(run, def, completed);
+            if (!recordAgreed(run, def, completed)) {
+                return; // a worker that took the node over recorded this attempt as lost: it runs the next one
+            }
             // The output before the write that completes the node, so that whoever reads the node as completed finds it.
             if (done.output() != null && !done.output().isNull()) {
                 data.putOutput(run.id(), before.nodeId(), before.attempt(), done.output());
@@ -243,13 +253,14 @@ public final class Worker {
     }
 
     /**
-     * Writes a node's final state and, if the run goes on, its hand-off to its successors, in one conditional
-     * write; then records its step, makes what is left of a large hand-off, and moves the run on. A write refused
+     * Writes a node's final state and, if the run goes on, its hand-off to its successors (or, for a map's child,
+     * its map's count and next children), in one conditional write, its step recorded first (here when
+     * {@code recordFirst}, else by the caller); then makes what is left of a large hand-off and moves the run on. A write refused
      * because the node moved on (our lease ran out and another worker took it) ends here: the new holder settles it.
      */
     private void settle(Run run, Definition def, NodeState before, NodeState settled, boolean recordFirst,
                         java.util.function.Consumer<RunWrite> extra) {
-        for (int i = 0; i < CONFLICT_RETRIES; i++) {
+        for (int i = 0; i < SETTLE_RETRIES; i++) {
             Instant now = clock.instant();
             RunWrite write = new RunWrite(run.id(), now).requireNodeRev(before.nodeId(), before.rev());
             List<NodeState> ready = new ArrayList<>();
@@ -314,6 +325,11 @@ public final class Worker {
      */
     private void startMap(Run run, Definition def, NodeState before, JsonNode elements) {
         int size = elements.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (elements.size() > MAX_MAP_ELEMENTS) {
+            failAttempt(run, def, before, new Outcome.Failed("map items of " + elements.size() + " elements exceed the "
+                    + "limit of " + MAX_MAP_ELEMENTS + " elements for one map", false, null));
+            return;
+        }
         if (size > MAX_OUTPUT_BYTES) {
             failAttempt(run, def, before, new Outcome.Failed("map items of " + size + " bytes exceed the limit of "
                     + MAX_OUTPUT_BYTES + " bytes (256 KB) for a node's data", false, null));
@@ -327,10 +343,9 @@ public final class Worker {
         data.putElements(run.id(), before.nodeId(), elements);
         for (int i = 0; i < CONFLICT_RETRIES; i++) {
             Instant now = clock.instant();
-            RunWrite write = new RunWrite(run.id(), now).requireNodeRev(before.nodeId(), before.rev());
+            RunWrite write = new RunWrite(run.id(), now).requireStatus(LIVE);
             List<NodeState> ready = new ArrayList<>();
-            NodeState mapping = before.to(Phase.MAPPING).lease(null, null).build();
-            mapEntries(write, before, progress.topUp(def, run, before.nodeId(), now, HAND_OFF_BUDGET), ready, mapping);
+            mapEntries(write, before, progress.topUp(def, run, before.nodeId(), now, HAND_OFF_BUDGET), ready);
             try {
                 Run after = runs.update(write, ReturnValue.ALL_NEW);
                 proceed(after, def, ready);
@@ -339,22 +354,24 @@ public final class Worker {
                 if (!stillAt(c, before)) {
                     return;
                 }
+                if (c.current().isTerminal()) {
+                    cancelRan(c.current(), def, before, progress.toJson()); // its children were never started
+                    return;
+                }
                 run = c.current();
             }
         }
         throw new IllegalStateException("could not start map " + before.nodeId() + " in " + run.id());
     }
 
+    /**
+     * Writes a map's progress (as its entry and its step's metadata) and the children it starts, on the map's
+     * entry as read (running, as the map starts, or mapping).
+     */
     private static void mapEntries(RunWrite write, NodeState map, MapProgress.TopUp topUp, List<NodeState> ready) {
-        mapEntries(write, map, topUp, ready, map);
-    }
-
-    /** Writes a map's progress (as its entry and its step's metadata) and the children it starts. */
-    private static void mapEntries(RunWrite write, NodeState before, MapProgress.TopUp topUp, List<NodeState> ready,
-                                   NodeState base) {
         JsonNode progress = topUp.after().toJson();
-        write.requireNodeRev(before.nodeId(), before.rev())
-                .node(before, base.to(Phase.MAPPING).progress(progress).metadata(progress).build());
+        write.requireNodeRev(map.nodeId(), map.rev()).node(map, map.to(Phase.MAPPING).lease(null, null)
+                .progress(progress).metadata(progress).build());
         for (NodeState child : topUp.children()) {
             write.requireNodeAbsent(child.nodeId()).node(null, child);
             ready.add(child);
@@ -393,8 +410,11 @@ public final class Worker {
         out.put("count", p.total());
         out.put("succeeded", p.succeeded());
         out.put("failed", p.failed());
-        out.set("outputs", p.total() == 0 ? Json.MAPPER.createArrayNode()
-                : data.childOutputs(run.id(), mapId, p.total(), MAX_OUTPUT_BYTES - 1024));
+        var outputs = p.total() == 0 ? Json.MAPPER.createArrayNode()
+                : data.childOutputs(run.id(), mapId, p.total(), MAX_OUTPUT_BYTES - 1024);
+        boolean fits = outputs != null
+                && outputs.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_OUTPUT_BYTES - 1024;
+        out.set("outputs", fits ? outputs : null);
         return out;
     }
 
@@ -499,28 +519,43 @@ public final class Worker {
         Run after;
         try {
             after = runs.update(new RunWrite(run.id(), now).requireNodeRev(before.nodeId(), before.rev())
-                    .node(before, waiting), ReturnValue.ALL_NEW);
+                    .requireStatus(LIVE).node(before, waiting), ReturnValue.ALL_NEW);
         } catch (RunConflict c) {
+            if (stillAt(c, before) && c.current().isTerminal()) {
+                cancelRan(c.current(), definition(c.current()), before, metadata); // the run ended while it ran
+            }
             return;
         }
         record(after, null, waiting);
         dispatcher.send(NodeMessage.node(run.id(), before.nodeId(), before.attempt(), dueAt));
+        settledPause(after);
+    }
+
+    /**
+     * A node that ran while its run ended, and would now wait (on a delay, a decision, work elsewhere, children):
+     * it is cancelled instead, and what it started elsewhere is stopped.
+     */
+    private void cancelRan(Run run, Definition def, NodeState before, JsonNode metadata) {
+        NodeState cancelled = before.to(Phase.CANCELLED).metadata(metadata).completedAt(clock.instant())
+                .lease(null, null).build();
+        settle(run, def, before, cancelled, true, w -> { });
+        dispatcher.followUpCancelled(run, List.of(cancelled));
     }
 
     private void awaitApproval(Run run, NodeState before, String prompt) {
         ObjectNode meta = Json.object();
         meta.put("prompt", prompt);
         for (int i = 0; i < CONFLICT_RETRIES; i++) {
+            if (run.isTerminal()) {
+                cancelRan(run, definition(run), before, null);
+                return;
+            }
             Instant now = clock.instant();
-            NodeState waiting = run.isTerminal()
-                    ? before.to(Phase.CANCELLED).completedAt(now).lease(null, null).build()
-                    : before.to(Phase.WAITING_APPROVAL).metadata(meta).lease(null, null).build();
+            NodeState waiting = before.to(Phase.WAITING_APPROVAL).metadata(meta).lease(null, null).build();
             RunWrite write = new RunWrite(run.id(), now).requireNodeRev(before.nodeId(), before.rev()).node(before, waiting);
             if (run.status() == RunStatus.PAUSED) {
                 // Paused while this node ran: once resumed, the run waits for the decision.
                 write.requireStatus(Set.of(RunStatus.PAUSED)).text("resumeTo", RunStatus.WAITING_APPROVAL.wire());
-            } else if (run.isTerminal()) {
-                write.requireStatus(RunStatus.TERMINAL);
             } else {
                 write.requireStatus(RunTransition.AWAIT_APPROVAL.from()).status(run.metronomeId(), RunStatus.WAITING_APPROVAL);
             }
@@ -528,12 +563,12 @@ public final class Worker {
             payload.put("nodeId", before.nodeId());
             payload.put("prompt", prompt);
             try {
-                runs.transact(write, run.isTerminal() ? List.of()
-                        : List.of(AuditEvent.of(run, null, "run.approval_requested", payload, now)));
+                runs.transact(write, List.of(AuditEvent.of(run, null, "run.approval_requested", payload, now)));
                 record(run, null, waiting);
+                runs.find(run.id()).ifPresent(this::settledPause);
                 return;
             } catch (RunConflict c) {
-                if (c.current() == null || c.current().node(before.nodeId()).rev() != before.rev()) {
+                if (!stillAt(c, before)) {
                     return;
                 }
                 run = c.current();
@@ -657,7 +692,7 @@ public final class Worker {
                 runs.transact(write, events);
             } catch (RunConflict c) {
                 Run current = c.current();
-                if (current == null || (before != null && current.node(before.nodeId()).rev() != before.rev())) {
+                if (current == null || (before != null && !stillAt(c, before))) {
                     return;
                 }
                 if (before == null && (current.isTerminal()
@@ -667,53 +702,73 @@ public final class Worker {
                 run = current;
                 continue;
             }
-            dispatcher.followUpCancelled(run, cancelled);
+            List<NodeState> ended = new ArrayList<>(cancelled);
+            if (after != null) {
+                ended.add(after); // a failed map's children that never started are recorded too
+            }
+            dispatcher.followUpCancelled(run, ended);
             return;
         }
         throw new IllegalStateException("could not end run " + run.id() + " as " + target.wire() + "; retrying later");
     }
 
     /**
-     * Adds to a write that ends the run what the end does to its frontier: every node not started is cancelled,
-     * and a join not reached or a hand-off not made is dropped. Returns the cancelled states, to record.
+     * Adds to a write on an ended (or ending) run what the end does to its frontier, up to one write's budget:
+     * nodes not started are cancelled, a join not reached or a hand-off not made is dropped. What is over the
+     * budget the worker cancels afterwards ({@link #cancelLeftovers}): nothing starts on an ended run meanwhile,
+     * since every claim checks the run's status. Returns the cancelled states, to record.
      *
      * @param except the node the ending write settles itself, if any
      */
     static List<NodeState> cancelUnstarted(Run run, String except, Instant now, RunWrite write) {
         List<NodeState> cancelled = new ArrayList<>();
+        int changes = 0;
         for (NodeState s : run.nodes().values()) {
             if (s.nodeId().equals(except)) {
                 continue;
+            }
+            if (changes == HAND_OFF_BUDGET) {
+                break;
             }
             if (UNSTARTED.contains(s.phase())) {
                 NodeState c = s.to(Phase.CANCELLED).completedAt(now).lease(null, null).build();
                 write.node(s, c);
                 cancelled.add(c);
+                changes++;
             } else if (s.phase() == Phase.JOINING || s.phase() == Phase.COMPLETED) {
                 write.removeNode(s.nodeId());
+                changes++;
             }
         }
         return cancelled;
     }
 
-    /** Nodes entered after the run ended (a node finishing after a cancel): recorded as cancelled. */
+    /**
+     * What an ended run still has on its frontier that will never run (nodes entered after the end, or more than
+     * the ending write could carry): cancelled, a budget a write, each write against the run as read. Then the
+     * run is closed once nothing of it is active.
+     */
     private void cancelLeftovers(Run run, Definition def) {
-        Run latest = run;
-        for (NodeState s : run.nodes().values()) {
-            if (s.phase() == Phase.PENDING) {
-                Instant now = clock.instant();
-                NodeState c = s.to(Phase.CANCELLED).completedAt(now).build();
-                try {
+        for (int i = 0; run != null && i < 10_000; i++) {
+            Instant now = clock.instant();
+            RunWrite write = new RunWrite(run.id(), now).requireRev(run.rev());
+            List<NodeState> cancelled = cancelUnstarted(run, null, now, write);
+            if (cancelled.isEmpty() && run.nodes().values().stream()
+                    .noneMatch(s -> s.phase() == Phase.JOINING || s.phase() == Phase.COMPLETED)) {
+                break;
+            }
+            try {
+                for (NodeState c : cancelled) {
                     record(run, def, c);
-                    latest = runs.update(new RunWrite(run.id(), now).requireNodeRev(s.nodeId(), s.rev()).node(s, c),
-                            ReturnValue.ALL_NEW);
-                } catch (RunConflict settled) {
-                    latest = settled.current(); // someone else settled it
                 }
+                run = runs.update(write, ReturnValue.ALL_NEW);
+                dispatcher.followUpCancelled(run, cancelled);
+            } catch (RunConflict moved) {
+                run = moved.current();
             }
         }
-        if (latest != null) {
-            closeRun(latest);
+        if (run != null) {
+            closeRun(run);
         }
     }
 
@@ -791,7 +846,10 @@ public final class Worker {
                 if (node.leaseExpired(now)) {
                     return takeOver(run, def, node);
                 }
-                return false; // otherwise another worker holds it and its own message returns if it dies
+                // Another worker holds it, or held it and failed before settling: look again once the lease is
+                // over, so that a holder that stopped is always taken over (this message may be its only one).
+                dispatcher.send(NodeMessage.node(run.id(), node.nodeId(), node.attempt(), node.leaseUntil().plusMillis(500)));
+                return false;
             }
             case WAITING -> {
                 if (run.status() == RunStatus.PAUSED) {
@@ -822,7 +880,8 @@ public final class Worker {
                 }
                 if (CLAIMABLE.contains(run.status())) {
                     NodeContext ctx = context(run, def, node);
-                    apply(run, def, node, limitOutput(new io.metronome.engine.nodes.ApprovalNode().execute(ctx)));
+                    apply(run, def, node.withInput(ctx.input()),
+                            limitOutput(new io.metronome.engine.nodes.ApprovalNode().execute(ctx)));
                 }
                 return false;
             }
@@ -834,7 +893,7 @@ public final class Worker {
             }
             default -> {
                 // A completed node whose hand-off a stopped worker left unfinished (its step is recorded already).
-                replay(run, def);
+                handOffRest(run, def, node.nodeId(), new ArrayList<>());
                 return false;
             }
         }
@@ -912,12 +971,17 @@ public final class Worker {
         NodeState lost = dead.to(Phase.FAILED).completedAt(now).lease(null, null)
                 .error("the worker running this attempt stopped before finishing (lease held by " + dead.lockedBy()
                         + " expired)").build();
+        if (!recordAgreed(run, def, lost)) {
+            // The attempt recorded itself completed between our look and our record: it completes with that.
+            steps.find(run.id(), dead.stepId()).ifPresent(r -> complete(run, def, dead,
+                    new Outcome.Done(r.output(), r.metadata()), r.completedAt()));
+            return false;
+        }
         if (run.isTerminal() || dead.attempt() >= retryPolicy(run, node).maxAttempts()) {
             failNode(run, def, dead, lost, "node " + node.id() + " failed after " + dead.attempt() + " attempts: "
                     + lost.error());
             return false;
         }
-        steps.record(Step.of(run, lost, node.type().wire(), now));
         boolean paused = run.status() == RunStatus.PAUSED;
         NodeState next = dead.to(paused ? Phase.PAUSED : Phase.RUNNING).attempt(dead.attempt() + 1)
                 .stepId(Ids.next(Ids.STEP)).queuedAt(now).startedAt(paused ? null : now).completedAt(null)
@@ -967,16 +1031,34 @@ public final class Worker {
     }
 
     /**
-     * Records the nodes an ended (cancelled or failed) run never reached as cancelled steps, once nothing of it
-     * is active any more (a node still running may yet have been reached); the worker settling the last one
-     * comes back here. Ids derived from the node keep a repeat on the same records.
+     * Closes an ended (cancelled or failed) run once nothing of it is active (a node still running may yet have
+     * been reached; the worker settling the last one comes back here) and its cancelled maps' children are all
+     * recorded: records the nodes it never reached as cancelled steps (ids derived from the node, so a repeat lands
+     * on the same records), then sets the summary's counters from the records, once. Counting from the records
+     * here, a single time, makes the summary exact whatever races the end had with the workers.
      */
     private void closeRun(Run run) {
-        if (!run.isTerminal() || run.status() == RunStatus.COMPLETED || !run.nodes().isEmpty()) {
+        if (!run.isTerminal() || run.status() == RunStatus.COMPLETED || !run.nodes().isEmpty() || run.closed()) {
             return;
         }
         Definition def = definition(run);
-        java.util.Set<String> reached = steps.nodesWithSteps(run.id());
+        List<Step> recorded = steps.summaries(run.id());
+        java.util.Set<String> reached = new java.util.HashSet<>();
+        Map<String, Integer> children = new java.util.HashMap<>();
+        for (Step st : recorded) {
+            reached.add(st.nodeId());
+            String map = Definition.mapOf(st.nodeId());
+            if (map != null) {
+                children.merge(map, 1, Integer::sum);
+            }
+        }
+        for (Step st : recorded) {
+            if ("map".equals(st.nodeType()) && st.metadata() != null && st.metadata().has("total")
+                    && children.getOrDefault(st.nodeId(), 0) < st.metadata().get("total").asInt()
+                    && st.metadata().path("started").asInt() < st.metadata().get("total").asInt()) {
+                return; // its never-started children are still being recorded; the last chunk closes the run
+            }
+        }
         Instant at = run.completedAt();
         List<Step> never = new ArrayList<>();
         for (Definition.Node node : def.nodes().values()) {
@@ -987,10 +1069,14 @@ public final class Worker {
             }
         }
         steps.recordNew(never);
+        List<Step> all = new ArrayList<>(recorded);
+        all.addAll(never);
         try {
-            runs.update(new RunWrite(run.id(), clock.instant()).closedRun(never.size()), ReturnValue.ALL_NEW);
-        } catch (RunConflict alreadyCounted) {
-            // counted the first time
+            runs.update(new RunWrite(run.id(), clock.instant()).requireRev(run.rev()).closed(all), ReturnValue.ALL_NEW);
+        } catch (RunConflict changed) {
+            if (changed.current() != null) {
+                closeRun(changed.current()); // a late write landed in between: count again from what is there now
+            }
         }
     }
 
@@ -999,7 +1085,7 @@ public final class Worker {
 
     /**
      * Records a chunk of a cancelled map's children that never started as cancelled steps (ids derived from the
-     * child, so a repeat lands on the same records), counts them once, and sends the next chunk on.
+     * child, so a repeat lands on the same records) and sends the next chunk on; after the last, closes the run.
      */
     private void closeMap(NodeMessage m) {
         Run run = runs.find(m.runId()).orElse(null);
@@ -1021,14 +1107,10 @@ public final class Worker {
                     at, at, 1));
         }
         steps.recordNew(never);
-        try {
-            runs.update(new RunWrite(run.id(), clock.instant()).closedChildren(m.nodeId(),
-                    map.metadata().get("started").asInt(), from, to), ReturnValue.ALL_NEW);
-        } catch (RunConflict alreadyCounted) {
-            // a repeat of this chunk: counted the first time
-        }
         if (to < total) {
             dispatcher.send(NodeMessage.close(run.id(), m.nodeId(), m.stepId(), to));
+        } else {
+            closeRun(run); // they are counted with the rest when the run closes
         }
     }
 
@@ -1090,6 +1172,15 @@ public final class Worker {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /**
+     * Records a node's state unless a record of the same revision is there, and says whether the record now
+     * agrees with it: the step record decides between a slow attempt completing and a worker taking it over.
+     */
+    private boolean recordAgreed(Run run, Definition def, NodeState state) {
+        Step step = Step.of(run, state, def.node(state.nodeId()).type().wire(), clock.instant());
+        return steps.record(step) || steps.find(run.id(), state.stepId()).map(r -> r.status() == step.status()).orElse(false);
+    }
 
     /** Writes the step record that a node's state shows. Repeats and late writes are harmless (see StepRepository). */
     private void record(Run run, Definition def, NodeState state) {

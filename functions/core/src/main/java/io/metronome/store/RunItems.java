@@ -81,6 +81,9 @@ final class RunItems {
         m.put("totalAttempts", n(sum.totalAttempts()));
         m.put("lastNodeId", s(r.lastNodeId()));
         m.put("pauseSettled", bool(r.pauseSettled()));
+        if (r.closed()) {
+            m.put("closed", bool(true)); // absent until then: closing requires it absent
+        }
         // Absent rather than null, so that every write to the run item costs as little as it can; the deadline
         // stays, null or not, because the claim's condition tests its type.
         m.entrySet().removeIf(e -> Boolean.TRUE.equals(e.getValue().nul()) && !e.getKey().equals("deadlineAt"));
@@ -112,7 +115,8 @@ final class RunItems {
                 time(m, "deadlineAt"), num(m, "rev"), nodes,
                 new Run.Summary((int) num(m, "stepCount"), counts, num(m, "totalDurationMs"),
                         (int) num(m, "totalAttempts"), List.of(), List.of(), dbl(m, "llmInferenceCt"),
-                        dbl(m, "resourcesCt"), (int) num(m, "auditEventCount")), str(m, "lastNodeId"), bool(m, "pauseSettled"));
+                        dbl(m, "resourcesCt"), (int) num(m, "auditEventCount")), str(m, "lastNodeId"), bool(m, "pauseSettled"),
+                bool(m, "closed"));
     }
 
     static AttributeValue nodeToAttr(NodeState s) {
@@ -139,7 +143,7 @@ final class RunItems {
     static NodeState nodeFromAttr(String id, Map<String, AttributeValue> m) {
         return new NodeState(id, NodeState.Phase.valueOf(str(m, "ph")), (int) num(m, "at"), str(m, "sid"),
                 num(m, "rv"), str(m, "lb"), time(m, "lu"), time(m, "qa"), time(m, "sa"), time(m, "ca"),
-                null, str(m, "err"), time(m, "due"), time(m, "nb"), json(m, "dec"), json(m, "meta"), present(json(m, "pg")));
+                null, str(m, "err"), time(m, "due"), time(m, "nb"), json(m, "dec"), json(m, "meta"), present(json(m, "pg")), null);
     }
 
     private static com.fasterxml.jackson.databind.JsonNode present(com.fasterxml.jackson.databind.JsonNode v) {

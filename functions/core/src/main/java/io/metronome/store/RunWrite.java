@@ -142,26 +142,22 @@ public final class RunWrite {
     }
 
     /**
-     * Counts a cancelled map's children {@code from} to {@code to} (exclusive), which never started, as cancelled
-     * steps: once, since the write requires the count so far to be {@code from} ({@code first}, the first child
-     * that never started, for the first chunk).
+     * Closes an ended run: its summary's counters set from its step records (every step, recorded once), once,
+     * so the write requires the run not closed yet.
      */
-    public RunWrite closedChildren(String mapId, int first, int from, int to) {
-        String attr = name("closed#" + mapId);
-        conditions.add(from == first ? "attribute_not_exists(" + attr + ")" : attr + " = " + value(Items.n(from)));
-        sets.add(attr + " = " + value(Items.n(to)));
-        newSteps += to - from;
-        countDeltas.merge(StepStatus.CANCELLED, to - from, Integer::sum);
-        return this;
-    }
-
-    /** Counts the nodes an ended run never reached as cancelled steps: once, the first time. */
-    public RunWrite closedRun(int never) {
+    public RunWrite closed(List<io.metronome.domain.Step> all) {
         String attr = name("closed");
         conditions.add("attribute_not_exists(" + attr + ")");
-        sets.add(attr + " = " + value(Items.n(never)));
-        newSteps += never;
-        countDeltas.merge(StepStatus.CANCELLED, never, Integer::sum);
+        sets.add(attr + " = " + value(Items.bool(true)));
+        Map<String, AttributeValue> counts = new HashMap<>();
+        for (StepStatus st : StepStatus.values()) {
+            counts.put(st.wire(), Items.n(all.stream().filter(x -> x.status() == st).count()));
+        }
+        set("statusCounts", AttributeValue.fromM(counts));
+        set("stepCount", Items.n(all.size()));
+        set("totalAttempts", Items.n(all.stream().filter(x -> x.startedAt() != null).count()));
+        set("totalDurationMs", Items.n(all.stream().filter(x -> x.status().isFinal() && x.durationMs() != null)
+                .mapToLong(io.metronome.domain.Step::durationMs).sum()));
         return this;
     }
 

@@ -65,15 +65,18 @@ public final class StepRepository {
         }
     }
 
-    /** The nodes a run has a step of, from a query that reads only the node ids. */
-    public java.util.Set<String> nodesWithSteps(String runId) {
-        java.util.Set<String> out = new java.util.HashSet<>();
-        Items.queryAll(dynamo, QueryRequest.builder().tableName(tables.steps())
-                        .keyConditionExpression("runId = :r AND begins_with(stepId, :p)").projectionExpression("nodeId")
+    /**
+     * Every step of a run without its input and output (what a count needs: node, type, status, attempt, times,
+     * duration, metadata), from a query that reads only those.
+     */
+    public List<Step> summaries(String runId) {
+        return Items.queryAll(dynamo, QueryRequest.builder().tableName(tables.steps())
+                        .keyConditionExpression("runId = :r AND begins_with(stepId, :p)")
+                        .projectionExpression("stepId, nodeId, nodeType, #s, attempt, startedAt, completedAt, durationMs, metadata, rev")
+                        .expressionAttributeNames(Map.of("#s", "status"))
                         .expressionAttributeValues(Map.of(":r", s(runId), ":p", s(io.metronome.domain.Ids.STEP)))
                         .consistentRead(true).build())
-                .forEach(i -> out.add(str(i, "nodeId")));
-        return out;
+                .stream().map(StepRepository::fromItem).toList();
     }
 
     public java.util.Optional<Step> find(String runId, String stepId) {

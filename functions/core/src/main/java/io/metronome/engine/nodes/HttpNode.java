@@ -42,6 +42,23 @@ public final class HttpNode implements NodeExecutor {
         this.client = client;
     }
 
+    /** Headers whose values are credentials: the step's input shows that they were sent, not what they held. */
+    private static final Set<String> SECRET_HEADERS = Set.of("authorization",
+            "proxy-authorization", "cookie", "x-api-key", "x-auth-token");
+
+    /** What the request was, for the step's input; credential headers are shown redacted. */
+    private static void ranWith(NodeContext ctx, String method, String url, List<Map.Entry<String, String>> headers,
+                                JsonNode body) {
+        ObjectNode in = ctx.ranWith().put("method", method).put("url", url);
+        ObjectNode h = in.putObject("headers");
+        for (Map.Entry<String, String> e : headers) {
+            String name = e.getKey().toLowerCase(Locale.ROOT);
+            boolean secret = SECRET_HEADERS.contains(name) || name.contains("token") || name.contains("secret");
+            h.put(e.getKey(), secret ? "[redacted]" : e.getValue());
+        }
+        in.set("body", body);
+    }
+
     @Override
     public Outcome execute(NodeContext ctx) {
         JsonNode config = ctx.config();
@@ -70,13 +87,15 @@ public final class HttpNode implements NodeExecutor {
         }
         byte[] bytes = null;
         JsonNode body = config.get("body");
+        JsonNode value = null;
         if (body != null && !body.isNull()) {
-            JsonNode value = body.isTextual() ? Expressions.evaluate(body.asText(), scope) : body;
+            value = body.isTextual() ? Expressions.evaluate(body.asText(), scope) : body;
             if (!hasContentType) {
                 headers.add(new AbstractMap.SimpleEntry<>("Content-Type", "application/json"));
             }
             bytes = value.toString().getBytes(StandardCharsets.UTF_8);
         }
+        ranWith(ctx, method, url, headers, value);
         Duration timeout = Duration.ofMillis(config.path("timeoutMs").asInt(DEFAULT_TIMEOUT_MS));
         EgressClient.Response response;
         try {

@@ -84,6 +84,7 @@ public final class LlmNode implements NodeExecutor {
         ObjectNode request = Json.object();
         request.put("model", config.get("model").asText());
         request.set("messages", messages);
+        ctx.ranWith().put("model", config.get("model").asText()).put("threadId", threadId).set("messages", messages);
         if (config.has("maxTokens")) {
             request.put("max_tokens", config.get("maxTokens").asInt());
         }

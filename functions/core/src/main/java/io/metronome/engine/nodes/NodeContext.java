@@ -16,7 +16,10 @@ import java.util.Map;
  * expression context {@code {input, nodes: {<nodeId>: <output>}, run: {...}}}.
  */
 public record NodeContext(Run run, Definition.Node node, List<Definition.Edge> outgoing, NodeState state,
-                          JsonNode expressionContext, Instant now) {
+                          JsonNode expressionContext, Instant now, ObjectNode ranWith) {
+    /** A step's input beyond this is shown by its size only, so that the step's record stays far below 400 KB. */
+    static final int MAX_INPUT_BYTES = 64 * 1024;
+
 
     /**
      * @param run the run, with its input if the node reads it
@@ -45,10 +48,28 @@ public record NodeContext(Run run, Definition.Node node, List<Definition.Edge> o
         r.put("attachedProjectId", run.attachedProjectId());
         r.put("attachedTicketId", run.attachedTicketId());
         r.put("triggerType", run.triggerType());
-        return new NodeContext(run, node, definition.outgoing(node.id()), state, ctx, now);
+        return new NodeContext(run, node, definition.outgoing(node.id()), state, ctx, now, Json.object());
     }
 
     public JsonNode config() {
         return node.config();
+    }
+
+    /**
+     * What the attempt ran with, for its step's {@code input}: what the executor resolved from its configuration
+     * ({@link #ranWith}, filled as it evaluates), else the configuration as written; a map child's element and
+     * index with it.
+     */
+    public JsonNode input() {
+        ObjectNode in = ranWith.isEmpty() ? ((ObjectNode) node.config()).deepCopy() : ranWith.deepCopy();
+        if (expressionContext.has("item")) {
+            in.set("item", expressionContext.get("item"));
+            in.set("index", expressionContext.get("index"));
+        }
+        int bytes = in.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (bytes > MAX_INPUT_BYTES) {
+            return Json.object().put("truncated", true).put("bytes", bytes);
+        }
+        return in;
     }
 }

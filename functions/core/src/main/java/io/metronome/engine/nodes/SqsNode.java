@@ -34,10 +34,12 @@ public final class SqsNode implements NodeExecutor {
         }
         JsonNode body = config.get("body").isTextual() ? Expressions.evaluate(config.get("body").asText(), scope)
                 : config.get("body");
+        ctx.ranWith().put("queueUrl", queueUrl).set("body", body);
         SendMessageRequest.Builder request = SendMessageRequest.builder().queueUrl(queueUrl).messageBody(body.toString());
         if (queueUrl.endsWith(".fifo")) {
             String group = config.hasNonNull("messageGroupId")
                     ? Templates.render(config.get("messageGroupId").asText(), scope) : ctx.run().id();
+            ctx.ranWith().put("messageGroupId", group);
             request.messageGroupId(group).messageDeduplicationId(
                     ctx.run().id() + "-" + ctx.state().attempt() + "-" + ctx.node().id()); // at most 100 of 128 characters
         }

@@ -91,6 +91,7 @@ public final class StepFunctionNode implements NodeExecutor {
                 JsonNode input = !config.has("input") ? Json.object().put("runId", ctx.run().id())
                         : config.get("input").isTextual() ? Expressions.evaluate(config.get("input").asText(), ctx.expressionContext())
                         : config.get("input");
+                ctx.ranWith().put("stateMachineArn", stateMachine).set("input", input);
                 String name = executionName(ctx.run().id(), ctx.node().id(), ctx.state().attempt());
                 String started = sfn().startExecution(r -> r.stateMachineArn(stateMachine).name(name).input(input.toString()))
                         .executionArn();
