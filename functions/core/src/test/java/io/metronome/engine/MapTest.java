@@ -63,6 +63,7 @@ class MapTest {
         Run run = h.start(m, "{\"input\": {\"numbers\": " + java.util.stream.IntStream.range(0, 10_000)
                 .mapToObj(Integer::toString).collect(Collectors.joining(",", "[", "]")) + "}}");
         int[] widest = {0};
+        h.stack.counter.reset();
 
         pumpInParallel(h, () -> {
             Run now = h.run(run);
@@ -71,6 +72,8 @@ class MapTest {
         }, Duration.ofMinutes(5), "the map to end");
 
         Run done = h.run(run);
+        System.out.printf("map of 10,000 elements, maxConcurrency 50: %.1f write units per child (refused writes "
+                + "included)%n", h.stack.counter.writeUnits() / 10_000);
         assertThat(done.status()).isEqualTo(RunStatus.COMPLETED);
         assertThat(done.output().asInt()).isEqualTo(10_000);
         assertThat(widest[0]).as("children in flight at once").isBetween(1, 50);
