@@ -74,4 +74,57 @@ class RunWriteTest {
         assertThat(update).doesNotContain("stepCount");
         assertThat(StepStatus.CANCELLED.isFinal()).isTrue();
     }
+
+    @Test
+    void aNodeThatBecomesFinalLeavesTheRunItemAndOneStillHandingOffStays() {
+        var a = NodeState.pending("a", 1, NOW, null).to(NodeState.Phase.RUNNING).startedAt(NOW).build();
+        RunWrite done = new RunWrite("run_x", NOW).requireNodeRev("a", a.rev())
+                .node(a, a.to(NodeState.Phase.COMPLETED).completedAt(NOW.plusMillis(40)).build());
+        assertThat(resolve(done, done.conditionExpression())).isEqualTo("nodes.a.rv = " + a.rev());
+        assertThat(resolve(done, done.updateExpression())).contains("REMOVE nodes.a", "totalDurationMs = totalDurationMs + 40",
+                "statusCounts.running = statusCounts.running + -1", "statusCounts.completed = statusCounts.completed + 1");
+
+        RunWrite handingOff = new RunWrite("run_x", NOW).node(a, a.to(NodeState.Phase.COMPLETED)
+                .progress(io.metronome.domain.Json.MAPPER.createArrayNode().add(1)).build());
+        assertThat(resolve(handingOff, handingOff.updateExpression())).contains("nodes.a = ").doesNotContain("REMOVE");
+    }
+
+    @Test
+    void enteringANodeRequiresItAbsentAndAJoinStillWaitingCountsNoStep() {
+        var joining = NodeState.joining("j", io.metronome.domain.Json.object().put("a", true));
+        RunWrite w = new RunWrite("run_x", NOW).requireNodeAbsent("j").node(null, joining).skipped();
+        assertThat(resolve(w, w.conditionExpression())).isEqualTo("attribute_not_exists(nodes.j)");
+        String update = resolve(w, w.updateExpression());
+        assertThat(update).contains("stepCount = stepCount + 1", "statusCounts.skipped = statusCounts.skipped + 1");
+        assertThat(update).doesNotContain("statusCounts.queued");
+
+        RunWrite drop = new RunWrite("run_x", NOW).requireNodeRev("j", 3).removeNode("j");
+        assertThat(resolve(drop, drop.conditionExpression())).isEqualTo("nodes.j.rv = 3");
+        assertThat(resolve(drop, drop.updateExpression())).endsWith("REMOVE nodes.j").doesNotContain("stepCount");
+    }
+
+    @Test
+    void aClaimClearsTheRetryItAnnouncesAndClosingARunHappensOnceFromItsRecords() {
+        RunWrite claim = new RunWrite("run_x", NOW).claimPending("n1", 2, "w1", NOW, NOW.plusSeconds(300));
+        assertThat(claim.updateExpression()).contains(claim.names().entrySet().stream()
+                .filter(e -> e.getValue().equals("nextAttemptAt")).findFirst().orElseThrow().getKey());
+
+        var step = new io.metronome.domain.Step("stp_x", "run_x", "met_m", "a", "transform", StepStatus.COMPLETED, 1,
+                null, null, null, 40L, null, NOW, NOW, NOW, NOW, 2);
+        var never = new io.metronome.domain.Step("stp_y", "run_x", "met_m", "b", "transform", StepStatus.CANCELLED, 0,
+                null, null, null, null, null, null, NOW, NOW, NOW, 1);
+        RunWrite close = new RunWrite("run_x", NOW).requireRev(9).closed(java.util.List.of(step, never));
+        assertThat(resolve(close, close.conditionExpression())).isEqualTo("rev = 9 AND attribute_not_exists(closed)");
+        String update = resolve(close, close.updateExpression());
+        assertThat(update).contains("stepCount = 2", "totalAttempts = 1", "totalDurationMs = 40");
+        assertThat(close.values().values()).anySatisfy(v -> assertThat(v.hasM() && v.m().get("cancelled").n().equals("1")
+                && v.m().get("completed").n().equals("1")).isTrue());
+    }
+
+    @Test
+    void aFlagIsABooleanAttribute() {
+        RunWrite w = new RunWrite("run_x", NOW).flag("pauseSettled", true);
+        assertThat(w.values().values()).anySatisfy(v -> assertThat(v.bool()).isTrue());
+        assertThat(resolve(w, w.updateExpression())).contains("pauseSettled = ");
+    }
 }
