@@ -60,6 +60,36 @@ public record NodeState(String nodeId, Phase phase, int attempt, String stepId, 
         public boolean isFinal() {
             return stepStatus != null && stepStatus.isFinal();
         }
+
+        /** Whether a node in this phase may move to {@code next} ({@link #NEXT}, the node phases' transition table). */
+        public boolean canBecome(Phase next) {
+            return NEXT.get(this).contains(next);
+        }
+    }
+
+    /**
+     * Where a node may go from each phase. A retry or a takeover moves a node to the next attempt (RUNNING to
+     * PENDING or RUNNING); a completed node stays COMPLETED while it hands off; final phases go nowhere.
+     */
+    public static final java.util.Map<Phase, java.util.Set<Phase>> NEXT;
+
+    static {
+        java.util.Map<Phase, java.util.Set<Phase>> next = new java.util.EnumMap<>(Phase.class);
+        next.put(Phase.JOINING, java.util.EnumSet.of(Phase.JOINING));
+        next.put(Phase.PENDING, java.util.EnumSet.of(Phase.RUNNING, Phase.PAUSED, Phase.CANCELLED));
+        next.put(Phase.RUNNING, java.util.EnumSet.of(Phase.COMPLETED, Phase.FAILED, Phase.WAITING, Phase.WAITING_APPROVAL,
+                Phase.MAPPING, Phase.PENDING, Phase.RUNNING, Phase.PAUSED, Phase.CANCELLED));
+        next.put(Phase.WAITING, java.util.EnumSet.of(Phase.RUNNING, Phase.COMPLETED, Phase.PAUSED, Phase.CANCELLED));
+        next.put(Phase.WAITING_APPROVAL, java.util.EnumSet.of(Phase.DECIDED, Phase.CANCELLED));
+        next.put(Phase.DECIDED, java.util.EnumSet.of(Phase.COMPLETED, Phase.FAILED, Phase.PENDING, Phase.PAUSED,
+                Phase.CANCELLED));
+        next.put(Phase.PAUSED, java.util.EnumSet.of(Phase.RUNNING, Phase.CANCELLED));
+        next.put(Phase.MAPPING, java.util.EnumSet.of(Phase.MAPPING, Phase.COMPLETED, Phase.FAILED, Phase.CANCELLED));
+        next.put(Phase.COMPLETED, java.util.EnumSet.of(Phase.COMPLETED));
+        next.put(Phase.FAILED, java.util.EnumSet.noneOf(Phase.class));
+        next.put(Phase.SKIPPED, java.util.EnumSet.noneOf(Phase.class));
+        next.put(Phase.CANCELLED, java.util.EnumSet.noneOf(Phase.class));
+        NEXT = java.util.Collections.unmodifiableMap(next);
     }
 
     public static NodeState pending(String nodeId, int attempt, Instant now, Instant notBefore) {
@@ -153,8 +183,15 @@ public record NodeState(String nodeId, Phase phase, int attempt, String stepId, 
         public Builder metadata(JsonNode v) { metadata = v; return this; }
         public Builder progress(JsonNode v) { progress = v; progressGiven = true; return this; }
 
-        /** A node that becomes final drops its progress (a join's, a map's) unless this change gives it one. */
+        /**
+         * A node that becomes final drops its progress (a join's, a map's) unless this change gives it one.
+         *
+         * @throws IllegalStateException for a move the transition table does not allow: a bug, never a race
+         */
         public NodeState build() {
+            if (!s.phase.canBecome(phase)) {
+                throw new IllegalStateException("node " + s.nodeId + " cannot go from " + s.phase + " to " + phase);
+            }
             if (phase.isFinal() && !progressGiven) {
                 progress = null;
             }

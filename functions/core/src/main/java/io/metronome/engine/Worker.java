@@ -795,108 +795,59 @@ public final class Worker {
      * when the claim should simply be tried again (the run was just started).
      */
     private boolean reconcile(NodeMessage m, Run run) {
-        if (run == null) {
-            return false; // no such run: a stray message
-        }
-        if (run.node(m.nodeId()) == null) {
-            // Final already (or never entered): the worker that settled it may have stopped before moving the run on.
-            replay(run, definition(run));
-            return false;
-        }
         Instant now = clock.instant();
-        NodeState node = run.node(m.nodeId());
-        Definition def = definition(run);
-        if (!run.isTerminal() && run.deadlineAt() != null && !now.isBefore(run.deadlineAt())) {
-            timeOut(run);
-            return false;
-        }
-        if (run.status() == RunStatus.QUEUED && (node.phase() == Phase.PENDING || node.phase() == Phase.PAUSED)) {
-            startRun(run);
-            if (node.phase() == Phase.PENDING) {
+        Definition def = run == null ? null : definition(run);
+        NodeState node = run == null ? null : run.node(m.nodeId());
+        boolean isDelay = node != null && def.node(node.nodeId()).type() == Definition.NodeType.DELAY;
+        switch (RefusedClaim.decide(run, m.nodeId(), m.attempt(), isDelay, now)) {
+            case DROP -> {
+                return false;
+            }
+            case REPLAY -> replay(run, def);
+            case TIME_OUT -> timeOut(run);
+            case START_AND_RETRY -> {
+                startRun(run);
                 return true;
             }
-            claimAndRun(runs.find(run.id()).orElse(null), m.nodeId());
-            return false;
+            case START_AND_CLAIM_PARKED -> {
+                startRun(run);
+                claimAndRun(runs.find(run.id()).orElse(null), m.nodeId());
+            }
+            case RESEND_RETRY -> dispatcher.send(NodeMessage.node(run.id(), node.nodeId(), node.attempt(), node.notBefore()));
+            case PARK -> {
+                return park(run, node, null, null);
+            }
+            case CANCEL_LEFTOVERS -> cancelLeftovers(run, def);
+            case TRY_AGAIN -> {
+                return true;
+            }
+            case CLAIM_PARKED, CHECK_WORK -> claimAndRun(run, node.nodeId());
+            case TAKE_OVER -> {
+                return takeOver(run, def, node);
+            }
+            // Another worker holds it, or held it and failed before settling: look again once the lease is over,
+            // so that a holder that stopped is always taken over (this message may be its only one).
+            case WAIT_FOR_LEASE -> dispatcher.send(NodeMessage.node(run.id(), node.nodeId(), node.attempt(),
+                    node.leaseUntil().plusMillis(500)));
+            case STOP_AND_CANCEL -> {
+                stopExternalWork(run, def, node);
+                cancelNode(run, def, node);
+            }
+            case WAIT_UNTIL_DUE -> dispatcher.send(NodeMessage.node(run.id(), node.nodeId(), node.attempt(), node.dueAt()));
+            case COMPLETE_DELAY -> {
+                ObjectNode out = Json.object();
+                out.put("waitedUntil", Times.format(node.dueAt()));
+                complete(run, def, node, new Outcome.Done(out, null));
+            }
+            case TEND_MAP -> mapHousekeeping(run, def, node);
+            case APPLY_DECISION -> {
+                NodeContext ctx = context(run, def, node);
+                apply(run, def, node.withInput(ctx.input()),
+                        limitOutput(new io.metronome.engine.nodes.ApprovalNode().execute(ctx)));
+            }
+            case FINISH_HAND_OFF -> handOffRest(run, def, node.nodeId(), new ArrayList<>());
         }
-        switch (node.phase()) {
-            case PENDING -> {
-                if (node.attempt() != m.attempt()) {
-                    if (m.attempt() < node.attempt() && !run.isTerminal()) {
-                        // The worker that scheduled this retry may have stopped before sending it.
-                        dispatcher.send(NodeMessage.node(run.id(), node.nodeId(), node.attempt(), node.notBefore()));
-                    }
-                    return false;
-                }
-                if (run.status() == RunStatus.PAUSED) {
-                    return park(run, node, null, null);
-                } else if (run.isTerminal()) {
-                    cancelLeftovers(run, def);
-                } else {
-                    return true; // claimable again (the run changed between the claim and its refusal)
-                }
-                return false;
-            }
-            case PAUSED -> {
-                if (CLAIMABLE.contains(run.status())) {
-                    claimAndRun(run, node.nodeId());
-                }
-                return false;
-            }
-            case RUNNING -> {
-                if (node.leaseExpired(now)) {
-                    return takeOver(run, def, node);
-                }
-                // Another worker holds it, or held it and failed before settling: look again once the lease is
-                // over, so that a holder that stopped is always taken over (this message may be its only one).
-                dispatcher.send(NodeMessage.node(run.id(), node.nodeId(), node.attempt(), node.leaseUntil().plusMillis(500)));
-                return false;
-            }
-            case WAITING -> {
-                if (run.status() == RunStatus.PAUSED) {
-                    return park(run, node, null, null);
-                } else if (run.isTerminal()) {
-                    stopExternalWork(run, def, node);
-                    cancelNode(run, def, node); // the run ended while the node waited
-                } else if (CLAIMABLE.contains(run.status())) {
-                    if (now.isBefore(node.dueAt())) {
-                        dispatcher.send(NodeMessage.node(run.id(), node.nodeId(), node.attempt(), node.dueAt()));
-                    } else if (def.node(node.nodeId()).type() != Definition.NodeType.DELAY) {
-                        claimAndRun(run, node.nodeId()); // look at the work it waits on (a Step Functions execution)
-                    } else {
-                        ObjectNode out = Json.object();
-                        out.put("waitedUntil", Times.format(node.dueAt()));
-                        complete(run, def, node, new Outcome.Done(out, null));
-                    }
-                }
-                return false;
-            }
-            case MAPPING -> {
-                mapHousekeeping(run, def, node);
-                return false;
-            }
-            case DECIDED -> {
-                if (run.status() == RunStatus.PAUSED) {
-                    return park(run, node, null, null); // decided, then paused: it applies the decision on resume
-                }
-                if (CLAIMABLE.contains(run.status())) {
-                    NodeContext ctx = context(run, def, node);
-                    apply(run, def, node.withInput(ctx.input()),
-                            limitOutput(new io.metronome.engine.nodes.ApprovalNode().execute(ctx)));
-                }
-                return false;
-            }
-            case WAITING_APPROVAL -> {
-                return false;
-            }
-            case JOINING -> {
-                return false; // not entered yet: its sources enter it
-            }
-            default -> {
-                // A completed node whose hand-off a stopped worker left unfinished (its step is recorded already).
-                handOffRest(run, def, node.nodeId(), new ArrayList<>());
-                return false;
-            }
-        }
+        return false;
     }
 
     /** Finishes what a stopped worker left undone after a node's final write: the run's end or the next messages. */
