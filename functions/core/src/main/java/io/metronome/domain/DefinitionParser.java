@@ -38,6 +38,8 @@ public final class DefinitionParser {
     public static final int MAX_NODES = 2_000;
     /** Twice {@link #MAX_NODES}: a chain needs one edge per node, a fan-out joined again two per parallel node. */
     public static final int MAX_EDGES = 4_000;
+    /** The longest an http node may wait for its exchange ({@code timeoutMs}); the worker's timeout is sized on it. */
+    public static final int MAX_HTTP_TIMEOUT_MS = 60_000;
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Set<String> HTTP_METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
 
@@ -301,8 +303,8 @@ public final class DefinitionParser {
                     expression(config, "body", path, false);
                 }
                 JsonNode timeout = config.get("timeoutMs");
-                if (timeout != null && (!timeout.isInt() || timeout.asInt() < 1 || timeout.asInt() > 60_000)) {
-                    error(path + ".timeoutMs", "must be an integer from 1 to 60000");
+                if (timeout != null && (!timeout.isInt() || timeout.asInt() < 1 || timeout.asInt() > MAX_HTTP_TIMEOUT_MS)) {
+                    error(path + ".timeoutMs", "must be an integer from 1 to " + MAX_HTTP_TIMEOUT_MS);
                 }
             }
             case BRANCH -> {

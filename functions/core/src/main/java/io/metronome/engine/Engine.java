@@ -15,6 +15,7 @@ import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.sqs.SqsClient;
 
 import java.time.Clock;
+import java.time.Duration;
 import java.util.function.Function;
 
 /**
@@ -64,8 +65,14 @@ public final class Engine {
         return shared;
     }
 
+    /**
+     * The longest one AWS call (with the SDK's retries) may take in a deployed function: it bounds the writes around
+     * a node and the stepFunction and sqs nodes' own calls (see {@link NodeTimeLimits}).
+     */
+    public static final Duration AWS_CALL_TIMEOUT = Duration.ofSeconds(10);
+
     public static Engine fromEnvironment(Function<String, String> env) {
-        ClientOverrideConfiguration config = ClientOverrideConfiguration.builder().build();
+        ClientOverrideConfiguration config = ClientOverrideConfiguration.builder().apiCallTimeout(AWS_CALL_TIMEOUT).build();
         DynamoDbClient dynamo = DynamoDbClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder())
                 .overrideConfiguration(config).build();
         SqsClient sqs = SqsClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder())

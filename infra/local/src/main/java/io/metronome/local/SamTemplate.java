@@ -36,8 +36,17 @@ public final class SamTemplate {
     /** The HTTP API's route for requests no other route takes (an HttpApi event with neither Path nor Method). */
     public static final String DEFAULT_ROUTE = "$default";
 
-    public record QueueSource(String functionId, String handler, String queueId, int batchSize, int maxConcurrency) {
+    /**
+     * An SQS event source mapping: the function's handler, and how Lambda invokes it (batches of at most
+     * {@code batchSize} messages, each invocation ended after the function's {@code timeout}).
+     */
+    public record QueueSource(String functionId, String handler, String queueId, int batchSize, int maxConcurrency,
+                              java.time.Duration timeout, int memoryMb) {
     }
+
+    /** Lambda's defaults for a function that (and whose Globals) do not say. */
+    static final int DEFAULT_TIMEOUT_SECONDS = 3;
+    static final int DEFAULT_MEMORY_MB = 128;
 
     private final Map<String, Object> root;
 
@@ -145,10 +154,19 @@ public final class SamTemplate {
                 Map<String, Object> p = map(event.get("Properties"));
                 String queue = String.valueOf(((List<?>) map(p.get("Queue")).get("Fn::GetAtt")).get(0));
                 int batch = p.get("BatchSize") instanceof Number n ? n.intValue() : 10;
-                sources.add(new QueueSource(id, handler(id), queue, batch, 2));
+                sources.add(new QueueSource(id, handler(id), queue, batch, 2,
+                        java.time.Duration.ofSeconds(functionNumber(id, "Timeout", DEFAULT_TIMEOUT_SECONDS)),
+                        functionNumber(id, "MemorySize", DEFAULT_MEMORY_MB)));
             }
         }));
         return sources;
+    }
+
+    /** A function's numeric setting (Timeout, MemorySize) as Lambda applies it: its own, else the Globals', else the default. */
+    public int functionNumber(String functionId, String name, int lambdaDefault) {
+        Object own = properties(resources("AWS::Serverless::Function").get(functionId)).get(name);
+        Object global = map(map(root.get("Globals")).get("Function")).get(name);
+        return own instanceof Number n ? n.intValue() : global instanceof Number g ? g.intValue() : lambdaDefault;
     }
 
     @SuppressWarnings("unchecked")

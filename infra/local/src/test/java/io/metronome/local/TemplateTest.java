@@ -8,12 +8,15 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import com.amazonaws.services.lambda.runtime.events.SimpleIAMPolicyResponse;
 import io.metronome.api.RouteTable;
 import io.metronome.api.handlers.RouteNotFoundHandler;
+import io.metronome.domain.DefinitionParser;
+import io.metronome.engine.NodeTimeLimits;
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -122,7 +125,6 @@ class TemplateTest {
         Map<String, Object> worker = properties(FUNCTIONS.get("WorkerFunction"));
         Map<String, Object> sqs = map(map(map(worker.get("Events")).get("Nodes")).get("Properties"));
         assertThat(sqs.get("FunctionResponseTypes")).isEqualTo(List.of("ReportBatchItemFailures"));
-        assertThat(((Number) sqs.get("BatchSize")).intValue()).isBetween(1, 10);
         assertThat(map(sqs.get("ScalingConfig"))).containsKey("MaximumConcurrency");
 
         var queues = TEMPLATE.resources("AWS::SQS::Queue");
@@ -133,17 +135,41 @@ class TemplateTest {
         assertThat(queues).containsKey(dlq);
         assertThat(((Number) redrive.get("maxReceiveCount")).intValue()).isBetween(2, 10);
 
-        int workerTimeout = ((Number) worker.get("Timeout")).intValue();
-        int visibility = ((Number) queue.get("VisibilityTimeout")).intValue();
-        int lease = Integer.parseInt(String.valueOf(TEMPLATE.globalEnvironment().get("NODE_LEASE_SECONDS")));
-        assertThat(visibility).as("visibility timeout >= 6 x the worker's timeout").isGreaterThanOrEqualTo(6 * workerTimeout);
-        assertThat(lease).as("a node's lease outlasts the worker's timeout").isGreaterThan(workerTimeout);
-        assertThat(lease).as("and ends before the message comes back").isLessThan(visibility);
 
         // An alarm watches the dead-letter queue, another the worker's errors.
         List<String> alarmed = new ArrayList<>();
         TEMPLATE.resources("AWS::CloudWatch::Alarm").values().forEach(a -> alarmed.add(properties(a).get("Dimensions").toString()));
         assertThat(alarmed).anyMatch(d -> d.contains(dlq)).anyMatch(d -> d.contains("WorkerFunction"));
+    }
+
+    @Test
+    void theWorkerTakesOneNodePerInvocationWithTimeForTheLongestNodeAndLeasesAndVisibilityOutlastIt() {
+        Map<String, Object> worker = properties(FUNCTIONS.get("WorkerFunction"));
+        Map<String, Object> sqs = map(map(map(worker.get("Events")).get("Nodes")).get("Properties"));
+        assertThat(((Number) sqs.get("BatchSize")).intValue()).as("one node per invocation").isEqualTo(1);
+        assertThat(((Number) sqs.get("MaximumBatchingWindowInSeconds")).intValue()).isZero();
+
+        Duration timeout = Duration.ofSeconds(TEMPLATE.functionNumber("WorkerFunction", "Timeout",
+                SamTemplate.DEFAULT_TIMEOUT_SECONDS));
+        assertThat(NodeTimeLimits.LONGEST_NODE).as("the longest node is an http node at its longest timeoutMs")
+                .isEqualTo(NodeTimeLimits.HTTP).isGreaterThan(Duration.ofMillis(DefinitionParser.MAX_HTTP_TIMEOUT_MS));
+        assertThat(timeout).as("the worker's timeout covers the longest node and the writes around it")
+                .isGreaterThanOrEqualTo(NodeTimeLimits.PER_MESSAGE);
+
+        String queueId = String.valueOf(((List<?>) map(sqs.get("Queue")).get("Fn::GetAtt")).get(0));
+        Duration visibility = Duration.ofSeconds(((Number) properties(TEMPLATE.resources("AWS::SQS::Queue").get(queueId))
+                .get("VisibilityTimeout")).intValue());
+        Duration lease = Duration.ofSeconds(Long.parseLong(String.valueOf(TEMPLATE.globalEnvironment().get("NODE_LEASE_SECONDS"))));
+        assertThat(lease).as("a node's lease outlasts the invocation that took it").isGreaterThan(timeout);
+        assertThat(visibility).as("visibility timeout >= 6 x the worker's timeout (AWS's guidance for SQS sources)")
+                .isGreaterThanOrEqualTo(timeout.multipliedBy(6));
+        assertThat(lease).as("and a lease ends before its message comes back").isLessThan(visibility);
+    }
+
+    @Test
+    void theWorkersSampleEventIsWhatItsMappingSends() throws IOException {
+        var event = io.metronome.domain.Json.MAPPER.readTree(ROOT.resolve("events/WorkerFunction.json").toFile());
+        assertThat(event.get("Records")).hasSize(1);
     }
 
     @Test

@@ -49,6 +49,8 @@ public final class LlmNode implements NodeExecutor {
 
     /** The longest answer read from the model endpoint. */
     static final int MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+    /** The longest the model endpoint is waited for (the whole exchange); the worker's timeout is sized on it. */
+    public static final Duration TIMEOUT = Duration.ofSeconds(50);
 
     private final EgressClient client;
     private final Settings settings;
@@ -97,7 +99,7 @@ public final class LlmNode implements NodeExecutor {
         try {
             URI endpoint = URI.create(settings.apiUrl().replaceAll("/+$", "") + "/chat/completions");
             answered = client.send("POST", endpoint, headers, request.toString().getBytes(StandardCharsets.UTF_8),
-                    Duration.ofSeconds(50), MAX_ANSWER_BYTES);
+                    TIMEOUT, MAX_ANSWER_BYTES);
         } catch (IllegalArgumentException e) {
             return new Outcome.Failed("LLM_API_URL is not a valid URL: " + e.getMessage(), false, null);
         } catch (EgressRefusedException e) {

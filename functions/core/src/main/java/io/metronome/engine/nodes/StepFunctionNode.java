@@ -24,6 +24,11 @@ import java.util.HexFormat;
  */
 public final class StepFunctionNode implements NodeExecutor {
     private static final int DEFAULT_POLL_SECONDS = 10;
+    /**
+     * Step Functions calls one attempt makes at most: stop the previous attempt's execution and start this one's,
+     * or look at the execution and stop it when giving up on it.
+     */
+    public static final int MAX_CALLS_PER_EXECUTE = 2;
 
     /** What the worker's IAM policy grants by default (StepFunctionsPrefix). */
     public static final String DEFAULT_PREFIX = "metronome-";
