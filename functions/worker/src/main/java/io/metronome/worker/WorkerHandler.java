@@ -8,8 +8,10 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import io.metronome.domain.Errors;
 import io.metronome.engine.Engine;
 import io.metronome.engine.NodeMessage;
+import io.metronome.engine.NodeTimeLimits;
 import io.metronome.engine.Worker;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -20,6 +22,7 @@ import java.util.List;
  */
 public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
     private final Worker worker;
+    private final BatchTime time;
 
     /** Used by the Lambda runtime: clients and repositories are built once per container. */
     public WorkerHandler() {
@@ -27,14 +30,26 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
     }
 
     public WorkerHandler(Worker worker) {
+        this(worker, NodeTimeLimits.PER_MESSAGE);
+    }
+
+    /** @param perMessage the time left below which no further message of a batch is started */
+    WorkerHandler(Worker worker, Duration perMessage) {
         this.worker = worker;
+        this.time = new BatchTime(perMessage);
     }
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
         List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
         List<SQSEvent.SQSMessage> records = event.getRecords() == null ? List.of() : event.getRecords();
-        for (SQSEvent.SQSMessage message : records) {
+        for (int i = 0; i < records.size(); i++) {
+            SQSEvent.SQSMessage message = records.get(i);
+            long remaining = context == null ? Long.MAX_VALUE : context.getRemainingTimeInMillis();
+            if (!time.mayStart(i, remaining)) {
+                handBack(context, records.subList(i, records.size()), remaining, failures);
+                break;
+            }
             try {
                 worker.handle(NodeMessage.fromJson(message.getBody()));
             } catch (RuntimeException e) {
@@ -49,6 +64,13 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
             }
         }
         return SQSBatchResponse.builder().withBatchItemFailures(failures).build();
+    }
+
+    /** Not started for want of time: they come back after the visibility timeout, to another invocation. */
+    private static void handBack(Context context, List<SQSEvent.SQSMessage> rest, long remaining,
+                                 List<SQSBatchResponse.BatchItemFailure> failures) {
+        log(context, rest.size() + " messages handed back unstarted: " + remaining + " ms left is too little for another node");
+        rest.forEach(m -> failures.add(SQSBatchResponse.BatchItemFailure.builder().withItemIdentifier(m.getMessageId()).build()));
     }
 
     private static void fail(Context context, SQSEvent.SQSMessage message,

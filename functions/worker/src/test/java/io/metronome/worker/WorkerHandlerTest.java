@@ -1,5 +1,9 @@
 package io.metronome.worker;
 
+import com.amazonaws.services.lambda.runtime.ClientContext;
+import com.amazonaws.services.lambda.runtime.CognitoIdentity;
+import com.amazonaws.services.lambda.runtime.Context;
+import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import io.metronome.domain.Metronome;
@@ -57,6 +61,35 @@ class WorkerHandlerTest {
         // to the queue and, after the redrive policy's receive count, to the dead-letter queue.
         assertThat(response.getBatchItemFailures()).extracting(SQSBatchResponse.BatchItemFailure::getItemIdentifier)
                 .containsExactly("m-1", "m-3");
+    }
+
+    @Test
+    void withTooLittleTimeLeftForAnotherNodeTheRestOfTheBatchIsHandedBackUnstarted() {
+        String absent = "{\"kind\": \"NODE\", \"runId\": \"run_01jz0000000000000000000000\", \"nodeId\": \"x\", \"attempt\": 1}";
+        SQSEvent event = event(List.of(message("m-1", absent), message("m-2", absent), message("m-3", absent)));
+        WorkerHandler budgeted = new WorkerHandler(h.engine.worker, Duration.ofSeconds(90));
+
+        // Each names a run that does not exist: handled, each is consumed.
+        assertThat(budgeted.handleRequest(event, new TimeLeft(90_000)).getBatchItemFailures()).isEmpty();
+        // With less than one message's time left, the first is still handled, the others come back to another
+        // invocation instead of being cut off by the timeout.
+        assertThat(budgeted.handleRequest(event, new TimeLeft(89_999)).getBatchItemFailures())
+                .extracting(SQSBatchResponse.BatchItemFailure::getItemIdentifier).containsExactly("m-2", "m-3");
+    }
+
+    /** The Lambda context of an invocation with a fixed time left. */
+    private record TimeLeft(int millis) implements Context {
+        public String getAwsRequestId() { return "request-1"; }
+        public String getLogGroupName() { return null; }
+        public String getLogStreamName() { return null; }
+        public String getFunctionName() { return "WorkerFunction"; }
+        public String getFunctionVersion() { return "$LATEST"; }
+        public String getInvokedFunctionArn() { return null; }
+        public CognitoIdentity getIdentity() { return null; }
+        public ClientContext getClientContext() { return null; }
+        public int getRemainingTimeInMillis() { return millis; }
+        public int getMemoryLimitInMB() { return 1024; }
+        public LambdaLogger getLogger() { return null; }
     }
 
     private void deliverOneBatch() {
