@@ -148,10 +148,9 @@ public final class LocalStack implements AutoCloseable {
                 String url = queues.get(source.queueId());
                 String arn = sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN))
                         .attributes().get(QueueAttributeName.QUEUE_ARN);
-                QueuePoller poller = new QueuePoller(sqs, url, arn,
-                        LocalStack.<RequestHandler<SQSEvent, SQSBatchResponse>>instantiate(source.handler(), engine),
-                        source.batchSize());
-                poller.start(source.maxConcurrency());
+                QueuePoller poller = new QueuePoller(sqs, url, arn, source,
+                        LocalStack.<RequestHandler<SQSEvent, SQSBatchResponse>>instantiate(source.handler(), engine));
+                poller.start();
                 pollers.add(poller);
             }
 
@@ -181,6 +180,11 @@ public final class LocalStack implements AutoCloseable {
 
     public LocalEmulators emulators() {
         return emulators;
+    }
+
+    /** The event source mapping that feeds a function from its queue. */
+    QueuePoller poller(String functionId) {
+        return pollers.stream().filter(p -> p.functionId().equals(functionId)).findFirst().orElseThrow();
     }
 
     @Override
