@@ -143,7 +143,7 @@ class TemplateTest {
 
         // An alarm watches the dead-letter queue, another the worker's errors.
         List<String> alarmed = new ArrayList<>();
-        TEMPLATE.resources("AWS::CloudWatch::Alarm").values().forEach(a -> alarmed.add(properties(a).get("Dimensions").toString()));
+        TEMPLATE.resources("AWS::CloudWatch::Alarm").values().forEach(a -> alarmed.add(String.valueOf(properties(a).get("Dimensions"))));
         assertThat(alarmed).anyMatch(d -> d.contains(dlq)).anyMatch(d -> d.contains("WorkerFunction"));
     }
 
@@ -275,7 +275,7 @@ class TemplateTest {
             assertThat(TEMPLATE.resources("AWS::CloudWatch::Alarm").values()).as(queue + " has an alarm on its depth")
                     .anyMatch(a -> "AWS/SQS".equals(properties(a).get("Namespace"))
                             && "ApproximateNumberOfMessagesVisible".equals(properties(a).get("MetricName"))
-                            && properties(a).get("Dimensions").toString().contains(queue));
+                            && String.valueOf(properties(a).get("Dimensions")).contains(queue));
         }
     }
 
