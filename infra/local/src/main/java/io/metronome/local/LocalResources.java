@@ -107,18 +107,63 @@ final class LocalResources {
                     && (tables.containsKey(String.valueOf(r.get("Ref"))) || queues.containsKey(String.valueOf(r.get("Ref"))));
             if (!resource && override != null && !override.isBlank()) {
                 env.put(name, override);
-            } else if (value instanceof Map<?, ?> ref && ref.get("Ref") != null) {
-                String id = String.valueOf(ref.get("Ref"));
-                Map<String, Object> parameter = map(map(template.raw().get("Parameters")).get(id));
-                env.put(name, tables.containsKey(id) ? tables.get(id) : queues.containsKey(id) ? queues.get(id)
-                        : String.valueOf(parameter.getOrDefault("Default", "")));
-            } else if (value instanceof Map<?, ?> sub && sub.get("Fn::Sub") instanceof String text) {
-                env.put(name, substitute(template, text));
             } else {
-                env.put(name, String.valueOf(value));
+                String resolved = resolve(template, value, tables, queues);
+                if (resolved != null) {
+                    env.put(name, resolved);
+                }
             }
         });
+        // Local runs only: the llm nodes' key in plain text, where the deployed worker reads it from Parameter Store.
+        String llmKey = overrides.apply("LLM_API_KEY");
+        if (llmKey != null && !llmKey.isBlank()) {
+            env.put("LLM_API_KEY", llmKey);
+        }
         return env;
+    }
+
+    /** A value of the template: a table's local name, a queue's URL, a parameter's default, {@code !Sub}, {@code !If}. */
+    private static String resolve(SamTemplate template, Object value, Map<String, String> tables, Map<String, String> queues) {
+        if (value instanceof Map<?, ?> ref && ref.get("Ref") != null) {
+            String id = String.valueOf(ref.get("Ref"));
+            if (id.equals("AWS::NoValue")) {
+                return null;
+            }
+            Map<String, Object> parameter = map(map(template.raw().get("Parameters")).get(id));
+            return tables.containsKey(id) ? tables.get(id) : queues.containsKey(id) ? queues.get(id)
+                    : String.valueOf(parameter.getOrDefault("Default", ""));
+        } else if (value instanceof Map<?, ?> sub && sub.get("Fn::Sub") instanceof String text) {
+            return substitute(template, text);
+        } else if (value instanceof Map<?, ?> choice && choice.get("Fn::If") instanceof List<?> args) {
+            boolean holds = condition(template, String.valueOf(args.get(0)), tables, queues);
+            return resolve(template, args.get(holds ? 1 : 2), tables, queues);
+        }
+        return String.valueOf(value);
+    }
+
+    /** A template condition, with parameters at their defaults: Fn::Not, Fn::Equals, Fn::And, Fn::Or, Condition. */
+    private static boolean condition(SamTemplate template, String name, Map<String, String> tables, Map<String, String> queues) {
+        return holds(template, map(template.raw().get("Conditions")).get(name), tables, queues);
+    }
+
+    private static boolean holds(SamTemplate template, Object expression, Map<String, String> tables, Map<String, String> queues) {
+        Map<String, Object> e = map(expression);
+        if (e.get("Condition") != null) {
+            return condition(template, String.valueOf(e.get("Condition")), tables, queues);
+        }
+        if (e.get("Fn::Not") instanceof List<?> not) {
+            return !holds(template, not.get(0), tables, queues);
+        }
+        if (e.get("Fn::Equals") instanceof List<?> eq) {
+            return java.util.Objects.equals(resolve(template, eq.get(0), tables, queues), resolve(template, eq.get(1), tables, queues));
+        }
+        if (e.get("Fn::And") instanceof List<?> and) {
+            return and.stream().allMatch(x -> holds(template, x, tables, queues));
+        }
+        if (e.get("Fn::Or") instanceof List<?> or) {
+            return or.stream().anyMatch(x -> holds(template, x, tables, queues));
+        }
+        throw new IllegalArgumentException("a condition the local stack cannot evaluate: " + expression);
     }
 
     /** {@code !Sub} with the pseudo parameters of a local account and region, and parameters' defaults. */

@@ -97,6 +97,10 @@ public final class SamTemplate {
                 if (arn instanceof Map<?, ?> getAtt && getAtt.get("Fn::GetAtt") instanceof List<?> parts) {
                     return String.valueOf(parts.get(0));
                 }
+                // !Ref Function.Alias: the published alias AutoPublishAlias makes
+                if (arn instanceof Map<?, ?> ref && ref.get("Ref") instanceof String alias && alias.endsWith(".Alias")) {
+                    return alias.substring(0, alias.length() - ".Alias".length());
+                }
             }
         }
         return null;

@@ -105,7 +105,8 @@ class TemplateTest {
                 }
             }
         }
-        Set<String> providedByLambda = Set.of("AWS_LAMBDA_LOG_STREAM_NAME");
+        // Set by Lambda; or, LLM_API_KEY, by the local stack only (deployed, the key is in Parameter Store).
+        Set<String> providedByLambda = Set.of("AWS_LAMBDA_LOG_STREAM_NAME", "LLM_API_KEY");
         Set<String> set = new TreeSet<>(TEMPLATE.globalEnvironment().keySet());
         assertThat(read).as("variables the code reads").isNotEmpty();
         Set<String> missing = new TreeSet<>(read);
@@ -138,7 +139,7 @@ class TemplateTest {
 
         // An alarm watches the dead-letter queue, another the worker's errors.
         List<String> alarmed = new ArrayList<>();
-        TEMPLATE.resources("AWS::CloudWatch::Alarm").values().forEach(a -> alarmed.add(properties(a).get("Dimensions").toString()));
+        TEMPLATE.resources("AWS::CloudWatch::Alarm").values().forEach(a -> alarmed.add(String.valueOf(properties(a).get("Dimensions"))));
         assertThat(alarmed).anyMatch(d -> d.contains(dlq)).anyMatch(d -> d.contains("WorkerFunction"));
     }
 
@@ -179,9 +180,12 @@ class TemplateTest {
             assertThat(p.get("BillingMode")).as(id).isEqualTo("PAY_PER_REQUEST");
             assertThat(map(p.get("SSESpecification")).get("SSEEnabled")).as(id).isEqualTo(true);
             assertThat(p).as(id + " is named by CloudFormation").doesNotContainKey("TableName");
-            if (!id.equals("IdempotencyTable")) {
-                assertThat(map(p.get("PointInTimeRecoverySpecification")).get("PointInTimeRecoveryEnabled")).as(id).isEqualTo(true);
-            }
+            // The idempotency table too: restored without its keys, a retried start would make a second run.
+            assertThat(map(p.get("PointInTimeRecoverySpecification")).get("PointInTimeRecoveryEnabled")).as(id).isEqualTo(true);
+            // Deleting the stack, or a change that replaces a table, keeps the data; a table cannot be deleted by hand
+            // while protected.
+            assertThat(t).as(id).containsEntry("DeletionPolicy", "Retain").containsEntry("UpdateReplacePolicy", "Retain");
+            assertThat(p.get("DeletionProtectionEnabled")).as(id).isEqualTo(true);
         });
         assertThat(map(properties(TEMPLATE.resources("AWS::DynamoDB::Table").get("IdempotencyTable"))
                 .get("TimeToLiveSpecification"))).containsEntry("AttributeName", "expiresAt").containsEntry("Enabled", true);
@@ -197,5 +201,145 @@ class TemplateTest {
                 .contains("-XX:TieredStopAtLevel=1");
         FUNCTIONS.forEach((id, f) -> assertThat(map(f.get("Metadata"))).as(id + " is built by Maven")
                 .containsEntry("SkipBuild", true));
+    }
+
+    @Test
+    void everyFunctionIsGrantedExactlyWhatItsCodeCanTouchOnAnyPath() throws ClassNotFoundException {
+        for (var f : FUNCTIONS.entrySet()) {
+            String handler = String.valueOf(properties(f.getValue()).get("Handler"));
+            CodeAccess.Access code = CodeAccess.of(Class.forName(handler.substring(0, handler.indexOf("::"))));
+            TemplateGrants granted = TemplateGrants.of(TEMPLATE, f.getKey());
+            Set<String> writes = logicalIds(code.writes());
+            Set<String> reads = logicalIds(code.reads());
+            reads.removeAll(writes);
+            Set<String> actions = new TreeSet<>();
+            code.calls().forEach(call -> actions.add(iamAction(call)));
+            Set<String> sends = new TreeSet<>(code.sends());
+            if (sends.remove("sqs-node-queues")) {
+                actions.add("sqs:SendMessage"); // the user's queues, by a name prefix
+            }
+            assertThat(granted.writes()).as(f.getKey() + " may write exactly the tables its code writes").isEqualTo(writes);
+            assertThat(granted.reads()).as(f.getKey() + " may read exactly the tables its code only reads").isEqualTo(reads);
+            assertThat(granted.sends()).as(f.getKey() + " may send to exactly the queues its code sends to")
+                    .isEqualTo(logicalIds(sends));
+            assertThat(granted.actions()).as(f.getKey() + " is granted exactly the other calls its code makes "
+                    + code.calls().stream().map(c -> c + " by " + code.path(c)).toList()).isEqualTo(actions);
+        }
+        // The analysis sees through the layers: the cancel function's send is three calls deep, behind the service.
+        assertThat(CodeAccess.of(io.metronome.api.handlers.CancelRunHandler.class).sends()).contains("NODE_QUEUE_URL");
+    }
+
+    /** Tables and queues, from the environment variables that name them to their logical ids. */
+    private static Set<String> logicalIds(Set<String> variables) {
+        Set<String> out = new TreeSet<>();
+        for (String v : variables) {
+            Object value = TEMPLATE.globalEnvironment().get(v);
+            assertThat(value).as(v + " is set to a resource of the template").isInstanceOf(Map.class);
+            out.add(String.valueOf(map(value).get("Ref")));
+        }
+        return out;
+    }
+
+    /** An SDK call as the IAM action it needs: sfn:startExecution is states:StartExecution. */
+    private static String iamAction(String call) {
+        String service = call.substring(0, call.indexOf(':'));
+        String operation = call.substring(call.indexOf(':') + 1);
+        String prefix = switch (service) {
+            case "sfn" -> "states";
+            case "ssm", "sqs" -> service;
+            case "eventbridge" -> "events";
+            default -> throw new AssertionError("an SDK call this test does not know the IAM name of: " + call);
+        };
+        return prefix + ":" + Character.toUpperCase(operation.charAt(0)) + operation.substring(1);
+    }
+
+    @Test
+    void functionsAreCalledThroughTheirPublishedAliasSoSnapStartApplies() {
+        // SnapStart restores published versions only: a reference to a function's own ARN means $LATEST.
+        Set<String> functionArns = new TreeSet<>();
+        walk(TEMPLATE.raw().get("Resources"), node -> {
+            if (node.get("Fn::GetAtt") instanceof List<?> att && FUNCTIONS.containsKey(String.valueOf(att.get(0)))) {
+                functionArns.add(att.toString());
+            }
+        });
+        assertThat(functionArns).as("references to a function's unpublished ARN").isEmpty();
+        Map<String, Object> authorizer = map(map(map(properties(TEMPLATE.resources("AWS::Serverless::HttpApi")
+                .get("MetronomeApi")).get("Auth")).get("Authorizers")).get("ApiKeyAuthorizer"));
+        assertThat(authorizer.get("FunctionArn")).isEqualTo(Map.of("Ref", "AuthorizerFunction.Alias"));
+        Map<String, Object> globals = map(map(TEMPLATE.raw().get("Globals")).get("Function"));
+        assertThat(globals.get("AutoPublishAlias")).isEqualTo("live");
+    }
+
+    @Test
+    void asynchronouslyInvokedFunctionsKeepWhatTheyFailOnAndEveryFailureQueueIsWatched() {
+        Set<String> failureQueues = new TreeSet<>();
+        FUNCTIONS.forEach((id, f) -> {
+            Map<String, Object> p = properties(f);
+            boolean async = map(p.get("Events")).values().stream().map(e -> String.valueOf(map(e).get("Type")))
+                    .anyMatch(type -> Set.of("Schedule", "ScheduleV2", "EventBridgeRule", "CloudWatchEvent").contains(type));
+            if (async) {
+                Map<String, Object> onFailure = map(map(map(p.get("EventInvokeConfig")).get("DestinationConfig")).get("OnFailure"));
+                assertThat(onFailure.get("Type")).as(id + " keeps failed events on a queue").isEqualTo("SQS");
+                failureQueues.add(String.valueOf(((List<?>) map(onFailure.get("Destination")).get("Fn::GetAtt")).get(0)));
+            }
+            map(p.get("Events")).values().forEach(e -> {
+                Object dlq = map(map(map(e).get("Properties")).get("DeadLetterConfig")).get("Arn");
+                if (dlq != null) {
+                    failureQueues.add(String.valueOf(((List<?>) map(dlq).get("Fn::GetAtt")).get(0)));
+                }
+            });
+        });
+        TEMPLATE.resources("AWS::SQS::Queue").values().forEach(q -> {
+            Object target = map(properties(q).get("RedrivePolicy")).get("deadLetterTargetArn");
+            if (target != null) {
+                failureQueues.add(String.valueOf(((List<?>) map(target).get("Fn::GetAtt")).get(0)));
+            }
+        });
+        assertThat(failureQueues).contains("AsyncFailureQueue", "NodeDeadLetterQueue", "TriggerEventDeadLetterQueue");
+        assertThat(TEMPLATE.resources("AWS::SQS::Queue")).containsKeys(failureQueues.toArray(String[]::new));
+        for (String queue : failureQueues) {
+            assertThat(TEMPLATE.resources("AWS::CloudWatch::Alarm").values()).as(queue + " has an alarm on its depth")
+                    .anyMatch(a -> "AWS/SQS".equals(properties(a).get("Namespace"))
+                            && "ApproximateNumberOfMessagesVisible".equals(properties(a).get("MetricName"))
+                            && String.valueOf(properties(a).get("Dimensions")).contains(queue));
+        }
+    }
+
+    @Test
+    void noSecretIsInAFunctionsConfiguration() {
+        Set<String> secrets = new TreeSet<>();
+        map(TEMPLATE.raw().get("Parameters")).forEach((name, p) -> {
+            if (Boolean.TRUE.equals(map(p).get("NoEcho"))) {
+                secrets.add(name);
+            }
+        });
+        Set<String> referenced = new TreeSet<>();
+        walk(map(map(TEMPLATE.raw().get("Globals")).get("Function")).get("Environment"), node -> {
+            if (node.get("Ref") != null) {
+                referenced.add(String.valueOf(node.get("Ref")));
+            }
+        });
+        FUNCTIONS.values().forEach(f -> walk(properties(f).get("Environment"), node -> {
+            if (node.get("Ref") != null) {
+                referenced.add(String.valueOf(node.get("Ref")));
+            }
+        }));
+        referenced.retainAll(secrets);
+        assertThat(referenced).as("secret parameters in environment variables (readable by anyone who may read the "
+                + "function's configuration)").isEmpty();
+        // The llm nodes' key is read at run time from Parameter Store, by the one function that runs them.
+        assertThat(String.valueOf(TEMPLATE.globalEnvironment().get("LLM_API_KEY_PARAMETER"))).contains("LlmApiKeyParameter");
+        FUNCTIONS.keySet().forEach(id -> assertThat(TemplateGrants.of(TEMPLATE, id).actions().contains("ssm:GetParameter"))
+                .as(id + " reads the key").isEqualTo(id.equals("WorkerFunction")));
+    }
+
+    /** Every map in a template subtree, depth first. */
+    private static void walk(Object node, java.util.function.Consumer<Map<String, Object>> visit) {
+        if (node instanceof Map<?, ?> m) {
+            visit.accept(map(m));
+            m.values().forEach(v -> walk(v, visit));
+        } else if (node instanceof List<?> l) {
+            l.forEach(v -> walk(v, visit));
+        }
     }
 }

@@ -8,6 +8,7 @@ import io.metronome.expr.Expressions;
 
 import io.metronome.egress.EgressClient;
 import io.metronome.egress.EgressRefusedException;
+import software.amazon.awssdk.services.ssm.SsmClient;
 
 import java.io.IOException;
 import java.net.URI;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * Calls an OpenAI-compatible chat completions endpoint ({@code POST <LLM_API_URL>/chat/completions}). The
@@ -32,9 +34,9 @@ public final class LlmNode implements NodeExecutor {
      * @param apiUrl base URL, e.g. {@code https://api.example.com/v1}; empty means llm nodes are not configured
      * @param inputCtPer1k cost of a thousand prompt tokens; outputCtPer1k of a thousand completion tokens
      */
-    public record Settings(String apiUrl, String apiKey, double inputCtPer1k, double outputCtPer1k) {
-        public static Settings fromEnvironment(Function<String, String> env) {
-            return new Settings(orEmpty(env.apply("LLM_API_URL")), orEmpty(env.apply("LLM_API_KEY")),
+    public record Settings(String apiUrl, Supplier<String> apiKey, double inputCtPer1k, double outputCtPer1k) {
+        public static Settings fromEnvironment(Function<String, String> env, Supplier<SsmClient> ssm) {
+            return new Settings(orEmpty(env.apply("LLM_API_URL")), LlmApiKey.fromEnvironment(env, ssm),
                     number(env.apply("LLM_PRICE_INPUT_CT_PER_1K_TOKENS")), number(env.apply("LLM_PRICE_OUTPUT_CT_PER_1K_TOKENS")));
         }
 
@@ -92,8 +94,14 @@ public final class LlmNode implements NodeExecutor {
         }
         List<Map.Entry<String, String>> headers = new ArrayList<>();
         headers.add(new AbstractMap.SimpleEntry<>("Content-Type", "application/json"));
-        if (!settings.apiKey().isEmpty()) {
-            headers.add(new AbstractMap.SimpleEntry<>("Authorization", "Bearer " + settings.apiKey()));
+        String apiKey;
+        try {
+            apiKey = settings.apiKey().get();
+        } catch (LlmApiKey.UnavailableException e) {
+            return new Outcome.Failed(e.getMessage(), true, null);
+        }
+        if (!apiKey.isEmpty()) {
+            headers.add(new AbstractMap.SimpleEntry<>("Authorization", "Bearer " + apiKey));
         }
         EgressClient.Response answered;
         try {

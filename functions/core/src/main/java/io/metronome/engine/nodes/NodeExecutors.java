@@ -3,6 +3,8 @@ package io.metronome.engine.nodes;
 import io.metronome.domain.Definition.NodeType;
 import io.metronome.egress.EgressClient;
 import io.metronome.egress.EgressPolicy;
+import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
+import software.amazon.awssdk.services.ssm.SsmClient;
 
 import java.util.EnumMap;
 import java.util.Map;
@@ -43,8 +45,23 @@ public final class NodeExecutors {
                                          software.amazon.awssdk.services.sqs.SqsClient sqs,
                                          java.util.function.Supplier<software.amazon.awssdk.services.sfn.SfnClient> sfn) {
         EgressClient http = new EgressClient(egress);
-        return new NodeExecutors(egress, new HttpNode(http), new LlmNode(http, LlmNode.Settings.fromEnvironment(env)),
+        return new NodeExecutors(egress, new HttpNode(http), new LlmNode(http, LlmNode.Settings.fromEnvironment(env, ssm())),
                 new SqsNode(sqs, SqsDestinations.fromEnvironment(env)), new StepFunctionNode(sfn, env.apply("STEP_FUNCTIONS_PREFIX")));
+    }
+
+    /** Built when an llm node first reads its key from Parameter Store, not at start. */
+    private static java.util.function.Supplier<SsmClient> ssm() {
+        return new java.util.function.Supplier<>() {
+            private SsmClient client;
+
+            @Override
+            public synchronized SsmClient get() {
+                if (client == null) {
+                    client = SsmClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+                }
+                return client;
+            }
+        };
     }
 
     public EgressPolicy egress() {
