@@ -342,4 +342,48 @@ class TemplateTest {
             l.forEach(v -> walk(v, visit));
         }
     }
+
+    @Test
+    void theDashboardParsesNamesOnlyResourcesOfTheTemplateAndShowsEveryAlarm() throws IOException {
+        Map<String, Object> dashboard = properties(TEMPLATE.resources("AWS::CloudWatch::Dashboard").get("Dashboard"));
+        String body = String.valueOf(map(dashboard.get("DashboardBody")).get("Fn::Sub"));
+        Set<String> resources = map(TEMPLATE.raw().get("Resources")).keySet();
+        Matcher ref = Pattern.compile("\\$\\{([^}]+)}").matcher(body);
+        Set<String> alarmsShown = new TreeSet<>();
+        while (ref.find()) {
+            String name = ref.group(1);
+            String resource = name.contains(".") ? name.substring(0, name.indexOf('.')) : name;
+            assertThat(name.startsWith("AWS::") || resources.contains(resource)).as(name + " is a resource of the template").isTrue();
+            if (name.endsWith("Alarm.Arn")) {
+                alarmsShown.add(resource);
+            }
+        }
+        assertThat(alarmsShown).isEqualTo(TEMPLATE.resources("AWS::CloudWatch::Alarm").keySet());
+        com.fasterxml.jackson.databind.JsonNode parsed = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(body.replaceAll("\\$\\{[^}]+}", "x"));
+        assertThat(parsed.get("widgets")).isNotEmpty();
+    }
+
+    @Test
+    void everyAlarmOnAnAwsMetricNamesAResourceOfTheKindItsDimensionMeans() {
+        Map<String, String> kinds = Map.of("FunctionName", "AWS::Serverless::Function", "QueueName", "AWS::SQS::Queue",
+                "ApiId", "AWS::Serverless::HttpApi");
+        TEMPLATE.resources("AWS::CloudWatch::Alarm").forEach((id, a) -> {
+            Map<String, Object> p = properties(a);
+            assertThat(p.get("TreatMissingData")).as(id).isNotNull();
+            assertThat(p).as(id + " notifies the topic").containsKey("AlarmActions");
+            Object dimensions = p.get("Dimensions");
+            if (dimensions == null || !String.valueOf(p.get("Namespace")).startsWith("AWS/")) {
+                return;
+            }
+            for (Object d : (List<?>) dimensions) {
+                String name = String.valueOf(map(d).get("Name"));
+                Map<String, Object> value = map(map(d).get("Value"));
+                String resource = value.get("Ref") != null ? String.valueOf(value.get("Ref"))
+                        : String.valueOf(((List<?>) value.get("Fn::GetAtt")).get(0));
+                assertThat(kinds).as(id + ": a dimension this test knows").containsKey(name);
+                assertThat(TEMPLATE.resources(kinds.get(name))).as(id + "'s " + name).containsKey(resource);
+            }
+        });
+    }
 }
