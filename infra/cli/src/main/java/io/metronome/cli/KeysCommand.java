@@ -102,16 +102,20 @@ final class KeysCommand implements Runnable {
             return 0;
         }
 
-        /** Through the index; a table without it (a local data directory made before it) or an index still being built on AWS is scanned instead. */
+        /**
+         * Through the index. A table without it (a local data directory made before it: the emulator cannot add an
+         * index to a table) or with the index still being built (just deployed) is scanned instead.
+         */
         private static List<ApiKey> byUser(Target t, String user, PrintWriter err) {
             try {
                 return t.apiKeys().list(user);
             } catch (DynamoDbException e) {
-                if (e.statusCode() != 400 || e.getMessage() == null || !e.getMessage().toLowerCase().contains("index")) {
+                String code = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+                String message = e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorMessage();
+                if (!"ValidationException".equals(code) || message == null || !message.toLowerCase().contains("index")) {
                     throw e;
                 }
-                err.println("metronome: the byUser index cannot be read (" + e.awsErrorDetails().errorMessage()
-                        + "); scanning the table instead");
+                err.println("metronome: the byUser index cannot be read (" + message + "); scanning the table instead");
                 return t.apiKeys().listAll().stream().filter(k -> user.equals(k.userId())).toList();
             }
         }
