@@ -13,6 +13,8 @@ public final class Ids {
     public static final String STEP = "stp_";
     public static final String AUDIT = "aud_";
     public static final String TRIGGER_EVENT = "tev_";
+    /** An API key's public id: names the key in lists and revocations, never authenticates. */
+    public static final String API_KEY = "key_";
 
     private Ids() {
     }

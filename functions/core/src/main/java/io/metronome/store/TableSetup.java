@@ -37,7 +37,8 @@ public final class TableSetup {
                 gsi(Tables.METRONOMES_BY_EVENT_SOURCE, "eventSource", "metronomeId", ProjectionType.ALL));
         create(dynamo, t.versions(), "metronomeId", "versionId");
         create(dynamo, t.idempotency(), "key", null);
-        create(dynamo, t.apiKeys(), "keyHash", null);
+        create(dynamo, t.apiKeys(), "keyHash", null,
+                gsi(Tables.API_KEYS_BY_USER, "userId", "keyId", ProjectionType.ALL));
     }
 
     private static String[] gsi(String name, String pk, String sk, ProjectionType projection) {

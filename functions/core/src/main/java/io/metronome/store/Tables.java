@@ -13,6 +13,8 @@ public record Tables(String runs, String steps, String auditEvents, String trigg
     public static final String RUNS_BY_METRONOME = "byMetronome";
     public static final String RUNS_BY_METRONOME_STATUS = "byMetronomeStatus";
     public static final String METRONOMES_BY_USER = "byUser";
+    /** A user's API keys, by key id (so by creation). */
+    public static final String API_KEYS_BY_USER = "byUser";
     /** Sparse: only metronomes with a schedule trigger, by next fire time. */
     public static final String METRONOMES_BY_NEXT_FIRE = "byNextFire";
     /** Sparse: only metronomes with an event trigger, by the event source they listen to. */

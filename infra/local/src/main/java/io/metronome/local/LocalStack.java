@@ -25,11 +25,9 @@ import java.lang.reflect.Constructor;
 import java.net.BindException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -58,11 +56,17 @@ public final class LocalStack implements AutoCloseable {
     private final String demoKey;
     private final Map<String, String> environment;
     private final java.util.concurrent.ScheduledExecutorService ticks;
+    private final Map<String, String> tables;
+    private final Map<String, String> queues;
+    private volatile Path endpointsFile;
 
     private LocalStack(LocalEmulators emulators, HttpGateway gateway, List<QueuePoller> pollers, Engine engine, int port,
                        String demoKey, Map<String, String> environment,
-                       java.util.concurrent.ScheduledExecutorService ticks) {
+                       java.util.concurrent.ScheduledExecutorService ticks, Map<String, String> tables,
+                       Map<String, String> queues) {
         this.environment = environment;
+        this.tables = tables;
+        this.queues = queues;
         this.ticks = ticks;
         this.emulators = emulators;
         this.gateway = gateway;
@@ -154,7 +158,7 @@ public final class LocalStack implements AutoCloseable {
                 pollers.add(poller);
             }
 
-            return new LocalStack(emulators, gateway, pollers, engine, bound, demoKey, env, ticks);
+            return new LocalStack(emulators, gateway, pollers, engine, bound, demoKey, env, ticks, tables, queues);
         } catch (IOException | RuntimeException e) {
             emulators.close();
             throw e;
@@ -187,8 +191,20 @@ public final class LocalStack implements AutoCloseable {
         return pollers.stream().filter(p -> p.functionId().equals(functionId)).findFirst().orElseThrow();
     }
 
+    /**
+     * Writes where this stack's endpoints, tables and queues are ({@link EndpointsFile}), for {@code ./metronome
+     * --local}; {@link #close} removes the file.
+     */
+    public void writeEndpoints(Path file) throws IOException {
+        EndpointsFile.write(file, port, emulators.dynamoEndpoint(), emulators.sqsEndpoint(), tables, queues);
+        endpointsFile = file;
+    }
+
     @Override
     public void close() {
+        if (endpointsFile != null) {
+            EndpointsFile.remove(endpointsFile);
+        }
         ticks.shutdownNow();
         gateway.stop();
         pollers.forEach(QueuePoller::stop);
@@ -212,9 +228,7 @@ public final class LocalStack implements AutoCloseable {
         if (saved != null && Files.exists(saved)) {
             key = Files.readString(saved).trim();
         } else {
-            byte[] random = new byte[24];
-            new SecureRandom().nextBytes(random);
-            key = "mk_" + HexFormat.of().formatHex(random);
+            key = ApiKeyRepository.newKey();
             if (saved != null) {
                 Files.writeString(saved, key + "\n");
             }
@@ -283,6 +297,15 @@ public final class LocalStack implements AutoCloseable {
             System.out.println("\nStopping Metronome local API...");
             stack.close();
         }, "run-local-stop"));
+        // For ./metronome --local: in the data directory, or in .metronome/ here when nothing else is kept.
+        Path endpoints = (options.dataDir() == null ? Path.of(".metronome") : options.dataDir()).resolve(EndpointsFile.NAME);
+        boolean published = true;
+        try {
+            stack.writeEndpoints(endpoints);
+        } catch (IOException e) {
+            published = false;
+            System.err.println("run-local: cannot write " + endpoints + " (./metronome --local will not find this stack): " + e);
+        }
         System.out.println();
         System.out.println("Data: " + (options.dataDir() == null ? "in memory (gone on exit)" : options.dataDir().toAbsolutePath()));
         if (stack.demoKey() != null) {
@@ -292,6 +315,11 @@ public final class LocalStack implements AutoCloseable {
         }
         System.out.println("DynamoDB (emulator) on " + stack.emulators().dynamoEndpoint() + ", SQS (ElasticMQ) on "
                 + stack.emulators().sqsEndpoint());
+        if (published) {
+            boolean defaultDir = options.dataDir() == null || options.dataDir().equals(Path.of(".metronome"));
+            System.out.println("Endpoints for ./metronome --local" + (defaultDir ? "" : " --data-dir " + options.dataDir())
+                    + ": " + endpoints);
+        }
         if (options.samples()) {
             System.out.println("Sample data for events/ added (user 'demo', key '" + Samples.API_KEY + "')");
         }

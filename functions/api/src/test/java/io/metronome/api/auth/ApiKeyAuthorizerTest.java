@@ -72,6 +72,24 @@ class ApiKeyAuthorizerTest {
         assertThat(authorize(Map.of("X-API-Key", fresh))).containsEntry("userId", "cy");
     }
 
+    @Test
+    void aRevokedKeyNamesNoUserOnceItIsReadAgain() {
+        ApiKeyRepository.Issued fresh = keys.create("dee", "never used", Instant.now());
+        ApiKeyRepository.Issued used = keys.create("dee", "in use", Instant.now());
+        assertThat(authorize(Map.of("X-API-Key", used.key()))).containsEntry("userId", "dee");
+
+        assertThat(keys.revoke(fresh.apiKey().id(), Instant.now())).get().extracting(ApiKeyRepository.ApiKey::revoked).isEqualTo(true);
+        assertThat(keys.revoke(used.apiKey().id(), Instant.now())).isPresent();
+
+        // A key this container had not resolved is refused at once.
+        assertThat(authorize(Map.of("X-API-Key", fresh.key()))).containsEntry("userId", "")
+                .containsEntry("reason", "the API key is not valid");
+        // One it resolved a moment ago is remembered for at most REMEMBER, then refused.
+        assertThat(authorize(Map.of("X-API-Key", used.key()))).containsEntry("userId", "dee");
+        clock.advance(ApiKeyAuthorizer.REMEMBER.plusSeconds(1));
+        assertThat(authorize(Map.of("X-API-Key", used.key()))).containsEntry("userId", "");
+    }
+
     private static final class MovableClock extends Clock {
         private Instant now = Instant.now();
 
