@@ -36,6 +36,7 @@ public final class Engine {
     public final RunService runService;
     public final MetronomeService metronomeService;
     public final Triggers triggers;
+    public final Sweeper sweeper;
 
     public Engine(DynamoDbClient dynamo, SqsClient sqs, Tables tables, String queueUrl, EngineSettings settings,
                   NodeExecutors executors, Clock clock) {
@@ -52,6 +53,7 @@ public final class Engine {
         this.runService = new RunService(runs, steps, runData, audit, triggerEvents, metronomes, dispatcher, settings, clock);
         this.metronomeService = new MetronomeService(metronomes, executors.egress(), clock);
         this.triggers = new Triggers(metronomes, triggerEvents, runService, clock);
+        this.sweeper = new Sweeper(runs, dispatcher, settings.sweep(), clock);
     }
 
     private static Engine shared;
