@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
 import java.util.stream.Collectors;
 
 /**
@@ -30,26 +31,39 @@ public final class Sweeper {
     private final Dispatcher dispatcher;
     private final SweepSettings settings;
     private final Clock clock;
+    private final IntSupplier firstShard;
 
     public Sweeper(RunRepository runs, Dispatcher dispatcher, SweepSettings settings, Clock clock) {
+        this(runs, dispatcher, settings, clock, () -> ThreadLocalRandom.current().nextInt(RunRepository.sweepShards().size()));
+    }
+
+    /** @param firstShard where a sweep starts (tests make two sweepers meet on the same runs) */
+    Sweeper(RunRepository runs, Dispatcher dispatcher, SweepSettings settings, Clock clock, IntSupplier firstShard) {
         this.runs = runs;
         this.dispatcher = dispatcher;
         this.settings = settings;
         this.clock = clock;
+        this.firstShard = firstShard;
     }
 
     /**
-     * @param examined runs the index held as due
-     * @param redispatched of them, runs that were sent messages
+     * @param runsExamined runs the index held as due
+     * @param runsRedispatched of them, runs that were sent messages
      * @param sendFailures runs whose messages could not be sent (they are visited again a {@code staleAfter} later)
-     * @param leftIndex runs that ended and left the index
+     * @param runsLeftIndex runs that ended and left the index
      * @param finished whether every shard was swept (else the rest is swept at the next tick)
      */
-    public record Summary(int examined, int redispatched, int messagesSent, int sendFailures, int leftIndex,
+    public record Summary(int runsExamined, int runsRedispatched, int messagesSent, int sendFailures, int runsLeftIndex,
                           boolean finished) {
         public Map<String, Object> asMap() {
-            return Map.of("runsExamined", examined, "runsRedispatched", redispatched, "messagesSent", messagesSent,
-                    "sendFailures", sendFailures, "runsLeftIndex", leftIndex, "finished", finished);
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("runsExamined", runsExamined);
+            m.put("runsRedispatched", runsRedispatched);
+            m.put("messagesSent", messagesSent);
+            m.put("sendFailures", sendFailures);
+            m.put("runsLeftIndex", runsLeftIndex);
+            m.put("finished", finished);
+            return m;
         }
     }
 
@@ -62,7 +76,7 @@ public final class Sweeper {
     public Summary sweep(BooleanSupplier more) {
         Instant now = clock.instant();
         List<String> shards = RunRepository.sweepShards();
-        int first = ThreadLocalRandom.current().nextInt(shards.size());
+        int first = firstShard.getAsInt();
         Tally tally = new Tally();
         for (int i = 0; i < shards.size(); i++) {
             String shard = shards.get((first + i) % shards.size());
