@@ -214,6 +214,8 @@ class SweeperTest {
         }
 
         assertThat(visits).hasSize(2);
+        System.out.println("sweeper, a run waiting for an approval: " + h.stack.counter.writeUnits() / visits.size()
+                + " write units a visit (one an idle interval), " + queriesPerTick() + " queries a tick for the whole index");
         assertThat(Duration.between(visits.get(0), visits.get(1))).isGreaterThanOrEqualTo(SETTINGS.idle());
         assertThat(requests).extracting(r -> r.getClass().getSimpleName()).allMatch(name -> List.of(
                 "QueryRequest", "BatchGetItemRequest", "UpdateItemRequest").contains(name)).noneMatch(n -> n.contains("Scan"));
@@ -252,9 +254,15 @@ class SweeperTest {
         h.awaitStatus(run, RunStatus.COMPLETED);
         clock.advance(SETTINGS.staleAfter());
 
+        h.stack.counter.reset();
         assertThat(sweep().runsLeftIndex()).isEqualTo(1);
+        System.out.println("sweeper, an ended run leaving the index: " + h.stack.counter.writeUnits() + " write units");
         clock.advance(Duration.ofDays(2));
         assertThat(sweep().runsExamined()).as("never looked at again").isZero();
+    }
+
+    private static int queriesPerTick() {
+        return RunRepository.sweepShards().size();
     }
 
     /** The message the stopped worker left comes back once its visibility timeout is over: it is taken away. */
