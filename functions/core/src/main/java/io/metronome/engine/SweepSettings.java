@@ -24,12 +24,12 @@ public record SweepSettings(Duration staleAfter, Duration grace, Duration idle) 
     }
 
     public static SweepSettings fromEnvironment(Function<String, String> env) {
-        return new SweepSettings(seconds(env, "SWEEP_STALE_AFTER_SECONDS", DEFAULTS.staleAfter),
-                seconds(env, "SWEEP_GRACE_SECONDS", DEFAULTS.grace), DEFAULTS.idle);
+        return new SweepSettings(
+                seconds("SWEEP_STALE_AFTER_SECONDS", env.apply("SWEEP_STALE_AFTER_SECONDS"), DEFAULTS.staleAfter),
+                seconds("SWEEP_GRACE_SECONDS", env.apply("SWEEP_GRACE_SECONDS"), DEFAULTS.grace), DEFAULTS.idle);
     }
 
-    private static Duration seconds(Function<String, String> env, String name, Duration otherwise) {
-        String value = env.apply(name);
+    private static Duration seconds(String name, String value, Duration otherwise) {
         if (value == null || value.isBlank()) {
             return otherwise;
         }

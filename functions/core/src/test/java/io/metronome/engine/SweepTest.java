@@ -202,6 +202,15 @@ class SweepTest {
     }
 
     @Test
+    void theSettingsComeFromTheEnvironmentAndABadValueIsRefusedByName() {
+        assertThat(SweepSettings.fromEnvironment(Map.of("SWEEP_STALE_AFTER_SECONDS", "60", "SWEEP_GRACE_SECONDS", "90")::get))
+                .isEqualTo(new SweepSettings(Duration.ofSeconds(60), Duration.ofSeconds(90), SweepSettings.DEFAULTS.idle()));
+        assertThat(SweepSettings.fromEnvironment(Map.<String, String>of()::get)).isEqualTo(SweepSettings.DEFAULTS);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> SweepSettings.fromEnvironment(
+                Map.of("SWEEP_GRACE_SECONDS", "five minutes")::get)).hasMessageContaining("SWEEP_GRACE_SECONDS");
+    }
+
+    @Test
     void theNextVisitIsTheEarliestMomentAnythingBecomesOverdueAndNeverPastAnIdleInterval() {
         Run run = run(RunStatus.RUNNING, T0, node("a", Phase.RUNNING, T0.plus(Duration.ofMinutes(7))),
                 node("b", Phase.WAITING, T0.plus(Duration.ofMinutes(3))), node("c", Phase.WAITING_APPROVAL, T0));

@@ -15,7 +15,7 @@ import java.util.Map;
  */
 public final class SweeperHandler implements RequestHandler<Map<String, Object>, Map<String, Object>> {
     /** Kept free at the end of the invocation: a page's writes and sends take well under this. */
-    static final long RESERVE_MS = 15_000;
+    public static final long RESERVE_MS = 15_000;
     /** The time taken without a Lambda context (the local stack's ticks): as if the template's 60 s timeout. */
     static final long WITHOUT_CONTEXT_MS = 60_000;
 

@@ -54,7 +54,7 @@ class SampleEventsTest {
             "ListMetronomesFunction", "GetMetronomeFunction", "CreateRunFunction", "ListRunsFunction", "GetRunFunction",
             "GetTimelineFunction", "PauseRunFunction", "ResumeRunFunction", "CancelRunFunction", "ApproveRunFunction",
             "UpdateMetronomeFunction", "WorkerFunction", "WebhookFunction", "ListTriggerEventsFunction",
-            "RotateWebhookSecretFunction", "ScheduleTickFunction", "EventTriggerFunction", "QueuedEventTriggerFunction");
+            "RotateWebhookSecretFunction", "ScheduleTickFunction", "EventTriggerFunction", "QueuedEventTriggerFunction", "SweeperFunction");
 
     private LocalStack stack;
 
@@ -112,7 +112,9 @@ class SampleEventsTest {
                 awaitStatus(Samples.QUEUED_RUN, RunStatus.WAITING_APPROVAL);
             }
             ResourceRecorder touched = new ResourceRecorder();
-            Engine cold = engine(env, touched);
+            // The sweeper an hour on, when the stranded sample run is overdue: it finds it and sends it again.
+            Engine cold = engine(env, touched, function.equals("SweeperFunction")
+                    ? Clock.offset(Clock.systemUTC(), Duration.ofHours(1)) : Clock.systemUTC());
             String handlerName = TEMPLATE.handler(function);
             RequestHandler<Object, Object> handler = LocalStack.instantiate(handlerName, cold);
             Class<?> input = handledTypes(handler.getClass())[0];
@@ -166,6 +168,14 @@ class SampleEventsTest {
         } else if (response instanceof Map<?, ?> summary && function.equals("ScheduleTickFunction")) {
             assertThat(summary.get("runsStarted")).isEqualTo(1L);
             assertThat(runsOf(Samples.SCHEDULED_METRONOME)).hasSize(1);
+        } else if (response instanceof Map<?, ?> summary && function.equals("SweeperFunction")) {
+            assertThat(summary.get("finished")).isEqualTo(true);
+            assertThat((Integer) summary.get("runsRedispatched")).as("the stranded sample run").isGreaterThanOrEqualTo(1);
+            try {
+                awaitStatus(Samples.STRANDED_RUN, RunStatus.COMPLETED); // the local worker runs what was sent
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
         } else if (response instanceof Map<?, ?> summary) {
             assertThat(summary.get("runsStarted")).isEqualTo(1L);
             assertThat(runsOf(Samples.EVENT_METRONOME)).hasSize(1);
@@ -190,13 +200,13 @@ class SampleEventsTest {
     }
 
     /** A fresh engine (cold caches, as in a new Lambda container) whose AWS calls are recorded. */
-    private Engine engine(Map<String, String> env, ResourceRecorder recorder) {
+    private Engine engine(Map<String, String> env, ResourceRecorder recorder, Clock clock) {
         ClientOverrideConfiguration config = ClientOverrideConfiguration.builder().addExecutionInterceptor(recorder).build();
         DynamoDbClient dynamo = LocalClients.dynamo(stack.emulators().dynamoEndpoint(), config);
         SqsClient sqs = LocalClients.sqs(stack.emulators().sqsEndpoint(), config);
         return new Engine(dynamo, sqs, Tables.fromEnvironment(env::get), env.get("NODE_QUEUE_URL"),
                 EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, sqs,
-                () -> LocalClients.sfn(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN")), config)), Clock.systemUTC());
+                () -> LocalClients.sfn(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN")), config)), clock);
     }
 
     record Grants(Set<String> reads, Set<String> writes, Set<String> sends) {
@@ -216,14 +226,50 @@ class SampleEventsTest {
                         case "DynamoDBReadPolicy" -> reads.add(ref(a.get("TableName")));
                         case "DynamoDBCrudPolicy" -> writes.add(ref(a.get("TableName")));
                         case "SQSSendMessagePolicy" -> sends.add(ref(a.get("QueueName")));
-                        // The worker's grant for sqs nodes: the user's own queues, by a name prefix, outside the stack.
-                        case "Statement" -> assertThat(args.toString()).containsAnyOf("SqsNodeQueuePrefix", "StepFunctionsPrefix");
+                        case "Statement" -> statements(function, args, reads, writes);
                         default -> throw new AssertionError(function + " has a policy this test does not know: " + kind);
                     }
                 });
             }
         }
         return new Grants(reads, writes, sends);
+    }
+
+    /** DynamoDB actions that change a table; a statement granting any of them counts as a write grant. */
+    private static final Set<String> WRITE_ACTIONS = Set.of("dynamodb:PutItem", "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem", "dynamodb:BatchWriteItem");
+
+    /** Statements on the stack's own tables (or an index of one) count as their table's read or write grant. */
+    private static void statements(String function, Object args, Set<String> reads, Set<String> writes) {
+        for (Object s : (List<?>) args) {
+            Map<String, Object> statement = SamTemplate.map(s);
+            String table = table(statement.get("Resource"));
+            if (table == null) {
+                // The worker's grants for sqs and stepFunction nodes: the user's own, by a name prefix, outside the stack.
+                assertThat(statement.toString()).as(function).containsAnyOf("SqsNodeQueuePrefix", "StepFunctionsPrefix");
+                continue;
+            }
+            Object action = statement.get("Action");
+            List<?> actions = action instanceof List<?> l ? l : List.of(String.valueOf(action));
+            assertThat(actions).as(function + " on " + table).allMatch(a -> String.valueOf(a).startsWith("dynamodb:"));
+            (actions.stream().anyMatch(WRITE_ACTIONS::contains) ? writes : reads).add(table);
+        }
+    }
+
+    /** The table a statement's resource names ({@code !GetAtt T.Arn}, or an index of it in a {@code !Sub}), else null. */
+    private static String table(Object resource) {
+        Map<String, Object> m = SamTemplate.map(resource);
+        Set<String> tables = TEMPLATE.resources("AWS::DynamoDB::Table").keySet();
+        if (m.get("Fn::GetAtt") instanceof List<?> getAtt && tables.contains(String.valueOf(getAtt.get(0)))) {
+            return String.valueOf(getAtt.get(0));
+        }
+        if (m.get("Fn::Sub") instanceof String sub) {
+            java.util.regex.Matcher t = java.util.regex.Pattern.compile("^\\$\\{(\\w+)\\.Arn}").matcher(sub);
+            if (t.find() && tables.contains(t.group(1))) {
+                return t.group(1);
+            }
+        }
+        return null;
     }
 
     private static String ref(Object o) {
