@@ -37,6 +37,7 @@ public final class Engine {
     public final RunService runService;
     public final MetronomeService metronomeService;
     public final Triggers triggers;
+    public final Sweeper sweeper;
 
     public Engine(DynamoDbClient dynamo, SqsClient sqs, Tables tables, String queueUrl, EngineSettings settings,
                   NodeExecutors executors, Clock clock) {
@@ -53,6 +54,7 @@ public final class Engine {
         this.runService = new RunService(runs, steps, runData, audit, triggerEvents, metronomes, dispatcher, settings, clock);
         this.metronomeService = new MetronomeService(metronomes, executors.egress(), clock);
         this.triggers = new Triggers(metronomes, triggerEvents, runService, clock);
+        this.sweeper = new Sweeper(runs, dispatcher, settings.sweep(), clock);
     }
 
     private static Engine shared;

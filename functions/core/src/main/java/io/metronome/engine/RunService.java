@@ -136,7 +136,7 @@ public final class RunService {
                          Long timeoutMs, String triggerType, String sourceEventId, String summary,
                          JsonNode triggerPayload, String actorUserId, long idempotencySeconds) {
         return start(Ids.next(Ids.RUN), m, input, idempotencyKey, projectId, ticketId, timeoutMs, triggerType,
-                sourceEventId, summary, triggerPayload, actorUserId, true, idempotencySeconds);
+                sourceEventId, summary, triggerPayload, actorUserId, true, true, idempotencySeconds);
     }
 
     /** The run an idempotency key started, if the key is still held. */
@@ -146,16 +146,23 @@ public final class RunService {
 
     /**
      * Starts a run under a given id, optionally without sending its first message: for sample data that files
-     * in {@code events/} refer to by id. Not reachable through the API.
+     * in {@code events/} refer to by id. Not reachable through the API. A run not sent is left out of the
+     * sweeper's index too, so it waits for what the files do to it.
      */
     public Started startWithId(String runId, Metronome m, JsonNode input, boolean dispatch) {
+        return startWithId(runId, m, input, dispatch, dispatch);
+    }
+
+    /** As above; {@code swept} with {@code dispatch} false: a run whose first message was lost, for the sweeper. */
+    public Started startWithId(String runId, Metronome m, JsonNode input, boolean dispatch, boolean swept) {
         return start(runId, m, input, null, null, null, null, "manual", null, "sample data", Json.object(),
-                m.userId(), dispatch, IDEMPOTENCY_SECONDS);
+                m.userId(), dispatch, swept, IDEMPOTENCY_SECONDS);
     }
 
     private Started start(String runId, Metronome m, JsonNode input, String idempotencyKey, String projectId,
                           String ticketId, Long timeoutMs, String triggerType, String sourceEventId, String summary,
-                          JsonNode triggerPayload, String actorUserId, boolean dispatch, long idempotencySeconds) {
+                          JsonNode triggerPayload, String actorUserId, boolean dispatch, boolean swept,
+                          long idempotencySeconds) {
         if (input != null && input.toString().length() > MAX_INPUT_BYTES) {
             throw ApiException.validation("input", "at most " + MAX_INPUT_BYTES + " bytes of JSON");
         }
@@ -178,7 +185,7 @@ public final class RunService {
         createdPayload.put("triggerEventId", triggerId);
         createdPayload.put("idempotencyKey", idempotencyKey);
         AuditEvent created = AuditEvent.of(run, actorUserId, "run.created", createdPayload, now);
-        var existing = runs.create(run, trigger, created, now, idempotencySeconds);
+        var existing = runs.create(run, trigger, created, now, idempotencySeconds, swept ? sweepAt(now) : null);
         if (existing.isPresent()) {
             Run found = runs.find(existing.get()).map(this::withInput).orElseThrow(() -> new IllegalStateException(
                     "idempotency key names run " + existing.get() + ", which does not exist"));
@@ -249,7 +256,8 @@ public final class RunService {
             }
             Instant now = clock.instant();
             RunStatus back = run.resumeTo() != null ? run.resumeTo() : RunStatus.RUNNING;
-            RunWrite w = write(run, now, RunTransition.RESUME).status(run.metronomeId(), back).text("resumeTo", null);
+            RunWrite w = write(run, now, RunTransition.RESUME).status(run.metronomeId(), back).text("resumeTo", null)
+                    .sweepAt(sweepAt(now));
             return new Change(w, List.of(AuditEvent.of(run, userId, "run.resumed", reasonPayload(reason), now)));
         }, this::redispatch);
     }
@@ -266,7 +274,7 @@ public final class RunService {
             }
             RunWrite w = write(run, now, RunTransition.CANCEL).status(run.metronomeId(), RunStatus.CANCELLED)
                     .time("completedAt", now).time("nextAttemptAt", null).text("resumeTo", null)
-                    .time("lockedAt", null).text("lockedBy", null);
+                    .time("lockedAt", null).text("lockedBy", null).sweepAt(sweepAt(now));
             cancelled.clear();
             cancelled.addAll(Worker.cancelUnstarted(run, null, now, w));
             cancelled.forEach(c -> recordStep(run, c)); // first: once the write lands, the nodes are off the run item
@@ -289,7 +297,8 @@ public final class RunService {
             }
             Instant now = clock.instant();
             ObjectNode decision = decision(approved, comment, userId);
-            RunWrite w = write(run, now, RunTransition.DECIDE).status(run.metronomeId(), RunStatus.RUNNING);
+            RunWrite w = write(run, now, RunTransition.DECIDE).status(run.metronomeId(), RunStatus.RUNNING)
+                    .sweepAt(sweepAt(now));
             ObjectNode payload = Json.object();
             payload.put("comment", comment);
             var nodes = payload.putArray("nodeIds");
@@ -367,6 +376,14 @@ public final class RunService {
             return withInput(fresh);
         }
         throw new IllegalStateException("run " + runId + " kept changing; try again");
+    }
+
+    /**
+     * When the sweeper is to look at a run whose messages a write just made are about to be sent: if the send
+     * fails, that is when they are sent again.
+     */
+    private Instant sweepAt(Instant now) {
+        return now.plus(settings.sweep().staleAfter());
     }
 
     private static RunWrite write(Run run, Instant now, RunTransition t) {

@@ -34,6 +34,14 @@ final class RunItems {
     private RunItems() {
     }
 
+    /** The sweep index's partitions: its writes spread over this many keys, not all on one. */
+    static final int SWEEP_SHARDS = 16;
+
+    /** The partition of the sweep index a run is in, fixed by its id. */
+    static String sweepShard(String runId) {
+        return String.format("%02d", Math.floorMod(runId.hashCode(), SWEEP_SHARDS));
+    }
+
     static String statusKey(String metronomeId, RunStatus status) {
         return metronomeId + "#" + status.wire();
     }

@@ -45,11 +45,19 @@ public final class RunRepository {
      * idempotency key, the key's record is written in the same transaction; if the key is already taken the
      * transaction fails and the existing run's id is returned instead.
      *
+     * @param sweepAt when the sweeper first looks at the run (it enters the sweep index); null: never, until a
+     *                resume or a decision puts it there
      * @return empty if created, else the id of the run that already holds the idempotency key
      */
-    public Optional<String> create(Run run, TriggerEvent trigger, AuditEvent created, Instant now, long idempotencyTtlSeconds) {
+    public Optional<String> create(Run run, TriggerEvent trigger, AuditEvent created, Instant now, long idempotencyTtlSeconds,
+                                   Instant sweepAt) {
+        Map<String, AttributeValue> runItem = RunItems.toItem(run);
+        if (sweepAt != null) {
+            runItem.put("sweepShard", Items.s(RunItems.sweepShard(run.id())));
+            runItem.put("sweepAt", Items.time(sweepAt));
+        }
         List<TransactWriteItem> items = new ArrayList<>();
-        items.add(TransactWriteItem.builder().put(Put.builder().tableName(tables.runs()).item(RunItems.toItem(run))
+        items.add(TransactWriteItem.builder().put(Put.builder().tableName(tables.runs()).item(runItem)
                 .conditionExpression("attribute_not_exists(runId)").build()).build());
         items.add(TransactWriteItem.builder().put(Put.builder().tableName(tables.triggerEvents())
                 .item(TriggerEventRepository.toItem(trigger)).build()).build());
@@ -162,26 +170,88 @@ public final class RunRepository {
                 .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD).build();
     }
 
+    // ---------------------------------------------------------------- the sweep index
+
+    /** A run the sweep index holds, with the sweep time its item has (read consistently: the index lags its table). */
+    public record Due(Run run, Instant sweepAt) {
+    }
+
+    public record DuePage(List<Due> runs, Map<String, AttributeValue> lastKey) {
+    }
+
+    /** The sweep index's partitions, each queried on its own. */
+    public static List<String> sweepShards() {
+        List<String> shards = new ArrayList<>();
+        for (int i = 0; i < RunItems.SWEEP_SHARDS; i++) {
+            shards.add(String.format("%02d", i));
+        }
+        return shards;
+    }
+
     /**
-     * Every run not yet ended. A full table scan: only for the local stack's start-up, where the queue's
-     * messages did not survive a restart. Deployed, the queue keeps them and nothing calls this.
+     * A page of one shard of the sweep index, at most {@code limit} runs whose sweep time is at or before
+     * {@code upTo} (every run of the shard when null), in the order of their sweep times, read in one batch. A run
+     * whose item has moved on since the index was written (it lags its table) is left out.
      */
-    public List<Run> scanUnfinished() {
-        List<Run> out = new ArrayList<>();
-        Map<String, AttributeValue> start = null;
-        do {
-            var request = software.amazon.awssdk.services.dynamodb.model.ScanRequest.builder().tableName(tables.runs())
-                    .filterExpression("NOT #s IN (:c, :f, :x)").expressionAttributeNames(Map.of("#s", "status"))
-                    .expressionAttributeValues(Map.of(":c", Items.s("completed"), ":f", Items.s("failed"),
-                            ":x", Items.s("cancelled"))).consistentRead(true);
-            if (start != null) {
-                request.exclusiveStartKey(start);
+    public DuePage sweepDue(String shard, Instant upTo, int limit, Map<String, AttributeValue> startKey) {
+        QueryRequest.Builder q = QueryRequest.builder().tableName(tables.runs()).indexName(Tables.RUNS_BY_SWEEP).limit(limit);
+        if (upTo == null) {
+            q.keyConditionExpression("sweepShard = :s").expressionAttributeValues(Map.of(":s", Items.s(shard)));
+        } else {
+            q.keyConditionExpression("sweepShard = :s AND sweepAt <= :t")
+                    .expressionAttributeValues(Map.of(":s", Items.s(shard), ":t", Items.time(upTo)));
+        }
+        if (startKey != null) {
+            q.exclusiveStartKey(startKey);
+        }
+        QueryResponse response = dynamo.query(q.build());
+        List<String> ids = response.items().stream().map(i -> i.get(RunItems.PK).s()).toList();
+        Map<String, Map<String, AttributeValue>> items = getAllItems(ids);
+        List<Due> due = new ArrayList<>();
+        for (String id : ids) {
+            Map<String, AttributeValue> item = items.get(id);
+            Instant sweepAt = item == null ? null : Items.time(item, "sweepAt");
+            if (sweepAt != null && (upTo == null || !sweepAt.isAfter(upTo))) {
+                due.add(new Due(RunItems.fromItem(item), sweepAt));
             }
-            var response = dynamo.scan(request.build());
-            response.items().forEach(i -> out.add(RunItems.fromItem(i)));
-            start = response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty() ? response.lastEvaluatedKey() : null;
-        } while (start != null);
-        return out;
+        }
+        return new DuePage(due, response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+                ? response.lastEvaluatedKey() : null);
+    }
+
+    /**
+     * The outcome of moving a run on in the sweep index.
+     *
+     * @param changed when not moved because the run changed since it was read (not its sweep time): the run now
+     */
+    public record SweepMove(boolean moved, Run changed) {
+    }
+
+    /**
+     * Moves a run in the sweep index to {@code next}, or out of it (null), if its sweep time is still {@code seen}
+     * and it is still at revision {@code rev}: of two sweepers that read it, one moves it, and a decision is only
+     * acted on for the run it was made from. Neither the run's revision nor its {@code updatedAt} change: a visit
+     * of the sweeper is no change of the run, and races no writer.
+     */
+    public SweepMove moveSweep(String runId, Instant seen, long rev, Instant next) {
+        Map<String, AttributeValue> values = new java.util.HashMap<>();
+        values.put(":seen", Items.time(seen));
+        values.put(":rev", Items.n(rev));
+        if (next != null) {
+            values.put(":next", Items.time(next));
+        }
+        try {
+            dynamo.updateItem(UpdateItemRequest.builder().tableName(tables.runs()).key(Items.key(RunItems.PK, runId))
+                    .updateExpression(next == null ? "REMOVE sweepShard, sweepAt" : "SET sweepAt = :next")
+                    .conditionExpression("sweepAt = :seen AND #rev = :rev").expressionAttributeNames(Map.of("#rev", "rev"))
+                    .expressionAttributeValues(values)
+                    .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD).build());
+            return new SweepMove(true, null);
+        } catch (ConditionalCheckFailedException e) {
+            Map<String, AttributeValue> current = e.item();
+            boolean sameSweep = current != null && !current.isEmpty() && seen.equals(Items.time(current, "sweepAt"));
+            return new SweepMove(false, sameSweep ? RunItems.fromItem(current) : null);
+        }
     }
 
     /** Runs of a metronome, newest first, optionally of one status, through the matching index (never a scan). */
@@ -205,18 +275,23 @@ public final class RunRepository {
 
     /** The runs with these ids, in this order (the indexes hold keys only; one batch read fetches the page). */
     private List<Run> getAll(List<String> ids) {
+        Map<String, Map<String, AttributeValue>> found = getAllItems(ids);
+        return ids.stream().map(found::get).filter(java.util.Objects::nonNull).map(RunItems::fromItem).toList();
+    }
+
+    /** The items of the runs with these ids (at most 100), by id, read consistently. */
+    private Map<String, Map<String, AttributeValue>> getAllItems(List<String> ids) {
+        Map<String, Map<String, AttributeValue>> found = new java.util.HashMap<>();
         if (ids.isEmpty()) {
-            return List.of();
+            return found;
         }
-        Map<String, Run> found = new java.util.HashMap<>();
         Map<String, KeysAndAttributes> request = Map.of(tables.runs(), KeysAndAttributes.builder()
                 .keys(ids.stream().map(id -> Items.key(RunItems.PK, id)).toList()).consistentRead(true).build());
         while (request != null && !request.isEmpty()) {
             BatchGetItemResponse response = dynamo.batchGetItem(BatchGetItemRequest.builder().requestItems(request).build());
-            response.responses().getOrDefault(tables.runs(), List.of())
-                    .forEach(i -> found.put(i.get(RunItems.PK).s(), RunItems.fromItem(i)));
+            response.responses().getOrDefault(tables.runs(), List.of()).forEach(i -> found.put(i.get(RunItems.PK).s(), i));
             request = response.hasUnprocessedKeys() && !response.unprocessedKeys().isEmpty() ? response.unprocessedKeys() : null;
         }
-        return ids.stream().map(found::get).filter(java.util.Objects::nonNull).toList();
+        return found;
     }
 }

@@ -72,6 +72,16 @@ public final class RunWrite {
     }
 
     /**
+     * Puts the run in the sweeper's index at {@code at}, for a write whose messages follow it (resume, approve,
+     * cancel): should the send fail, the sweeper finds the run then. Not for the worker's writes: they leave the
+     * index alone, so a node costs no index write.
+     */
+    public RunWrite sweepAt(Instant at) {
+        set("sweepShard", Items.s(RunItems.sweepShard(runId)));
+        return time("sweepAt", at);
+    }
+
+    /**
      * Writes a node's whole state and keeps the step counters in line with the change of its step. A node that
      * becomes final leaves the run item (its step record and output hold it from then on), unless it still has a
      * hand-off to make ({@code progress}).

@@ -27,7 +27,8 @@ public final class TableSetup {
         // Keys only: the run item changes on every node, and an index that projected it would be rewritten each time.
         create(dynamo, t.runs(), "runId", null,
                 gsi(Tables.RUNS_BY_METRONOME, "metronomeId", "runId", ProjectionType.KEYS_ONLY),
-                gsi(Tables.RUNS_BY_METRONOME_STATUS, "metronomeStatus", "runId", ProjectionType.KEYS_ONLY));
+                gsi(Tables.RUNS_BY_METRONOME_STATUS, "metronomeStatus", "runId", ProjectionType.KEYS_ONLY),
+                gsi(Tables.RUNS_BY_SWEEP, "sweepShard", "sweepAt", ProjectionType.KEYS_ONLY));
         create(dynamo, t.steps(), "runId", "stepId");
         create(dynamo, t.auditEvents(), "scope", "id");
         create(dynamo, t.triggerEvents(), "metronomeId", "id");

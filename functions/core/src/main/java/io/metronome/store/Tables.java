@@ -12,6 +12,11 @@ public record Tables(String runs, String steps, String auditEvents, String trigg
 
     public static final String RUNS_BY_METRONOME = "byMetronome";
     public static final String RUNS_BY_METRONOME_STATUS = "byMetronomeStatus";
+    /**
+     * Sparse: runs not yet left behind by the sweeper, by the time it is to look at them next ({@code sweepShard},
+     * {@code sweepAt}).
+     */
+    public static final String RUNS_BY_SWEEP = "bySweep";
     public static final String METRONOMES_BY_USER = "byUser";
     /** A user's API keys, by key id (so by creation). */
     public static final String API_KEYS_BY_USER = "byUser";

@@ -27,18 +27,40 @@ import java.util.function.Predicate;
 /**
  * Counts the AWS calls the code under test makes (service and operation), and the write capacity units
  * DynamoDB reports for them (it asks each write for its consumed capacity). Can also make one chosen call
- * "crash" right after it succeeded, to simulate a worker dying between two of its writes.
+ * "crash" right after it succeeded, to simulate a worker dying between two of its writes, or fail before it is
+ * made, to simulate a call that never got through (a send lost after the write it follows).
  */
 public final class CallCounter implements ExecutionInterceptor {
     private final List<String> calls = new ArrayList<>();
     private double writeUnits;
     private final AtomicReference<Predicate<String>> crashAfter = new AtomicReference<>();
+    private final AtomicReference<Predicate<String>> failBefore = new AtomicReference<>();
 
     /** A call that crashed the worker on purpose. */
     public static final class Crash extends RuntimeException {
         public Crash(String call) {
             super("simulated crash after " + call, null, false, false);
         }
+    }
+
+    /** A call that failed on purpose before it was made. */
+    public static final class Failure extends RuntimeException {
+        public Failure(String call) {
+            super("simulated failure of " + call, null, false, false);
+        }
+    }
+
+    @Override
+    public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+        Predicate<String> fail = failBefore.get();
+        if (fail != null && fail.test(call(attributes)) && failBefore.compareAndSet(fail, null)) {
+            throw new Failure(call(attributes));
+        }
+    }
+
+    private static String call(ExecutionAttributes attributes) {
+        return attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME) + "."
+                + attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME);
     }
 
     @Override
@@ -111,6 +133,11 @@ public final class CallCounter implements ExecutionInterceptor {
     /** The next call for which the predicate holds (e.g. {@code "DynamoDB.UpdateItem"::equals}) crashes after it succeeds. */
     public void crashAfterNext(Predicate<String> which) {
         crashAfter.set(which);
+    }
+
+    /** The next call for which the predicate holds (e.g. {@code "Sqs.SendMessage"::equals}) fails before it is made. */
+    public void failNext(Predicate<String> which) {
+        failBefore.set(which);
     }
 
     public synchronized void reset() {

@@ -12,6 +12,8 @@ import io.metronome.engine.Engine;
 import io.metronome.engine.EngineSettings;
 import io.metronome.engine.RunService;
 import io.metronome.engine.nodes.NodeExecutors;
+import io.metronome.store.TableSetup;
+import io.metronome.store.Tables;
 import software.amazon.awssdk.services.sqs.model.QueueAttributeName;
 
 import java.time.Clock;
@@ -51,11 +53,25 @@ public final class Harness {
      *            egress policy, so they reach test servers on loopback but not the emulators
      */
     public Harness(Duration lease, Clock clock, Map<String, String> env) {
+        this(lease, clock, env, null);
+    }
+
+    /**
+     * One engine on tables of its own (created here), for a test that reads a whole index or table and must not
+     * meet other tests' runs.
+     */
+    public static Harness withOwnTables(Duration lease, Clock clock) {
+        Tables own = Tables.withPrefix("own-" + UUID.randomUUID() + "-");
+        TableSetup.createAll(TestStack.get().plainDynamo, own);
+        return new Harness(lease, clock, Map.of(), own);
+    }
+
+    private Harness(Duration lease, Clock clock, Map<String, String> env, Tables tables) {
         queueUrl = stack.plainSqs.createQueue(r -> r.queueName("nodes-" + UUID.randomUUID())
                 .attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "1"))).queueUrl();
         Map<String, String> config = new java.util.HashMap<>(env);
         config.putIfAbsent("NODE_QUEUE_URL", queueUrl); // as deployed: sqs nodes learn the engine's own queue from it
-        engine = new Engine(stack.dynamo, stack.sqs, stack.tables, queueUrl,
+        engine = new Engine(stack.dynamo, stack.sqs, tables != null ? tables : stack.tables, queueUrl,
                 new EngineSettings("worker-test-" + UUID.randomUUID(), lease, 3),
                 NodeExecutors.standard(config::get, EgressPolicy.local(env.get("EGRESS_ALLOW_LIST"), stack.ports()), stack.sqs,
                         () -> stack.sfn(env.get("AWS_ENDPOINT_URL_SFN"))), clock);

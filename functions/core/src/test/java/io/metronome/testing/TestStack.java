@@ -102,6 +102,12 @@ public final class TestStack {
                 .build();
     }
 
+    /** A DynamoDB client (counted, like the others) that also reports to {@code extra}, e.g. a request recorder. */
+    public DynamoDbClient dynamo(software.amazon.awssdk.core.interceptor.ExecutionInterceptor extra) {
+        return dynamo(ClientOverrideConfiguration.builder().addExecutionInterceptor(counter).addExecutionInterceptor(extra)
+                .build());
+    }
+
     private DynamoDbClient dynamo(ClientOverrideConfiguration config) {
         return DynamoDbClient.builder().endpointOverride(dynamoEndpoint).region(region).credentialsProvider(credentials)
                 .httpClientBuilder(UrlConnectionHttpClient.builder()).overrideConfiguration(config).build();

@@ -134,13 +134,13 @@ public final class SamTemplate {
         return routes;
     }
 
-    /** Functions run on a schedule (rate expressions), with their period. */
+    /** Functions run on a schedule (rate expressions, a parameter in them at its default), with their period. */
     public Map<String, java.time.Duration> scheduledFunctions() {
         Map<String, java.time.Duration> out = new LinkedHashMap<>();
         resources("AWS::Serverless::Function").forEach((id, fn) -> map(properties(fn).get("Events")).values().forEach(e -> {
             Map<String, Object> event = map(e);
             if ("Schedule".equals(event.get("Type"))) {
-                String rate = String.valueOf(map(event.get("Properties")).get("Schedule"));
+                String rate = withDefaults(map(event.get("Properties")).get("Schedule"));
                 java.util.regex.Matcher m = java.util.regex.Pattern.compile("rate\\((\\d+) minutes?\\)").matcher(rate);
                 if (m.matches()) {
                     out.put(id, java.time.Duration.ofMinutes(Long.parseLong(m.group(1))));
@@ -148,6 +148,22 @@ public final class SamTemplate {
             }
         }));
         return out;
+    }
+
+    /** A string, or a {@code !Sub} of one with the template's parameters at their defaults. */
+    private String withDefaults(Object value) {
+        if (!(value instanceof Map<?, ?> sub) || !(sub.get("Fn::Sub") instanceof String text)) {
+            return String.valueOf(value);
+        }
+        Map<String, Object> parameters = map(root.get("Parameters"));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\$\\{([^}]+)}").matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            Object fallback = map(parameters.get(m.group(1))).getOrDefault("Default", m.group());
+            m.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(String.valueOf(fallback)));
+        }
+        m.appendTail(out);
+        return out.toString();
     }
 
     public List<QueueSource> queueSources() {

@@ -14,6 +14,8 @@ import java.time.Instant;
  *   <li>{@link #WAITING_RUN}: a big order, sent on its way (it comes to wait for approval);</li>
  *   <li>{@link #QUEUED_RUN}: queued, its first message deliberately not sent (to pause, resume and cancel);</li>
  *   <li>{@link #WORKER_RUN}: queued, its first message not sent: {@code events/WorkerFunction.json} carries it;</li>
+ *   <li>{@link #STRANDED_RUN}: queued, its first message lost: the sweeper ({@code events/SweeperFunction.json},
+ *   or the local stack's own sweeps) sends it again once it is overdue;</li>
  *   <li>{@link #WEBHOOK_METRONOME}: a webhook trigger with the secret {@link #WEBHOOK_SECRET}.</li>
  * </ul>
  * Seeding twice (a restart with the same data directory) leaves what is there.
@@ -26,6 +28,7 @@ public final class Samples {
     public static final String WAITING_RUN = "run_00000000000000000000000001";
     public static final String QUEUED_RUN = "run_00000000000000000000000002";
     public static final String WORKER_RUN = "run_00000000000000000000000003";
+    public static final String STRANDED_RUN = "run_00000000000000000000000004";
     /** A metronome with a webhook trigger, and its secret (sample data only: never reuse it). */
     public static final String WEBHOOK_METRONOME = "met_00000000000000000000000002";
     public static final String WEBHOOK_SECRET = "whsec_sample_0000000000000000000000000000000000000000";
@@ -68,6 +71,7 @@ public final class Samples {
         engine.runService.startWithId(WAITING_RUN, m, bigOrder, true);
         engine.runService.startWithId(QUEUED_RUN, m, bigOrder, false);
         engine.runService.startWithId(WORKER_RUN, m, Json.read("{\"items\": [{\"price\": 12}]}"), false);
+        engine.runService.startWithId(STRANDED_RUN, m, Json.read("{\"items\": [{\"price\": 7}]}"), false, true);
         engine.metronomeService.create(USER, WEBHOOK_METRONOME, "ver_00000000000000000000000002", Json.read(
                 DEFINITION.replace("Order fulfilment (sample)", "Order webhook (sample)")
                         .replace("{\"name\"", "{\"trigger\": {\"type\": \"webhook\"}, \"name\"")));

@@ -53,7 +53,7 @@ class SampleEventsTest {
             "ListMetronomesFunction", "GetMetronomeFunction", "CreateRunFunction", "ListRunsFunction", "GetRunFunction",
             "GetTimelineFunction", "PauseRunFunction", "ResumeRunFunction", "CancelRunFunction", "ApproveRunFunction",
             "UpdateMetronomeFunction", "WorkerFunction", "WebhookFunction", "ListTriggerEventsFunction",
-            "RotateWebhookSecretFunction", "ScheduleTickFunction", "EventTriggerFunction", "QueuedEventTriggerFunction");
+            "RotateWebhookSecretFunction", "ScheduleTickFunction", "EventTriggerFunction", "QueuedEventTriggerFunction", "SweeperFunction");
 
     private LocalStack stack;
 
@@ -111,7 +111,9 @@ class SampleEventsTest {
                 awaitStatus(Samples.QUEUED_RUN, RunStatus.WAITING_APPROVAL);
             }
             ResourceRecorder touched = new ResourceRecorder();
-            Engine cold = engine(env, touched);
+            // The sweeper an hour on, when the stranded sample run is overdue: it finds it and sends it again.
+            Engine cold = engine(env, touched, function.equals("SweeperFunction")
+                    ? Clock.offset(Clock.systemUTC(), Duration.ofHours(1)) : Clock.systemUTC());
             String handlerName = TEMPLATE.handler(function);
             RequestHandler<Object, Object> handler = LocalStack.instantiate(handlerName, cold);
             Class<?> input = handledTypes(handler.getClass())[0];
@@ -164,6 +166,14 @@ class SampleEventsTest {
         } else if (response instanceof Map<?, ?> summary && function.equals("ScheduleTickFunction")) {
             assertThat(summary.get("runsStarted")).isEqualTo(1L);
             assertThat(runsOf(Samples.SCHEDULED_METRONOME)).hasSize(1);
+        } else if (response instanceof Map<?, ?> summary && function.equals("SweeperFunction")) {
+            assertThat(summary.get("finished")).isEqualTo(true);
+            assertThat((Integer) summary.get("runsRedispatched")).as("the stranded sample run").isGreaterThanOrEqualTo(1);
+            try {
+                awaitStatus(Samples.STRANDED_RUN, RunStatus.COMPLETED); // the local worker runs what was sent
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
         } else if (response instanceof Map<?, ?> summary) {
             assertThat(summary.get("runsStarted")).isEqualTo(1L);
             assertThat(runsOf(Samples.EVENT_METRONOME)).hasSize(1);
@@ -188,13 +198,13 @@ class SampleEventsTest {
     }
 
     /** A fresh engine (cold caches, as in a new Lambda container) whose AWS calls are recorded. */
-    private Engine engine(Map<String, String> env, ResourceRecorder recorder) {
+    private Engine engine(Map<String, String> env, ResourceRecorder recorder, Clock clock) {
         ClientOverrideConfiguration config = ClientOverrideConfiguration.builder().addExecutionInterceptor(recorder).build();
         DynamoDbClient dynamo = LocalClients.dynamo(stack.emulators().dynamoEndpoint(), config);
         SqsClient sqs = LocalClients.sqs(stack.emulators().sqsEndpoint(), config);
         return new Engine(dynamo, sqs, Tables.fromEnvironment(env::get), env.get("NODE_QUEUE_URL"),
                 EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, sqs,
-                () -> LocalClients.sfn(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN")), config)), Clock.systemUTC());
+                () -> LocalClients.sfn(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN")), config)), clock);
     }
 
     /** The event and response types of a RequestHandler implementation, from its generic declaration. */

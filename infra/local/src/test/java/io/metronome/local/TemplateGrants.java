@@ -11,20 +11,54 @@ import java.util.TreeSet;
  */
 record TemplateGrants(Set<String> reads, Set<String> writes, Set<String> sends, Set<String> actions) {
 
+    /** DynamoDB actions that change a table: a statement granting any of them on a table is a write grant. */
+    private static final Set<String> WRITE_ACTIONS = Set.of("dynamodb:PutItem", "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem", "dynamodb:BatchWriteItem");
+
     static TemplateGrants of(SamTemplate template, String function) {
         TemplateGrants g = new TemplateGrants(new TreeSet<>(), new TreeSet<>(), new TreeSet<>(), new TreeSet<>());
         Object policies = SamTemplate.properties(template.resources("AWS::Serverless::Function").get(function)).get("Policies");
         if (policies instanceof List<?> list) {
-            list.forEach(p -> g.add(function, p));
+            list.forEach(p -> g.add(template, function, p));
         }
         return g;
     }
 
-    private void add(String function, Object policy) {
+    /** On one of the stack's tables (or an index of one): that table's read or write; otherwise its actions. */
+    private void statement(SamTemplate template, Map<String, Object> statement) {
+        Object action = statement.get("Action");
+        List<String> granted = (action instanceof List<?> l ? l : List.of(action)).stream().map(String::valueOf).toList();
+        String table = table(template, statement.get("Resource"));
+        if (table == null) {
+            actions.addAll(granted);
+        } else if (granted.stream().anyMatch(WRITE_ACTIONS::contains)) {
+            writes.add(table);
+        } else {
+            reads.add(table);
+        }
+    }
+
+    /** The table a statement's resource names ({@code !GetAtt T.Arn}, or an index of it in a {@code !Sub}), else null. */
+    private static String table(SamTemplate template, Object resource) {
+        Map<String, Object> m = SamTemplate.map(resource);
+        Set<String> tables = template.resources("AWS::DynamoDB::Table").keySet();
+        if (m.get("Fn::GetAtt") instanceof List<?> getAtt && tables.contains(String.valueOf(getAtt.get(0)))) {
+            return String.valueOf(getAtt.get(0));
+        }
+        if (m.get("Fn::Sub") instanceof String sub) {
+            java.util.regex.Matcher t = java.util.regex.Pattern.compile("^\\$\\{(\\w+)\\.Arn}").matcher(sub);
+            if (t.find() && tables.contains(t.group(1))) {
+                return t.group(1);
+            }
+        }
+        return null;
+    }
+
+    private void add(SamTemplate template, String function, Object policy) {
         Map<String, Object> p = SamTemplate.map(policy);
         if (p.get("Fn::If") instanceof List<?> choice) {
-            add(function, choice.get(1));
-            add(function, choice.get(2));
+            add(template, function, choice.get(1));
+            add(template, function, choice.get(2));
             return;
         }
         if ("AWS::NoValue".equals(p.get("Ref"))) {
@@ -37,10 +71,7 @@ record TemplateGrants(Set<String> reads, Set<String> writes, Set<String> sends, 
                 case "DynamoDBCrudPolicy" -> writes.add(ref(a.get("TableName")));
                 case "SQSSendMessagePolicy" -> sends.add(ref(a.get("QueueName")));
                 case "SSMParameterReadPolicy" -> actions.add("ssm:GetParameter");
-                case "Statement" -> ((List<?>) args).forEach(s -> {
-                    Object action = SamTemplate.map(s).get("Action");
-                    (action instanceof List<?> l ? l : List.of(action)).forEach(x -> actions.add(String.valueOf(x)));
-                });
+                case "Statement" -> ((List<?>) args).forEach(s -> statement(template, SamTemplate.map(s)));
                 default -> throw new AssertionError(function + " has a policy this test does not know: " + kind);
             }
         });

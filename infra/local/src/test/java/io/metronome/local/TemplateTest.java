@@ -174,6 +174,49 @@ class TemplateTest {
     }
 
     @Test
+    void theSweeperRunsOnItsScheduleOverTheSweepIndexAndIsGrantedExactlyWhatItCalls() {
+        Map<String, Object> sweeper = properties(FUNCTIONS.get("SweeperFunction"));
+        assertThat(sweeper.get("Handler")).isEqualTo(io.metronome.worker.SweeperHandler.class.getName() + "::handleRequest");
+        Map<String, Object> schedule = map(map(map(sweeper.get("Events")).get("Sweep")).get("Properties"));
+        assertThat(schedule.get("Schedule")).isEqualTo(Map.of("Fn::Sub", "rate(${SweepRateMinutes} minutes)"));
+        Map<String, Object> rate = map(map(TEMPLATE.raw().get("Parameters")).get("SweepRateMinutes"));
+        assertThat(rate).containsEntry("Type", "Number").containsEntry("Default", 5).containsEntry("MinValue", 2);
+        assertThat(TEMPLATE.scheduledFunctions()).as("the local stack runs it at the parameter's default")
+                .containsEntry("SweeperFunction", java.time.Duration.ofMinutes(5))
+                .containsEntry("ScheduleTickFunction", java.time.Duration.ofMinutes(1));
+        assertThat(((Number) sweeper.get("Timeout")).intValue() * 1000L).as("a sweep stops taking pages in time")
+                .isGreaterThan(2 * io.metronome.worker.SweeperHandler.RESERVE_MS);
+
+        // The sparse index it queries, on the runs table, keyed as the code writes it.
+        Map<String, Object> runs = properties(TEMPLATE.resources("AWS::DynamoDB::Table").get("RunsTable"));
+        Map<String, Object> index = ((List<?>) runs.get("GlobalSecondaryIndexes")).stream().map(SamTemplate::map)
+                .filter(g -> io.metronome.store.Tables.RUNS_BY_SWEEP.equals(g.get("IndexName"))).findFirst().orElseThrow();
+        assertThat(index.get("KeySchema")).isEqualTo(List.of(Map.of("AttributeName", "sweepShard", "KeyType", "HASH"),
+                Map.of("AttributeName", "sweepAt", "KeyType", "RANGE")));
+        assertThat(map(index.get("Projection"))).containsEntry("ProjectionType", "KEYS_ONLY");
+        assertThat(new ArrayList<Object>((List<?>) runs.get("AttributeDefinitions"))).contains(Map.of("AttributeName", "sweepShard", "AttributeType", "S"),
+                Map.of("AttributeName", "sweepAt", "AttributeType", "S"));
+
+        // Least privilege: a query of that index, a batch read and an update of runs, sends to the node queue.
+        List<?> policies = (List<?>) sweeper.get("Policies");
+        assertThat(policies).hasSize(2);
+        List<Object> statements = new ArrayList<>((List<?>) map(policies.get(0)).get("Statement"));
+        assertThat(statements).containsExactly(
+                Map.of("Effect", "Allow", "Action", "dynamodb:Query",
+                        "Resource", Map.of("Fn::Sub", "${RunsTable.Arn}/index/bySweep")),
+                Map.of("Effect", "Allow", "Action", List.of("dynamodb:BatchGetItem", "dynamodb:UpdateItem"),
+                        "Resource", Map.of("Fn::GetAtt", List.of("RunsTable", "Arn"))));
+        assertThat(policies.get(1)).isEqualTo(Map.of("SQSSendMessagePolicy",
+                Map.of("QueueName", Map.of("Fn::GetAtt", List.of("NodeQueue", "QueueName")))));
+
+        // A dead worker's message comes back (after the visibility timeout) before the sweeper would send it again.
+        int visibility = ((Number) properties(TEMPLATE.resources("AWS::SQS::Queue").get("NodeQueue")).get("VisibilityTimeout")).intValue();
+        int lease = Integer.parseInt(String.valueOf(TEMPLATE.globalEnvironment().get("NODE_LEASE_SECONDS")));
+        int grace = Integer.parseInt(String.valueOf(TEMPLATE.globalEnvironment().get("SWEEP_GRACE_SECONDS")));
+        assertThat(lease + grace).isGreaterThan(visibility);
+    }
+
+    @Test
     void tablesAreOnDemandEncryptedAndRecoverableAndNothingIsHardCoded() throws IOException {
         TEMPLATE.resources("AWS::DynamoDB::Table").forEach((id, t) -> {
             Map<String, Object> p = properties(t);
@@ -219,7 +262,9 @@ class TemplateTest {
                 actions.add("sqs:SendMessage"); // the user's queues, by a name prefix
             }
             assertThat(granted.writes()).as(f.getKey() + " may write exactly the tables its code writes").isEqualTo(writes);
-            assertThat(granted.reads()).as(f.getKey() + " may read exactly the tables its code only reads").isEqualTo(reads);
+            Set<String> grantedReads = new TreeSet<>(granted.reads());
+            grantedReads.removeAll(granted.writes());
+            assertThat(grantedReads).as(f.getKey() + " may read exactly the tables its code only reads").isEqualTo(reads);
             assertThat(granted.sends()).as(f.getKey() + " may send to exactly the queues its code sends to")
                     .isEqualTo(logicalIds(sends));
             assertThat(granted.actions()).as(f.getKey() + " is granted exactly the other calls its code makes "

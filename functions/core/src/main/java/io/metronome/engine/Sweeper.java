@@ -1,0 +1,141 @@
+package io.metronome.engine;
+
+import io.metronome.domain.Run;
+import io.metronome.store.RunRepository;
+import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BooleanSupplier;
+import java.util.function.IntSupplier;
+import java.util.stream.Collectors;
+
+/**
+ * Finds the runs whose messages were lost (a send that failed after its write, a message gone to the dead-letter
+ * queue, a lease that ran out with no message left) and sends those messages again. It reads only the runs the
+ * sweep index holds as due, a shard at a time ({@code Query}, never a scan), decides each with {@link Sweep}, and
+ * moves the run on in the index with a condition on what it read: only the sweeper whose move succeeded sends,
+ * so two sweepers at once send each message once. A send that fails after the move is made again at the run's
+ * next visit, a {@code staleAfter} later.
+ */
+public final class Sweeper {
+    /** Runs per query, and so per batch read. */
+    static final int PAGE = 100;
+    /** Moves refused because the run changed meanwhile: each refusal brings the run as it is, to decide again. */
+    private static final int MOVE_TRIES = 3;
+
+    private final RunRepository runs;
+    private final Dispatcher dispatcher;
+    private final SweepSettings settings;
+    private final Clock clock;
+    private final IntSupplier firstShard;
+
+    public Sweeper(RunRepository runs, Dispatcher dispatcher, SweepSettings settings, Clock clock) {
+        this(runs, dispatcher, settings, clock, () -> ThreadLocalRandom.current().nextInt(RunRepository.sweepShards().size()));
+    }
+
+    /** @param firstShard where a sweep starts (tests make two sweepers meet on the same runs) */
+    Sweeper(RunRepository runs, Dispatcher dispatcher, SweepSettings settings, Clock clock, IntSupplier firstShard) {
+        this.runs = runs;
+        this.dispatcher = dispatcher;
+        this.settings = settings;
+        this.clock = clock;
+        this.firstShard = firstShard;
+    }
+
+    /**
+     * @param runsExamined runs the index held as due
+     * @param runsRedispatched of them, runs that were sent messages
+     * @param sendFailures runs whose messages could not be sent (they are visited again a {@code staleAfter} later)
+     * @param runsLeftIndex runs that ended and left the index
+     * @param finished whether every shard was swept (else the rest is swept at the next tick)
+     */
+    public record Summary(int runsExamined, int runsRedispatched, int messagesSent, int sendFailures, int runsLeftIndex,
+                          boolean finished) {
+        public Map<String, Object> asMap() {
+            Map<String, Object> m = new java.util.LinkedHashMap<>();
+            m.put("runsExamined", runsExamined);
+            m.put("runsRedispatched", runsRedispatched);
+            m.put("messagesSent", messagesSent);
+            m.put("sendFailures", sendFailures);
+            m.put("runsLeftIndex", runsLeftIndex);
+            m.put("finished", finished);
+            return m;
+        }
+    }
+
+    /**
+     * One sweep over every shard, starting at a random one (so a sweep cut short does not always leave the same
+     * shards for later).
+     *
+     * @param more asked before each page; false once the invocation's time is nearly up: the rest is left, still due
+     */
+    public Summary sweep(BooleanSupplier more) {
+        Instant now = clock.instant();
+        List<String> shards = RunRepository.sweepShards();
+        int first = firstShard.getAsInt();
+        Tally tally = new Tally();
+        for (int i = 0; i < shards.size(); i++) {
+            String shard = shards.get((first + i) % shards.size());
+            Map<String, AttributeValue> start = null;
+            do {
+                if (!more.getAsBoolean()) {
+                    return tally.summary(false);
+                }
+                RunRepository.DuePage page = runs.sweepDue(shard, now, PAGE, start);
+                page.runs().forEach(due -> visit(due, now, tally));
+                start = page.lastKey();
+            } while (start != null);
+        }
+        return tally.summary(true);
+    }
+
+    private void visit(RunRepository.Due due, Instant now, Tally tally) {
+        tally.examined++;
+        Run run = due.run();
+        for (int i = 0; i < MOVE_TRIES && run != null; i++) {
+            Sweep sweep = Sweep.decide(run, now, settings);
+            RunRepository.SweepMove move = runs.moveSweep(run.id(), due.sweepAt(), run.rev(), sweep.next());
+            if (!move.moved()) {
+                run = move.changed(); // null: another sweeper (or a resume, a decision) moved it first
+                continue;
+            }
+            if (sweep.leavesIndex()) {
+                tally.left++;
+            }
+            if (!sweep.messages().isEmpty()) {
+                send(run, sweep.messages(), tally);
+            }
+            return;
+        }
+    }
+
+    private void send(Run run, List<NodeMessage> messages, Tally tally) {
+        String what = messages.stream().map(m -> m.nodeId() == null ? m.kind().name() : m.nodeId())
+                .collect(Collectors.joining(", "));
+        try {
+            dispatcher.send(messages);
+            tally.redispatched++;
+            tally.sent += messages.size();
+            System.out.println("sweeper: run " + run.id() + " (" + run.status().wire() + ") was sent again: " + what);
+        } catch (RuntimeException e) {
+            tally.sendFailures++;
+            System.err.println("sweeper: run " + run.id() + " could not be sent " + what + " (again at its next visit): " + e);
+        }
+    }
+
+    private static final class Tally {
+        int examined;
+        int redispatched;
+        int sent;
+        int sendFailures;
+        int left;
+
+        Summary summary(boolean finished) {
+            return new Summary(examined, redispatched, sent, sendFailures, left, finished);
+        }
+    }
+}
