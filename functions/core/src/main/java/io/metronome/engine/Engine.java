@@ -65,7 +65,7 @@ public final class Engine {
     }
 
     public static Engine fromEnvironment(Function<String, String> env) {
-        ClientOverrideConfiguration config = ClientOverrideConfiguration.builder().build();
+        ClientOverrideConfiguration config = io.metronome.observe.XRay.clientConfiguration(env);
         DynamoDbClient dynamo = DynamoDbClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder())
                 .overrideConfiguration(config).build();
         SqsClient sqs = SqsClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder())

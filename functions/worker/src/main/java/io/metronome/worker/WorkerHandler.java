@@ -1,7 +1,6 @@
 package io.metronome.worker;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
@@ -9,6 +8,10 @@ import io.metronome.domain.Errors;
 import io.metronome.engine.Engine;
 import io.metronome.engine.NodeMessage;
 import io.metronome.engine.Worker;
+import io.metronome.observe.Delivery;
+import io.metronome.observe.Invocation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -19,6 +22,7 @@ import java.util.List;
  * again, and after the queue's maxReceiveCount they move to the dead-letter queue.
  */
 public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerHandler.class);
     private final Worker worker;
 
     /** Used by the Lambda runtime: clients and repositories are built once per container. */
@@ -32,11 +36,15 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+        return Invocation.run(context, () -> handleBatch(event, context));
+    }
+
+    private SQSBatchResponse handleBatch(SQSEvent event, Context context) {
         List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
         List<SQSEvent.SQSMessage> records = event.getRecords() == null ? List.of() : event.getRecords();
         for (SQSEvent.SQSMessage message : records) {
             try {
-                worker.handle(NodeMessage.fromJson(message.getBody()));
+                handle(message);
             } catch (RuntimeException e) {
                 fail(context, message, failures, e);
             } catch (Error e) {
@@ -46,23 +54,24 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
                 // Only this message comes back (and, past maxReceiveCount, goes to the dead-letter queue); the
                 // rest of the batch is still handled.
                 fail(context, message, failures, e);
+            } finally {
+                Delivery.end();
             }
         }
         return SQSBatchResponse.builder().withBatchItemFailures(failures).build();
     }
 
-    private static void fail(Context context, SQSEvent.SQSMessage message,
-                             List<SQSBatchResponse.BatchItemFailure> failures, Throwable e) {
-        log(context, "message " + message.getMessageId() + " failed and will be retried: " + e);
-        failures.add(SQSBatchResponse.BatchItemFailure.builder().withItemIdentifier(message.getMessageId()).build());
+    /** One message, its log lines naming it and its node, in the trace it was sent in. */
+    private void handle(SQSEvent.SQSMessage message) {
+        Delivery.begin(message.getMessageId(), message.getAttributes());
+        NodeMessage m = NodeMessage.fromJson(message.getBody());
+        Delivery.names(m.runId(), m.nodeId(), m.attempt());
+        worker.handle(m);
     }
 
-    private static void log(Context context, String line) {
-        LambdaLogger logger = context == null ? null : context.getLogger();
-        if (logger != null) {
-            logger.log(line + "\n");
-        } else {
-            System.err.println(line);
-        }
+    private static void fail(Context context, SQSEvent.SQSMessage message,
+                             List<SQSBatchResponse.BatchItemFailure> failures, Throwable e) {
+        LOG.warn("message {} failed and will be retried", message.getMessageId(), e);
+        failures.add(SQSBatchResponse.BatchItemFailure.builder().withItemIdentifier(message.getMessageId()).build());
     }
 }

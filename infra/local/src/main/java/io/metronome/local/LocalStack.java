@@ -58,6 +58,7 @@ public final class LocalStack implements AutoCloseable {
     private final String demoKey;
     private final Map<String, String> environment;
     private final java.util.concurrent.ScheduledExecutorService ticks;
+    private LocalLogs logs;
 
     private LocalStack(LocalEmulators emulators, HttpGateway gateway, List<QueuePoller> pollers, Engine engine, int port,
                        String demoKey, Map<String, String> environment,
@@ -74,6 +75,7 @@ public final class LocalStack implements AutoCloseable {
 
     public static LocalStack start(Options o) throws IOException {
         SamTemplate template = SamTemplate.load(o.template());
+        LocalLogs logs = LocalLogs.open(o.dataDir(), System.err);
         LocalEmulators emulators = LocalEmulators.start(o.dataDir() == null ? null : o.dataDir().resolve("dynamodb"),
                 o.dynamoPort(), o.sqsPort());
         try {
@@ -116,9 +118,10 @@ public final class LocalStack implements AutoCloseable {
                 RequestHandler<Map<String, Object>, Object> handler = instantiate(template.handler(id), engine);
                 ticks.scheduleAtFixedRate(() -> {
                     try {
-                        handler.handleRequest(Map.of("source", "aws.events", "detail-type", "Scheduled Event"), null);
+                        handler.handleRequest(Map.of("source", "aws.events", "detail-type", "Scheduled Event"),
+                                new LocalContext(id));
                     } catch (RuntimeException e) {
-                        System.err.println(id + " failed: " + e);
+                        org.slf4j.LoggerFactory.getLogger(LocalStack.class).warn("{} failed", id, e);
                     }
                 }, period.toMillis(), period.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             });
@@ -148,15 +151,18 @@ public final class LocalStack implements AutoCloseable {
                 String url = queues.get(source.queueId());
                 String arn = sqs.getQueueAttributes(r -> r.queueUrl(url).attributeNames(QueueAttributeName.QUEUE_ARN))
                         .attributes().get(QueueAttributeName.QUEUE_ARN);
-                QueuePoller poller = new QueuePoller(sqs, url, arn,
+                QueuePoller poller = new QueuePoller(sqs, url, arn, source.functionId(),
                         LocalStack.<RequestHandler<SQSEvent, SQSBatchResponse>>instantiate(source.handler(), engine),
                         source.batchSize());
                 poller.start(source.maxConcurrency());
                 pollers.add(poller);
             }
 
-            return new LocalStack(emulators, gateway, pollers, engine, bound, demoKey, env, ticks);
+            LocalStack stack = new LocalStack(emulators, gateway, pollers, engine, bound, demoKey, env, ticks);
+            stack.logs = logs;
+            return stack;
         } catch (IOException | RuntimeException e) {
+            logs.close();
             emulators.close();
             throw e;
         }
@@ -189,6 +195,7 @@ public final class LocalStack implements AutoCloseable {
         gateway.stop();
         pollers.forEach(QueuePoller::stop);
         emulators.close();
+        logs.close();
     }
 
     /**
@@ -281,6 +288,8 @@ public final class LocalStack implements AutoCloseable {
         }, "run-local-stop"));
         System.out.println();
         System.out.println("Data: " + (options.dataDir() == null ? "in memory (gone on exit)" : options.dataDir().toAbsolutePath()));
+        System.out.println("Function logs and metrics: " + (options.dataDir() == null ? "warnings and errors below only"
+                : options.dataDir().resolve(LocalLogs.FILE).toAbsolutePath() + " (warnings and errors below too)"));
         if (stack.demoKey() != null) {
             System.out.println("API key for user '" + DEMO_USER + "': " + stack.demoKey());
         } else {

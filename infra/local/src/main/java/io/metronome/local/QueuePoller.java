@@ -21,17 +21,20 @@ import java.util.stream.Collectors;
  * others to come back after the visibility timeout (and, past the redrive policy, go to the dead-letter queue).
  */
 final class QueuePoller {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QueuePoller.class);
     private final SqsClient sqs;
     private final String queueUrl;
     private final String queueArn;
+    private final String functionId;
     private final RequestHandler<SQSEvent, SQSBatchResponse> handler;
     private final int batchSize;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final List<Thread> threads = new ArrayList<>();
 
-    QueuePoller(SqsClient sqs, String queueUrl, String queueArn, RequestHandler<SQSEvent, SQSBatchResponse> handler,
-                int batchSize) {
+    QueuePoller(SqsClient sqs, String queueUrl, String queueArn, String functionId,
+                RequestHandler<SQSEvent, SQSBatchResponse> handler, int batchSize) {
         this.sqs = sqs;
+        this.functionId = functionId;
         this.queueUrl = queueUrl;
         this.queueArn = queueArn;
         this.handler = handler;
@@ -69,7 +72,7 @@ final class QueuePoller {
                 }
             } catch (RuntimeException e) {
                 if (running.get()) {
-                    System.err.println("queue poller: " + e);
+                    LOG.warn("queue poller: {}", e.toString());
                     sleep();
                 }
             }
@@ -81,12 +84,12 @@ final class QueuePoller {
         event.setRecords(messages.stream().map(this::record).toList());
         Set<String> failed;
         try {
-            SQSBatchResponse response = handler.handleRequest(event, null);
+            SQSBatchResponse response = handler.handleRequest(event, new LocalContext(functionId));
             failed = response == null || response.getBatchItemFailures() == null ? Set.of()
                     : response.getBatchItemFailures().stream().map(SQSBatchResponse.BatchItemFailure::getItemIdentifier)
                     .collect(Collectors.toSet());
         } catch (RuntimeException e) {
-            System.err.println("worker invocation failed; the whole batch will be retried: " + e);
+            LOG.warn("{} invocation failed; the whole batch will be retried", functionId, e);
             return;
         }
         for (Message m : messages) {
