@@ -167,6 +167,9 @@ class TemplateTest {
         assertThat(globals.get("Runtime")).isEqualTo("java21");
         assertThat(map(globals.get("SnapStart"))).containsEntry("ApplyOn", "PublishedVersions");
         assertThat(globals.get("Tracing")).isEqualTo("Active");
+        // JSON log lines kept as they are, and the metric blobs (which Lambda counts as INFO) never filtered out.
+        assertThat(map(globals.get("LoggingConfig"))).containsEntry("LogFormat", "JSON")
+                .containsEntry("ApplicationLogLevel", "INFO").containsEntry("SystemLogLevel", "WARN");
         assertThat(String.valueOf(map(map(globals.get("Environment")).get("Variables")).get("JAVA_TOOL_OPTIONS")))
                 .contains("-XX:TieredStopAtLevel=1");
         FUNCTIONS.forEach((id, f) -> assertThat(map(f.get("Metadata"))).as(id + " is built by Maven")
