@@ -17,6 +17,8 @@ public final class Trace {
     public static final String HEADER_VARIABLE = "_X_AMZN_TRACE_ID";
 
     private static final ThreadLocal<String> ADOPTED = new ThreadLocal<>();
+    /** The invocation's header as a runtime other than Lambda's hands it over (the local stack, per thread). */
+    private static final ThreadLocal<String> GIVEN = new ThreadLocal<>();
     private static final ThreadLocal<String> PROPERTY_BEFORE = new ThreadLocal<>();
     /**
      * Whether an adopted header is also written to {@link #HEADER_PROPERTY}, so that the X-Ray SDK's segments for
@@ -33,6 +35,10 @@ public final class Trace {
         String adopted = ADOPTED.get();
         if (adopted != null) {
             return adopted;
+        }
+        String given = GIVEN.get();
+        if (given != null) {
+            return given;
         }
         String property = System.getProperty(HEADER_PROPERTY);
         if (property != null && !property.isBlank()) {
@@ -92,6 +98,25 @@ public final class Trace {
             }
         }
         LogContext.put(LogContext.TRACE_ID, traceId());
+    }
+
+    /**
+     * For a runtime that runs invocations side by side in one JVM (the local stack): this thread's invocation has
+     * this header, as Lambda's runtime says with its property. Null when the invocation is over.
+     */
+    public static void given(String header) {
+        if (header == null) {
+            GIVEN.remove();
+        } else {
+            GIVEN.set(header);
+        }
+    }
+
+    /** A new trace's header, as Lambda makes one for an invocation no one traced before it (not sampled). */
+    public static String newHeader() {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        return String.format("Root=1-%08x-%012x%012x;Sampled=0", System.currentTimeMillis() / 1000,
+                random.nextLong(1L << 48), random.nextLong(1L << 48));
     }
 
     static void forXRay(boolean on) {

@@ -170,8 +170,10 @@ final class HttpGateway {
             throw new Refused(new ApiException(404, "not_found", "no route " + method + " " + rawPath, List.of()));
         }
         APIGatewayV2HTTPEvent event = event(request, route, method, rawPath, parameters, query, body, requestId);
+        String trace = io.metronome.observe.Trace.newHeader(); // API Gateway's: the request's trace, end to end
         if (route.route().authorized()) {
-            SimpleIAMPolicyResponse auth = authorizer.handleRequest(authorizerEvent(event), new LocalContext("authorizer"));
+            SimpleIAMPolicyResponse auth = LocalContext.invoke("authorizer", trace,
+                    c -> authorizer.handleRequest(authorizerEvent(event), c));
             if (!auth.getIsAuthorized()) {
                 // API Gateway would answer a bare 403; the authorizer never denies (handlers answer 401 themselves).
                 throw new Refused(new ApiException(401, "unauthorized", "the authorizer refused the request", List.of()));
@@ -179,7 +181,7 @@ final class HttpGateway {
             event.getRequestContext().setAuthorizer(APIGatewayV2HTTPEvent.RequestContext.Authorizer.builder()
                     .withLambda(new HashMap<>(auth.getContext())).build());
         }
-        return route.handler().handleRequest(event, new LocalContext(route.route().functionId()));
+        return LocalContext.invoke(route.route().functionId(), trace, c -> route.handler().handleRequest(event, c));
     }
 
     /**

@@ -7,13 +7,31 @@ import com.amazonaws.services.lambda.runtime.LambdaLogger;
 
 import java.util.UUID;
 
-/** What Lambda hands each invocation, locally: a fresh request id and the function's name. */
+/**
+ * What Lambda hands each invocation, locally: a fresh request id, the function's name, and a trace header of its
+ * own ({@link #invoke}), as Lambda starts a trace for an invocation that arrives without one.
+ */
 final class LocalContext implements Context {
     private final String requestId = UUID.randomUUID().toString();
     private final String function;
 
     LocalContext(String function) {
         this.function = function;
+    }
+
+    /** Runs a handler as this invocation, with its trace header given to it the way Lambda's runtime does. */
+    static <T> T invoke(String function, java.util.function.Function<Context, T> handler) {
+        return invoke(function, io.metronome.observe.Trace.newHeader(), handler);
+    }
+
+    /** As above, in a trace begun before (API Gateway's, which its authorizer and its integration share). */
+    static <T> T invoke(String function, String traceHeader, java.util.function.Function<Context, T> handler) {
+        io.metronome.observe.Trace.given(traceHeader);
+        try {
+            return handler.apply(new LocalContext(function));
+        } finally {
+            io.metronome.observe.Trace.given(null);
+        }
     }
 
     @Override

@@ -118,8 +118,8 @@ public final class LocalStack implements AutoCloseable {
                 RequestHandler<Map<String, Object>, Object> handler = instantiate(template.handler(id), engine);
                 ticks.scheduleAtFixedRate(() -> {
                     try {
-                        handler.handleRequest(Map.of("source", "aws.events", "detail-type", "Scheduled Event"),
-                                new LocalContext(id));
+                        LocalContext.invoke(id, c -> handler.handleRequest(
+                                Map.of("source", "aws.events", "detail-type", "Scheduled Event"), c));
                     } catch (RuntimeException e) {
                         org.slf4j.LoggerFactory.getLogger(LocalStack.class).warn("{} failed", id, e);
                     }

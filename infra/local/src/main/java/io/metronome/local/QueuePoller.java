@@ -84,7 +84,7 @@ final class QueuePoller {
         event.setRecords(messages.stream().map(this::record).toList());
         Set<String> failed;
         try {
-            SQSBatchResponse response = handler.handleRequest(event, new LocalContext(functionId));
+            SQSBatchResponse response = LocalContext.invoke(functionId, c -> handler.handleRequest(event, c));
             failed = response == null || response.getBatchItemFailures() == null ? Set.of()
                     : response.getBatchItemFailures().stream().map(SQSBatchResponse.BatchItemFailure::getItemIdentifier)
                     .collect(Collectors.toSet());

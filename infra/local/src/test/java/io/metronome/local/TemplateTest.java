@@ -102,7 +102,9 @@ class TemplateTest {
                 }
             }
         }
-        Set<String> providedByLambda = Set.of("AWS_LAMBDA_LOG_STREAM_NAME");
+        // Lambda's own: where it runs, its log level (from LoggingConfig), X-Ray's daemon and trace header.
+        Set<String> providedByLambda = Set.of("AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_FUNCTION_NAME",
+                "LAMBDA_TASK_ROOT", "AWS_LAMBDA_LOG_LEVEL", "AWS_XRAY_DAEMON_ADDRESS", "_X_AMZN_TRACE_ID");
         Set<String> set = new TreeSet<>(TEMPLATE.globalEnvironment().keySet());
         assertThat(read).as("variables the code reads").isNotEmpty();
         Set<String> missing = new TreeSet<>(read);
