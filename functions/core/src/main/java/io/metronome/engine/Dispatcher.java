@@ -40,15 +40,23 @@ public final class Dispatcher {
             List<NodeMessage> chunk = messages.subList(from, Math.min(messages.size(), from + 10));
             if (chunk.size() == 1) {
                 NodeMessage m = chunk.get(0);
-                sqs.sendMessage(r -> r.queueUrl(queueUrl).messageBody(m.toJson()).delaySeconds(delaySeconds(m))
-                        .messageSystemAttributes(trace));
+                sqs.sendMessage(r -> {
+                    r.queueUrl(queueUrl).messageBody(m.toJson()).delaySeconds(delaySeconds(m));
+                    if (!trace.isEmpty()) {
+                        r.messageSystemAttributes(trace);
+                    }
+                });
                 continue;
             }
             List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
             for (int i = 0; i < chunk.size(); i++) {
                 NodeMessage m = chunk.get(i);
-                entries.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(i)).messageBody(m.toJson())
-                        .delaySeconds(delaySeconds(m)).messageSystemAttributes(trace).build());
+                SendMessageBatchRequestEntry.Builder entry = SendMessageBatchRequestEntry.builder()
+                        .id(Integer.toString(i)).messageBody(m.toJson()).delaySeconds(delaySeconds(m));
+                if (!trace.isEmpty()) {
+                    entry.messageSystemAttributes(trace);
+                }
+                entries.add(entry.build());
             }
             SendMessageBatchResponse response = sqs.sendMessageBatch(r -> r.queueUrl(queueUrl).entries(entries));
             if (response.hasFailed() && !response.failed().isEmpty()) {

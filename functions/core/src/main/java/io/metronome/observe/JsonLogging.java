@@ -26,14 +26,20 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class JsonLogging implements SLF4JServiceProvider {
     private static final String OWN_PREFIX = "io.metronome.";
 
+    /** Lambda's level, else the {@code metronome.logLevel} property (the test suites quiet the INFO lines with it). */
     private static volatile Output.Level ownLevel = Output.Level.parse(System.getenv("AWS_LAMBDA_LOG_LEVEL"),
-            Output.Level.INFO);
+            Output.Level.parse(System.getProperty("metronome.logLevel"), Output.Level.INFO));
     private static volatile Output.Level otherLevel = Output.Level.WARN;
 
     private final MDCAdapter mdc = new BasicMDCAdapter();
     private final IMarkerFactory markers = new BasicMarkerFactory();
     private final Map<String, Logger> loggers = new ConcurrentHashMap<>();
     private final ILoggerFactory factory = name -> loggers.computeIfAbsent(name, JsonLogger::new);
+
+    /** The level from which Metronome's own loggers write. */
+    public static Output.Level ownLevel() {
+        return ownLevel;
+    }
 
     /** The levels from which events are written: Metronome's loggers, and every other. */
     public static void levels(Output.Level own, Output.Level others) {

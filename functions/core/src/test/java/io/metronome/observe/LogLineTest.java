@@ -15,10 +15,15 @@ import java.util.TreeMap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class LogLineTest {
+    @org.junit.jupiter.api.BeforeEach
+    void levels() {
+        JsonLogging.levels(Output.Level.INFO, Output.Level.WARN);
+    }
+
     @AfterEach
     void reset() {
         Output.reset();
-        JsonLogging.levels(Output.Level.INFO, Output.Level.WARN);
+        JsonLogging.levels(Output.Level.WARN, Output.Level.WARN);
         LogContext.clear();
     }
 

@@ -45,6 +45,7 @@ class WorkerObservabilityTest {
 
     @BeforeEach
     void capture() {
+        io.metronome.observe.JsonLogging.levels(Output.Level.INFO, Output.Level.WARN);
         Output.logsTo(logs::add);
         Output.metricsTo(flushes::add);
     }
@@ -52,6 +53,7 @@ class WorkerObservabilityTest {
     @AfterEach
     void release() {
         Output.reset();
+        io.metronome.observe.JsonLogging.levels(Output.Level.WARN, Output.Level.WARN);
         System.clearProperty(Trace.HEADER_PROPERTY);
     }
 

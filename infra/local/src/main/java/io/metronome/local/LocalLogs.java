@@ -2,6 +2,7 @@ package io.metronome.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.metronome.domain.Json;
+import io.metronome.observe.JsonLogging;
 import io.metronome.observe.Output;
 
 import java.io.BufferedWriter;
@@ -26,6 +27,7 @@ final class LocalLogs implements AutoCloseable {
 
     private final BufferedWriter file;
     private final PrintStream console;
+    private final Output.Level levelBefore = JsonLogging.ownLevel();
 
     private LocalLogs(BufferedWriter file, PrintStream console) {
         this.file = file;
@@ -41,6 +43,7 @@ final class LocalLogs implements AutoCloseable {
                     StandardOpenOption.APPEND);
         }
         LocalLogs logs = new LocalLogs(file, console);
+        JsonLogging.levels(Output.Level.INFO, Output.Level.WARN); // the file has what CloudWatch would
         Output.logsTo(logs::log);
         Output.metricsTo(logs::metrics);
         return logs;
@@ -104,6 +107,7 @@ final class LocalLogs implements AutoCloseable {
     @Override
     public synchronized void close() {
         Output.reset();
+        JsonLogging.levels(levelBefore, Output.Level.WARN);
         if (file != null) {
             try {
                 file.close();
