@@ -13,6 +13,10 @@ import io.metronome.domain.BodyLimits;
 import io.metronome.domain.Errors;
 import io.metronome.domain.Json;
 import io.metronome.engine.Engine;
+import io.metronome.observe.Invocation;
+import io.metronome.observe.LogContext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -28,6 +32,7 @@ import java.util.UUID;
  * kind is a 4xx before the service is called; nothing the caller sends can produce a 5xx.
  */
 public abstract class ApiFunction implements RequestHandler<APIGatewayV2HTTPEvent, APIGatewayV2HTTPResponse> {
+    private static final Logger LOG = LoggerFactory.getLogger(ApiFunction.class);
     public static final int MAX_BODY_BYTES = 256 * 1024;
     private static final ObjectReader STRICT = Json.MAPPER.reader().with(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final Map<String, String> JSON_HEADERS = Map.of("Content-Type", "application/json; charset=utf-8");
@@ -68,7 +73,17 @@ public abstract class ApiFunction implements RequestHandler<APIGatewayV2HTTPEven
 
     @Override
     public final APIGatewayV2HTTPResponse handleRequest(APIGatewayV2HTTPEvent event, Context context) {
+        return Invocation.run(context, () -> respondTo(event, context));
+    }
+
+    private APIGatewayV2HTTPResponse respondTo(APIGatewayV2HTTPEvent event, Context context) {
         String requestId = requestId(event, context);
+        // Every line of the request names what the caller sees (the 500 envelope quotes it) and what it is about.
+        LogContext.put(LogContext.API_REQUEST_ID, requestId);
+        if (event.getPathParameters() != null) {
+            LogContext.put(LogContext.METRONOME_ID, event.getPathParameters().get("metronomeId"));
+            LogContext.put(LogContext.RUN_ID, event.getPathParameters().get("runId"));
+        }
         try {
             String userId = userId(event);
             if (authenticated() && userId == null) {
@@ -87,19 +102,19 @@ public abstract class ApiFunction implements RequestHandler<APIGatewayV2HTTPEven
         } catch (ApiException e) {
             return respond(new Response(e.status(), ApiError.body(e)));
         } catch (RuntimeException e) {
-            log(context, "request " + requestId + " failed: " + e);
+            LOG.error("request {} failed", requestId, e); // the one line with the stack trace, under the id the caller quotes
             return respond(new Response(500, ApiError.internal(requestId)));
         } catch (StackOverflowError e) {
             // Whatever recursed past the stack, the request did it: the caller gets the envelope, never a broken
             // connection or an invocation error.
-            log(context, "request " + requestId + " overflowed the stack");
+            LOG.warn("request {} overflowed the stack", requestId);
             return respond(new Response(400, ApiError.body(ApiException.validation("$",
                     "the request is nested too deeply to be processed"))));
         } catch (Error e) {
             if (Errors.isFatal(e)) {
                 throw e; // the runtime must start afresh (out of memory, a broken JVM)
             }
-            log(context, "request " + requestId + " failed: " + e);
+            LOG.error("request {} failed", requestId, e);
             return respond(new Response(500, ApiError.internal(requestId)));
         }
     }
@@ -181,13 +196,5 @@ public abstract class ApiFunction implements RequestHandler<APIGatewayV2HTTPEven
 
     private static Map<String, String> orEmpty(Map<String, String> m) {
         return m == null ? Map.of() : new HashMap<>(m);
-    }
-
-    private static void log(Context context, String line) {
-        if (context != null && context.getLogger() != null) {
-            context.getLogger().log(line + "\n");
-        } else {
-            System.err.println(line);
-        }
     }
 }

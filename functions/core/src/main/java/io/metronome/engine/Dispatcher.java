@@ -1,6 +1,9 @@
 package io.metronome.engine;
 
+import io.metronome.observe.Trace;
 import software.amazon.awssdk.services.sqs.SqsClient;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeNameForSends;
+import software.amazon.awssdk.services.sqs.model.MessageSystemAttributeValue;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchRequestEntry;
 import software.amazon.awssdk.services.sqs.model.SendMessageBatchResponse;
 
@@ -9,10 +12,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Puts node messages on the queue. A message due later is sent with an SQS delay of at most 15 minutes; the
  * worker sends it on again until it is due ({@link #hop}).
+ *
+ * <p>Every message carries the current trace header as its {@code AWSTraceHeader} system attribute, so the
+ * worker that handles it continues the same trace ({@link Trace}): one run's nodes make one trace.
  */
 public final class Dispatcher {
     static final long MAX_DELAY_SECONDS = 900;
@@ -28,18 +35,28 @@ public final class Dispatcher {
     }
 
     public void send(List<NodeMessage> messages) {
+        Map<MessageSystemAttributeNameForSends, MessageSystemAttributeValue> trace = traceAttribute();
         for (int from = 0; from < messages.size(); from += 10) {
             List<NodeMessage> chunk = messages.subList(from, Math.min(messages.size(), from + 10));
             if (chunk.size() == 1) {
                 NodeMessage m = chunk.get(0);
-                sqs.sendMessage(r -> r.queueUrl(queueUrl).messageBody(m.toJson()).delaySeconds(delaySeconds(m)));
+                sqs.sendMessage(r -> {
+                    r.queueUrl(queueUrl).messageBody(m.toJson()).delaySeconds(delaySeconds(m));
+                    if (!trace.isEmpty()) {
+                        r.messageSystemAttributes(trace);
+                    }
+                });
                 continue;
             }
             List<SendMessageBatchRequestEntry> entries = new ArrayList<>();
             for (int i = 0; i < chunk.size(); i++) {
                 NodeMessage m = chunk.get(i);
-                entries.add(SendMessageBatchRequestEntry.builder().id(Integer.toString(i)).messageBody(m.toJson())
-                        .delaySeconds(delaySeconds(m)).build());
+                SendMessageBatchRequestEntry.Builder entry = SendMessageBatchRequestEntry.builder()
+                        .id(Integer.toString(i)).messageBody(m.toJson()).delaySeconds(delaySeconds(m));
+                if (!trace.isEmpty()) {
+                    entry.messageSystemAttributes(trace);
+                }
+                entries.add(entry.build());
             }
             SendMessageBatchResponse response = sqs.sendMessageBatch(r -> r.queueUrl(queueUrl).entries(entries));
             if (response.hasFailed() && !response.failed().isEmpty()) {
@@ -82,6 +99,13 @@ public final class Dispatcher {
 
     public void hop(NodeMessage m) {
         send(m);
+    }
+
+    /** The current trace header as the message's AWSTraceHeader attribute; none outside a traced invocation. */
+    private static Map<MessageSystemAttributeNameForSends, MessageSystemAttributeValue> traceAttribute() {
+        String header = Trace.header();
+        return header == null ? Map.of() : Map.of(MessageSystemAttributeNameForSends.AWS_TRACE_HEADER,
+                MessageSystemAttributeValue.builder().dataType("String").stringValue(header).build());
     }
 
     private int delaySeconds(NodeMessage m) {

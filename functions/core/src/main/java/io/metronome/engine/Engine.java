@@ -74,7 +74,8 @@ public final class Engine {
     public static final Duration AWS_CALL_TIMEOUT = Duration.ofSeconds(10);
 
     public static Engine fromEnvironment(Function<String, String> env) {
-        ClientOverrideConfiguration config = ClientOverrideConfiguration.builder().apiCallTimeout(AWS_CALL_TIMEOUT).build();
+        ClientOverrideConfiguration config = io.metronome.observe.XRay.clientConfiguration(env).toBuilder()
+                .apiCallTimeout(AWS_CALL_TIMEOUT).build();
         DynamoDbClient dynamo = DynamoDbClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder())
                 .overrideConfiguration(config).build();
         SqsClient sqs = SqsClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder())

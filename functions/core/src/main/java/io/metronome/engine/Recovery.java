@@ -50,8 +50,8 @@ public final class Recovery {
             if (e.getMessage() == null || !e.getMessage().contains("does not have the specified index")) {
                 throw e;
             }
-            System.err.println("The runs table here has no sweep index (its data directory predates it): its runs "
-                    + "are not recovered and the sweeper cannot run. Start with a new --data-dir.");
+            org.slf4j.LoggerFactory.getLogger(Recovery.class).error("The runs table here has no sweep index (its data "
+                    + "directory predates it): its runs are not recovered and the sweeper cannot run. Start with a new --data-dir.");
         }
         return found;
     }

@@ -44,6 +44,7 @@ import java.util.function.Function;
  * the loser re-reads and decides again, and only accepted calls are audited.
  */
 public final class RunService {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunService.class);
     public static final long IDEMPOTENCY_SECONDS = 48 * 3600;
     public static final long MAX_TIMEOUT_MS = 30L * 24 * 3600 * 1000;
     private static final int MAX_INPUT_BYTES = Worker.MAX_OUTPUT_BYTES;
@@ -192,6 +193,8 @@ public final class RunService {
             redispatch(found); // in case the first request stopped before its message was sent
             return new Started(found, false);
         }
+        io.metronome.observe.Metrics.runStarted();
+        LOG.info("run {} of {} started ({})", runId, m.id(), triggerType);
         if (!dispatch) {
             return new Started(run, true);
         }
@@ -281,7 +284,11 @@ public final class RunService {
             return new Change(w, List.of(
                     AuditEvent.of(run, userId, "run.cancel_requested", reasonPayload(reason), now),
                     AuditEvent.of(run, userId, "run.cancelled", reasonPayload(reason), now)));
-        }, fresh -> dispatcher.followUpCancelled(fresh, cancelled));
+        }, fresh -> {
+            io.metronome.observe.Metrics.runCancelled();
+            LOG.info("run {} cancelled", fresh.id());
+            dispatcher.followUpCancelled(fresh, cancelled);
+        });
     }
 
     /** Decides every approval the run is waiting for; 409 unless it is waiting_approval. */

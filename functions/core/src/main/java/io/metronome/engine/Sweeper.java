@@ -1,7 +1,10 @@
 package io.metronome.engine;
 
 import io.metronome.domain.Run;
+import io.metronome.observe.Metrics;
 import io.metronome.store.RunRepository;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 
 import java.time.Clock;
@@ -22,6 +25,7 @@ import java.util.stream.Collectors;
  * next visit, a {@code staleAfter} later.
  */
 public final class Sweeper {
+    private static final Logger LOG = LoggerFactory.getLogger(Sweeper.class);
     /** Runs per query, and so per batch read. */
     static final int PAGE = 100;
     /** Moves refused because the run changed meanwhile: each refusal brings the run as it is, to decide again. */
@@ -120,10 +124,11 @@ public final class Sweeper {
             dispatcher.send(messages);
             tally.redispatched++;
             tally.sent += messages.size();
-            System.out.println("sweeper: run " + run.id() + " (" + run.status().wire() + ") was sent again: " + what);
+            Metrics.runRedispatched();
+            LOG.warn("run {} ({}) was stranded and is sent again: {}", run.id(), run.status().wire(), what);
         } catch (RuntimeException e) {
             tally.sendFailures++;
-            System.err.println("sweeper: run " + run.id() + " could not be sent " + what + " (again at its next visit): " + e);
+            LOG.warn("run {} could not be sent {} (again at its next visit)", run.id(), what, e);
         }
     }
 

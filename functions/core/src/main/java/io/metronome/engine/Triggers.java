@@ -16,6 +16,8 @@ import io.metronome.expr.Expressions;
 import io.metronome.store.Cursors;
 import io.metronome.store.MetronomeRepository;
 import io.metronome.store.TriggerEventRepository;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -39,6 +41,7 @@ import java.util.Optional;
  * the first outcome and starts nothing again.
  */
 public final class Triggers {
+    private static final Logger LOG = LoggerFactory.getLogger(Triggers.class);
     /** How far a webhook's timestamp may be from now before the delivery counts as a replay. */
     public static final Duration WEBHOOK_TOLERANCE = Duration.ofMinutes(5);
     public static final String SIGNATURE_HEADER = "x-metronome-signature";
@@ -202,11 +205,14 @@ public final class Triggers {
         Instant now = clock.instant();
         List<TriggerEvent> out = new ArrayList<>();
         for (Metronome m : metronomes.due(now)) {
+            io.metronome.observe.LogContext.put(io.metronome.observe.LogContext.METRONOME_ID, m.id());
             try {
                 fire(m, now, out);
             } catch (RuntimeException e) {
                 // One metronome's trouble must not hold up the others; its schedule stays due for the next tick.
-                System.err.println("schedule of " + m.id() + " not fired this tick: " + e);
+                LOG.warn("schedule of {} not fired this tick", m.id(), e);
+            } finally {
+                io.metronome.observe.LogContext.put(io.metronome.observe.LogContext.METRONOME_ID, null);
             }
         }
         return out;

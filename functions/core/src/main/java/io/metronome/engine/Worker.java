@@ -24,6 +24,9 @@ import io.metronome.engine.nodes.NodeExecutors;
 import io.metronome.engine.nodes.Outcome;
 import io.metronome.expr.Budget;
 import io.metronome.expr.Expressions;
+import io.metronome.observe.Delivery;
+import io.metronome.observe.LogContext;
+import io.metronome.observe.Metrics;
 import io.metronome.store.MetronomeRepository;
 import io.metronome.store.RunConflict;
 import io.metronome.store.RunData;
@@ -32,6 +35,8 @@ import io.metronome.store.RunWrite;
 import io.metronome.store.StepRepository;
 import software.amazon.awssdk.services.dynamodb.model.DynamoDbException;
 import software.amazon.awssdk.services.dynamodb.model.ReturnValue;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Instant;
@@ -53,6 +58,7 @@ import java.util.Set;
  * successors), send the successors' messages.
  */
 public final class Worker {
+    private static final Logger LOG = LoggerFactory.getLogger(Worker.class);
     /** Statuses in which a node may start: an approval waiting on one branch does not hold up the others. */
     static final Set<RunStatus> CLAIMABLE = EnumSet.of(RunStatus.RUNNING, RunStatus.WAITING_APPROVAL);
     /** Statuses in which a run has not ended. */
@@ -134,6 +140,7 @@ public final class Worker {
                         .requireBeforeDeadline(now)
                         .claimPending(m.nodeId(), m.attempt(), settings.workerId(), now, leaseUntil), ReturnValue.ALL_OLD);
             } catch (RunConflict refused) {
+                Metrics.claimConflict();
                 if (!reconcile(m, refused.current())) {
                     return;
                 }
@@ -141,6 +148,11 @@ public final class Worker {
             }
             NodeState claimed = before.node(m.nodeId()).to(Phase.RUNNING).lease(settings.workerId(), leaseUntil)
                     .startedAt(now).build();
+            java.time.Duration lag = Delivery.lag(now, m.notBefore());
+            if (lag != null) {
+                Metrics.queueLag(lag.toMillis());
+            }
+            LogContext.put(LogContext.METRONOME_ID, before.metronomeId());
             execute(before.withNode(claimed).withRev(before.rev() + 1), definition(before), claimed);
             return;
         }
@@ -250,6 +262,7 @@ public final class Worker {
         }
         double cost = meta != null && meta.has("costCt") ? meta.get("costCt").asDouble() : 0;
         settle(run, def, before, completed, false, write -> write.addLlmCost(cost).text("lastNodeId", before.nodeId()));
+        observe(def, before, Metrics.Outcome.COMPLETED, now);
     }
 
     /**
@@ -348,6 +361,7 @@ public final class Worker {
             mapEntries(write, before, progress.topUp(def, run, before.nodeId(), now, HAND_OFF_BUDGET), ready);
             try {
                 Run after = runs.update(write, ReturnValue.ALL_NEW);
+                observe(def, before, Metrics.Outcome.WAITING, now);
                 proceed(after, def, ready);
                 return;
             } catch (RunConflict c) {
@@ -527,6 +541,7 @@ public final class Worker {
             return;
         }
         record(after, null, waiting);
+        observe(definition(after), before, Metrics.Outcome.WAITING, now);
         dispatcher.send(NodeMessage.node(run.id(), before.nodeId(), before.attempt(), dueAt));
         settledPause(after);
     }
@@ -539,6 +554,7 @@ public final class Worker {
         NodeState cancelled = before.to(Phase.CANCELLED).metadata(metadata).completedAt(clock.instant())
                 .lease(null, null).build();
         settle(run, def, before, cancelled, true, w -> { });
+        observe(def, before, Metrics.Outcome.CANCELLED, cancelled.completedAt());
         dispatcher.followUpCancelled(run, List.of(cancelled));
     }
 
@@ -565,6 +581,7 @@ public final class Worker {
             try {
                 runs.transact(write, List.of(AuditEvent.of(run, null, "run.approval_requested", payload, now)));
                 record(run, null, waiting);
+                observe(definition(run), before, Metrics.Outcome.WAITING, now);
                 runs.find(run.id()).ifPresent(this::settledPause);
                 return;
             } catch (RunConflict c) {
@@ -586,11 +603,13 @@ public final class Worker {
                 .completedAt(now).lease(null, null).build();
         if (run.isTerminal()) {
             settle(run, def, before, failedState, true, w -> { }); // the run ended meanwhile: no retry on an ended run
+            observe(def, before, Metrics.Outcome.FAILED, now);
             return;
         }
         if (!failed.retryable() || before.attempt() >= retry.maxAttempts()) {
             String error = "node " + node.id() + " failed" + (before.attempt() > 1 ? " after " + before.attempt()
                     + " attempts" : "") + ": " + failed.error();
+            observe(def, before, Metrics.Outcome.FAILED, now);
             failNode(run, def, before, failedState, error);
             return;
         }
@@ -618,6 +637,10 @@ public final class Worker {
             }
             return;
         }
+        Metrics.retry();
+        observe(def, before, Metrics.Outcome.RETRY, now);
+        LOG.info("node {} attempt {} failed, attempt {} at {}: {}", node.id(), before.attempt(), retrying.attempt(),
+                next, failed.error());
         dispatcher.send(NodeMessage.node(run.id(), node.id(), retrying.attempt(), next));
     }
 
@@ -635,6 +658,7 @@ public final class Worker {
         NodeState after = (end.succeeded()
                 ? before.to(Phase.COMPLETED).output(end.output())
                 : before.to(Phase.FAILED).error(end.error())).completedAt(now).lease(null, null).build();
+        observe(def, before, end.succeeded() ? Metrics.Outcome.COMPLETED : Metrics.Outcome.FAILED, now);
         terminate(run, def, before, after, end.succeeded() ? RunStatus.COMPLETED : RunStatus.FAILED,
                 end.output(), end.succeeded() ? null : end.error());
     }
@@ -690,6 +714,9 @@ public final class Worker {
                     record(run, def, c);
                 }
                 runs.transact(write, events);
+                if (!events.isEmpty()) {
+                    ended(run, target, error);
+                }
             } catch (RunConflict c) {
                 Run current = c.current();
                 if (current == null || (before != null && !stillAt(c, before))) {
@@ -928,7 +955,12 @@ public final class Worker {
                     new Outcome.Done(r.output(), r.metadata()), r.completedAt()));
             return false;
         }
-        if (run.isTerminal() || dead.attempt() >= retryPolicy(run, node).maxAttempts()) {
+        boolean last = run.isTerminal() || dead.attempt() >= retryPolicy(run, node).maxAttempts();
+        observe(def, dead, last ? Metrics.Outcome.FAILED : Metrics.Outcome.RETRY, now);
+        if (!last) {
+            Metrics.retry();
+        }
+        if (last) {
             failNode(run, def, dead, lost, "node " + node.id() + " failed after " + dead.attempt() + " attempts: "
                     + lost.error());
             return false;
@@ -965,7 +997,7 @@ public final class Worker {
         try {
             executors.forType(def.node(node.nodeId()).type()).cancel(NodeContext.of(run, def, node, Map.of(), clock.instant()));
         } catch (RuntimeException e) {
-            System.err.println("could not stop the work of " + node.nodeId() + " in " + run.id() + ": " + e);
+            LOG.warn("could not stop the work of {} in {}", node.nodeId(), run.id(), e);
         }
     }
 
@@ -1123,6 +1155,26 @@ public final class Worker {
     }
 
     // ---------------------------------------------------------------- helpers
+
+    /** A node's attempt ended (or began to wait) this way: counted by type and outcome, with its time since it started. */
+    private static void observe(Definition def, NodeState node, Metrics.Outcome outcome, Instant at) {
+        Definition.Node n = def == null ? null : def.node(node.nodeId());
+        String type = n == null ? null : n.type().wire();
+        long ms = node.startedAt() == null || at == null ? 0 : java.time.Duration.between(node.startedAt(), at).toMillis();
+        Metrics.node(type, outcome, ms);
+        LOG.info("{} node {} attempt {}: {} after {} ms", type, node.nodeId(), node.attempt(), outcome.wire(), ms);
+    }
+
+    /** This worker's write ended the run. */
+    private static void ended(Run run, RunStatus status, String error) {
+        if (status == RunStatus.COMPLETED) {
+            Metrics.runCompleted();
+            LOG.info("run {} completed", run.id());
+        } else {
+            Metrics.runFailed();
+            LOG.info("run {} failed: {}", run.id(), error);
+        }
+    }
 
     /**
      * Records a node's state unless a record of the same revision is there, and says whether the record now

@@ -6,6 +6,7 @@ import io.metronome.domain.Json;
 import io.metronome.domain.TriggerEvent;
 import io.metronome.engine.Engine;
 import io.metronome.engine.Triggers;
+import io.metronome.observe.Invocation;
 
 import java.util.List;
 import java.util.Map;
@@ -27,8 +28,10 @@ public final class EventTriggerHandler implements RequestHandler<Map<String, Obj
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> event, Context context) {
-        List<TriggerEvent> events = triggers.event(Json.MAPPER.valueToTree(event));
-        return Map.of("triggerEvents", events.size(),
-                "runsStarted", events.stream().filter(e -> e.status().equals("matched")).count());
+        return Invocation.run(context, () -> {
+            List<TriggerEvent> events = triggers.event(Json.MAPPER.valueToTree(event));
+            return Map.of("triggerEvents", events.size(),
+                    "runsStarted", events.stream().filter(e -> e.status().equals("matched")).count());
+        });
     }
 }

@@ -7,6 +7,10 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import io.metronome.domain.Json;
 import io.metronome.engine.Engine;
 import io.metronome.engine.Triggers;
+import io.metronome.observe.Delivery;
+import io.metronome.observe.Invocation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +21,7 @@ import java.util.List;
  * reported back and end in the queue's dead-letter queue after the redrive policy's receives.
  */
 public final class QueuedEventTriggerHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+    private static final Logger LOG = LoggerFactory.getLogger(QueuedEventTriggerHandler.class);
     private final Triggers triggers;
 
     public QueuedEventTriggerHandler() {
@@ -29,13 +34,20 @@ public final class QueuedEventTriggerHandler implements RequestHandler<SQSEvent,
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+        return Invocation.run(context, () -> handle(event));
+    }
+
+    private SQSBatchResponse handle(SQSEvent event) {
         List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
         for (SQSEvent.SQSMessage m : event.getRecords() == null ? List.<SQSEvent.SQSMessage>of() : event.getRecords()) {
+            Delivery.begin(m.getMessageId(), m.getAttributes());
             try {
                 triggers.event(Json.read(m.getBody()));
             } catch (RuntimeException e) {
-                System.err.println("event message " + m.getMessageId() + " failed: " + e);
+                LOG.warn("event message {} failed", m.getMessageId(), e);
                 failures.add(SQSBatchResponse.BatchItemFailure.builder().withItemIdentifier(m.getMessageId()).build());
+            } finally {
+                Delivery.end();
             }
         }
         return SQSBatchResponse.builder().withBatchItemFailures(failures).build();

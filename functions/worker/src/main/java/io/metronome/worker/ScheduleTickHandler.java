@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import io.metronome.domain.TriggerEvent;
 import io.metronome.engine.Engine;
 import io.metronome.engine.Triggers;
+import io.metronome.observe.Invocation;
 
 import java.util.List;
 import java.util.Map;
@@ -26,8 +27,10 @@ public final class ScheduleTickHandler implements RequestHandler<Map<String, Obj
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> scheduledEvent, Context context) {
-        List<TriggerEvent> events = triggers.tick();
-        return Map.of("triggerEvents", events.size(),
-                "runsStarted", events.stream().filter(e -> e.status().equals("matched")).count());
+        return Invocation.run(context, () -> {
+            List<TriggerEvent> events = triggers.tick();
+            return Map.of("triggerEvents", events.size(),
+                    "runsStarted", events.stream().filter(e -> e.status().equals("matched")).count());
+        });
     }
 }

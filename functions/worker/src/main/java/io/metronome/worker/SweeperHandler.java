@@ -5,6 +5,9 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import io.metronome.domain.Json;
 import io.metronome.engine.Engine;
 import io.metronome.engine.Sweeper;
+import io.metronome.observe.Invocation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.util.Map;
 
@@ -19,6 +22,7 @@ public final class SweeperHandler implements RequestHandler<Map<String, Object>,
     /** The time taken without a Lambda context (the local stack's ticks): as if the template's 60 s timeout. */
     static final long WITHOUT_CONTEXT_MS = 60_000;
 
+    private static final Logger LOG = LoggerFactory.getLogger(SweeperHandler.class);
     private final Sweeper sweeper;
 
     public SweeperHandler() {
@@ -31,10 +35,12 @@ public final class SweeperHandler implements RequestHandler<Map<String, Object>,
 
     @Override
     public Map<String, Object> handleRequest(Map<String, Object> scheduledEvent, Context context) {
-        long remaining = context == null ? WITHOUT_CONTEXT_MS : context.getRemainingTimeInMillis();
-        long stopAt = System.currentTimeMillis() + remaining - RESERVE_MS;
-        Map<String, Object> summary = sweeper.sweep(() -> System.currentTimeMillis() < stopAt).asMap();
-        System.out.println("sweep: " + Json.MAPPER.valueToTree(summary));
-        return summary;
+        return Invocation.run(context, () -> {
+            long remaining = context == null ? WITHOUT_CONTEXT_MS : context.getRemainingTimeInMillis();
+            long stopAt = System.currentTimeMillis() + remaining - RESERVE_MS;
+            Map<String, Object> summary = sweeper.sweep(() -> System.currentTimeMillis() < stopAt).asMap();
+            LOG.info("sweep: {}", Json.MAPPER.valueToTree(summary));
+            return summary;
+        });
     }
 }

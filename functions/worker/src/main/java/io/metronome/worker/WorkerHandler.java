@@ -1,7 +1,6 @@
 package io.metronome.worker;
 
 import com.amazonaws.services.lambda.runtime.Context;
-import com.amazonaws.services.lambda.runtime.LambdaLogger;
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
@@ -10,6 +9,11 @@ import io.metronome.engine.Engine;
 import io.metronome.engine.NodeMessage;
 import io.metronome.engine.NodeTimeLimits;
 import io.metronome.engine.Worker;
+import io.metronome.observe.Delivery;
+import io.metronome.observe.Invocation;
+import io.metronome.observe.Metrics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +25,7 @@ import java.util.List;
  * again, and after the queue's maxReceiveCount they move to the dead-letter queue.
  */
 public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchResponse> {
+    private static final Logger LOG = LoggerFactory.getLogger(WorkerHandler.class);
     private final Worker worker;
     private final BatchTime time;
 
@@ -41,50 +46,55 @@ public final class WorkerHandler implements RequestHandler<SQSEvent, SQSBatchRes
 
     @Override
     public SQSBatchResponse handleRequest(SQSEvent event, Context context) {
+        return Invocation.run(context, () -> handleBatch(event, context));
+    }
+
+    private SQSBatchResponse handleBatch(SQSEvent event, Context context) {
         List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
         List<SQSEvent.SQSMessage> records = event.getRecords() == null ? List.of() : event.getRecords();
         for (int i = 0; i < records.size(); i++) {
             SQSEvent.SQSMessage message = records.get(i);
             long remaining = context == null ? Long.MAX_VALUE : context.getRemainingTimeInMillis();
             if (!time.mayStart(i, remaining)) {
-                handBack(context, records.subList(i, records.size()), remaining, failures);
+                handBack(records.subList(i, records.size()), remaining, failures);
                 break;
             }
             try {
-                worker.handle(NodeMessage.fromJson(message.getBody()));
+                handle(message);
             } catch (RuntimeException e) {
-                fail(context, message, failures, e);
+                fail(message, failures, e);
             } catch (Error e) {
                 if (Errors.isFatal(e)) {
                     throw e;
                 }
                 // Only this message comes back (and, past maxReceiveCount, goes to the dead-letter queue); the
                 // rest of the batch is still handled.
-                fail(context, message, failures, e);
+                fail(message, failures, e);
+            } finally {
+                Delivery.end();
             }
         }
         return SQSBatchResponse.builder().withBatchItemFailures(failures).build();
     }
 
+    /** One message, its log lines naming it and its node, in the trace it was sent in. */
+    private void handle(SQSEvent.SQSMessage message) {
+        Delivery.begin(message.getMessageId(), message.getAttributes());
+        NodeMessage m = NodeMessage.fromJson(message.getBody());
+        Delivery.names(m.runId(), m.nodeId(), m.attempt());
+        worker.handle(m);
+    }
+
     /** Not started for want of time: they come back after the visibility timeout, to another invocation. */
-    private static void handBack(Context context, List<SQSEvent.SQSMessage> rest, long remaining,
+    private static void handBack(List<SQSEvent.SQSMessage> rest, long remaining,
                                  List<SQSBatchResponse.BatchItemFailure> failures) {
-        log(context, rest.size() + " messages handed back unstarted: " + remaining + " ms left is too little for another node");
+        LOG.warn("{} messages handed back unstarted: {} ms left is too little for another node", rest.size(), remaining);
         rest.forEach(m -> failures.add(SQSBatchResponse.BatchItemFailure.builder().withItemIdentifier(m.getMessageId()).build()));
     }
 
-    private static void fail(Context context, SQSEvent.SQSMessage message,
-                             List<SQSBatchResponse.BatchItemFailure> failures, Throwable e) {
-        log(context, "message " + message.getMessageId() + " failed and will be retried: " + e);
+    private static void fail(SQSEvent.SQSMessage message, List<SQSBatchResponse.BatchItemFailure> failures, Throwable e) {
+        LOG.warn("message {} failed and will be retried", message.getMessageId(), e);
+        Metrics.messageFailed();
         failures.add(SQSBatchResponse.BatchItemFailure.builder().withItemIdentifier(message.getMessageId()).build());
-    }
-
-    private static void log(Context context, String line) {
-        LambdaLogger logger = context == null ? null : context.getLogger();
-        if (logger != null) {
-            logger.log(line + "\n");
-        } else {
-            System.err.println(line);
-        }
     }
 }

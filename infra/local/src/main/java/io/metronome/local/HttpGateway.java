@@ -49,6 +49,7 @@ import java.util.UUID;
  * JDK's server answers those with HTML pages before any handler runs).
  */
 final class HttpGateway {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(HttpGateway.class);
     /** API Gateway's limit on the request line and headers together. */
     private static final int MAX_HEADER_BYTES = 10 * 1024;
     private static final String JSON = "application/json; charset=utf-8";
@@ -127,7 +128,7 @@ final class HttpGateway {
             try {
                 server.stop();
             } catch (Exception e) {
-                System.err.println("local gateway: stopping: " + e);
+                LOG.warn("local gateway: stopping: {}", e.toString());
             }
         }
     }
@@ -144,7 +145,7 @@ final class HttpGateway {
             send(response, callback, r.error.status(), Map.of("Content-Type", JSON), bytes(ApiError.body(r.error)));
         } catch (RuntimeException | StackOverflowError e) {
             // On AWS a handler that fails is the gateway's bare 500; locally it is the contract's internal error.
-            System.err.println("local gateway: request " + requestId + " failed: " + e);
+            LOG.error("local gateway: request {} failed", requestId, e);
             send(response, callback, 500, Map.of("Content-Type", JSON), bytes(ApiError.internal(requestId)));
         }
     }
@@ -169,8 +170,10 @@ final class HttpGateway {
             throw new Refused(new ApiException(404, "not_found", "no route " + method + " " + rawPath, List.of()));
         }
         APIGatewayV2HTTPEvent event = event(request, route, method, rawPath, parameters, query, body, requestId);
+        String trace = io.metronome.observe.Trace.newHeader(); // API Gateway's: the request's trace, end to end
         if (route.route().authorized()) {
-            SimpleIAMPolicyResponse auth = authorizer.handleRequest(authorizerEvent(event), null);
+            SimpleIAMPolicyResponse auth = LocalContext.invoke("authorizer", trace,
+                    c -> authorizer.handleRequest(authorizerEvent(event), c));
             if (!auth.getIsAuthorized()) {
                 // API Gateway would answer a bare 403; the authorizer never denies (handlers answer 401 themselves).
                 throw new Refused(new ApiException(401, "unauthorized", "the authorizer refused the request", List.of()));
@@ -178,7 +181,7 @@ final class HttpGateway {
             event.getRequestContext().setAuthorizer(APIGatewayV2HTTPEvent.RequestContext.Authorizer.builder()
                     .withLambda(new HashMap<>(auth.getContext())).build());
         }
-        return route.handler().handleRequest(event, null);
+        return LocalContext.invoke(route.route().functionId(), trace, c -> route.handler().handleRequest(event, c));
     }
 
     /**

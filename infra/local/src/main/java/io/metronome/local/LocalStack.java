@@ -59,6 +59,7 @@ public final class LocalStack implements AutoCloseable {
     private final Map<String, String> tables;
     private final Map<String, String> queues;
     private volatile Path endpointsFile;
+    private LocalLogs logs;
 
     private LocalStack(LocalEmulators emulators, HttpGateway gateway, List<QueuePoller> pollers, Engine engine, int port,
                        String demoKey, Map<String, String> environment,
@@ -78,6 +79,7 @@ public final class LocalStack implements AutoCloseable {
 
     public static LocalStack start(Options o) throws IOException {
         SamTemplate template = SamTemplate.load(o.template());
+        LocalLogs logs = LocalLogs.open(o.dataDir(), System.err);
         LocalEmulators emulators = LocalEmulators.start(o.dataDir() == null ? null : o.dataDir().resolve("dynamodb"),
                 o.dynamoPort(), o.sqsPort());
         try {
@@ -118,11 +120,16 @@ public final class LocalStack implements AutoCloseable {
             });
             template.scheduledFunctions().forEach((id, period) -> {
                 RequestHandler<Map<String, Object>, Object> handler = instantiate(template.handler(id), engine);
+                java.time.Duration timeout = java.time.Duration.ofSeconds(
+                        template.functionNumber(id, "Timeout", SamTemplate.DEFAULT_TIMEOUT_SECONDS));
+                int memory = template.functionNumber(id, "MemorySize", SamTemplate.DEFAULT_MEMORY_MB);
                 ticks.scheduleAtFixedRate(() -> {
                     try {
-                        handler.handleRequest(Map.of("source", "aws.events", "detail-type", "Scheduled Event"), null);
+                        // With the function's own timeout: the sweeper, for one, stops taking pages by its time left.
+                        LocalContext.invoke(new LocalContext(id, timeout, memory), io.metronome.observe.Trace.newHeader(),
+                                c -> handler.handleRequest(Map.of("source", "aws.events", "detail-type", "Scheduled Event"), c));
                     } catch (RuntimeException e) {
-                        System.err.println(id + " failed: " + e);
+                        org.slf4j.LoggerFactory.getLogger(LocalStack.class).warn("{} failed", id, e);
                     }
                 }, period.toMillis(), period.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
             });
@@ -158,8 +165,11 @@ public final class LocalStack implements AutoCloseable {
                 pollers.add(poller);
             }
 
-            return new LocalStack(emulators, gateway, pollers, engine, bound, demoKey, env, ticks, tables, queues);
+            LocalStack stack = new LocalStack(emulators, gateway, pollers, engine, bound, demoKey, env, ticks, tables, queues);
+            stack.logs = logs;
+            return stack;
         } catch (IOException | RuntimeException e) {
+            logs.close();
             emulators.close();
             throw e;
         }
@@ -209,6 +219,7 @@ public final class LocalStack implements AutoCloseable {
         gateway.stop();
         pollers.forEach(QueuePoller::stop);
         emulators.close();
+        logs.close();
     }
 
     /**
@@ -308,6 +319,8 @@ public final class LocalStack implements AutoCloseable {
         }
         System.out.println();
         System.out.println("Data: " + (options.dataDir() == null ? "in memory (gone on exit)" : options.dataDir().toAbsolutePath()));
+        System.out.println("Function logs and metrics: " + (options.dataDir() == null ? "warnings and errors below only"
+                : options.dataDir().resolve(LocalLogs.FILE).toAbsolutePath() + " (warnings and errors below too)"));
         if (stack.demoKey() != null) {
             System.out.println("API key for user '" + DEMO_USER + "': " + stack.demoKey());
         } else {

@@ -34,6 +34,7 @@ import java.util.stream.Collectors;
  * ignores the interrupt may still be running).
  */
 final class QueuePoller {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(QueuePoller.class);
     /** SQS's most messages per ReceiveMessage and per DeleteMessageBatch. */
     private static final int SQS_BATCH = 10;
 
@@ -50,7 +51,7 @@ final class QueuePoller {
 
     QueuePoller(SqsClient sqs, String queueUrl, String queueArn, SamTemplate.QueueSource source,
                 RequestHandler<SQSEvent, SQSBatchResponse> handler) {
-        this(sqs, queueUrl, queueArn, source, handler, System.err::println);
+        this(sqs, queueUrl, queueArn, source, handler, LOG::warn);
     }
 
     /** @param log where the lines Lambda would write to the function's log go (the timeouts, failed invocations) */
@@ -126,7 +127,8 @@ final class QueuePoller {
         CompletableFuture<SQSBatchResponse> answer = new CompletableFuture<>();
         Thread invocation = new Thread(() -> {
             try {
-                answer.complete(handler.handleRequest(event, context));
+                answer.complete(LocalContext.invoke(context, io.metronome.observe.Trace.newHeader(),
+                        c -> handler.handleRequest(event, c)));
             } catch (Throwable e) {
                 answer.completeExceptionally(e);
             }

@@ -105,8 +105,10 @@ class TemplateTest {
                 }
             }
         }
-        // Set by Lambda; or, LLM_API_KEY, by the local stack only (deployed, the key is in Parameter Store).
-        Set<String> providedByLambda = Set.of("AWS_LAMBDA_LOG_STREAM_NAME", "LLM_API_KEY");
+        // Lambda's own: where it runs, its log level (from LoggingConfig), X-Ray's daemon and trace header; and
+        // LLM_API_KEY, set by the local stack only (deployed, the key is in Parameter Store).
+        Set<String> providedByLambda = Set.of("AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_FUNCTION_NAME",
+                "LAMBDA_TASK_ROOT", "AWS_LAMBDA_LOG_LEVEL", "AWS_XRAY_DAEMON_ADDRESS", "_X_AMZN_TRACE_ID", "LLM_API_KEY");
         Set<String> set = new TreeSet<>(TEMPLATE.globalEnvironment().keySet());
         assertThat(read).as("variables the code reads").isNotEmpty();
         Set<String> missing = new TreeSet<>(read);
@@ -240,6 +242,9 @@ class TemplateTest {
         assertThat(globals.get("Runtime")).isEqualTo("java21");
         assertThat(map(globals.get("SnapStart"))).containsEntry("ApplyOn", "PublishedVersions");
         assertThat(globals.get("Tracing")).isEqualTo("Active");
+        // JSON log lines kept as they are, and the metric blobs (which Lambda counts as INFO) never filtered out.
+        assertThat(map(globals.get("LoggingConfig"))).containsEntry("LogFormat", "JSON")
+                .containsEntry("ApplicationLogLevel", "INFO").containsEntry("SystemLogLevel", "WARN");
         assertThat(String.valueOf(map(map(globals.get("Environment")).get("Variables")).get("JAVA_TOOL_OPTIONS")))
                 .contains("-XX:TieredStopAtLevel=1");
         FUNCTIONS.forEach((id, f) -> assertThat(map(f.get("Metadata"))).as(id + " is built by Maven")
@@ -430,5 +435,63 @@ class TemplateTest {
                 assertThat(TEMPLATE.resources(kinds.get(name))).as(id + "'s " + name).containsKey(resource);
             }
         });
+    }
+
+    @Test
+    void everyAlarmAndChartOnTheEnginesMetricsNamesAMetricItPublishesWithThatExactDimensionSet() throws IOException {
+        // CloudWatch matches a metric by its name and its whole dimension set: an alarm on a set the code never
+        // publishes stays quiet for ever.
+        Map<String, io.metronome.observe.Metrics.Definition> published = new java.util.HashMap<>();
+        io.metronome.observe.Metrics.ALL.forEach(d -> published.put(d.name(), d));
+        Set<String> outcomes = new TreeSet<>();
+        for (io.metronome.observe.Metrics.Outcome o : io.metronome.observe.Metrics.Outcome.values()) {
+            outcomes.add(o.wire());
+        }
+        List<String> checked = new ArrayList<>();
+        TEMPLATE.resources("AWS::CloudWatch::Alarm").forEach((id, a) -> {
+            Map<String, Object> p = properties(a);
+            if (!io.metronome.observe.Metrics.NAMESPACE.equals(p.get("Namespace"))) {
+                return;
+            }
+            Map<String, String> dimensions = new java.util.LinkedHashMap<>();
+            ((List<?>) p.get("Dimensions")).forEach(d -> dimensions.put(String.valueOf(map(d).get("Name")),
+                    String.valueOf(map(d).get("Value"))));
+            checkPublished(id, String.valueOf(p.get("MetricName")), dimensions, published, outcomes);
+            checked.add(id);
+        });
+        assertThat(checked).contains("NodeFailuresAlarm", "WorkerMessageFailuresAlarm");
+
+        String body = String.valueOf(map(properties(TEMPLATE.resources("AWS::CloudWatch::Dashboard").get("Dashboard"))
+                .get("DashboardBody")).get("Fn::Sub"));
+        var widgets = new com.fasterxml.jackson.databind.ObjectMapper().readTree(body.replaceAll("\\$\\{[^}]+}", "x"))
+                .get("widgets");
+        for (var widget : widgets) {
+            for (var metric : widget.path("properties").path("metrics")) {
+                if (!metric.get(0).asText().equals(io.metronome.observe.Metrics.NAMESPACE)) {
+                    continue;
+                }
+                Map<String, String> dimensions = new java.util.LinkedHashMap<>();
+                for (int i = 2; i + 1 < metric.size() && metric.get(i).isTextual(); i += 2) {
+                    dimensions.put(metric.get(i).asText(), metric.get(i + 1).asText());
+                }
+                checkPublished(widget.path("properties").path("title").asText(), metric.get(1).asText(), dimensions,
+                        published, outcomes);
+                checked.add(metric.get(1).asText());
+            }
+        }
+        assertThat(checked).as("the dashboard charts every metric the engine publishes")
+                .containsAll(published.keySet());
+    }
+
+    private static void checkPublished(String where, String metric, Map<String, String> dimensions,
+                                       Map<String, io.metronome.observe.Metrics.Definition> published, Set<String> outcomes) {
+        assertThat(published).as(where + ": " + metric + " is published").containsKey(metric);
+        assertThat(published.get(metric).dimensions()).as(where + ": " + metric + " is published with the dimensions "
+                + dimensions.keySet()).anyMatch(set -> new TreeSet<>(set).equals(new TreeSet<>(dimensions.keySet())));
+        assertThat(dimensions.get(io.metronome.observe.Metrics.SERVICE_DIMENSION)).as(where)
+                .isEqualTo(io.metronome.observe.Metrics.SERVICE);
+        if (dimensions.containsKey(io.metronome.observe.Metrics.OUTCOME_DIMENSION)) {
+            assertThat(outcomes).as(where).contains(dimensions.get(io.metronome.observe.Metrics.OUTCOME_DIMENSION));
+        }
     }
 }

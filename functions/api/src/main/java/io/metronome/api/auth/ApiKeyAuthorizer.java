@@ -5,6 +5,7 @@ import com.amazonaws.services.lambda.runtime.RequestHandler;
 import com.amazonaws.services.lambda.runtime.events.APIGatewayV2CustomAuthorizerEvent;
 import com.amazonaws.services.lambda.runtime.events.SimpleIAMPolicyResponse;
 import io.metronome.engine.Engine;
+import io.metronome.observe.Invocation;
 import io.metronome.store.ApiKeyRepository;
 
 import java.time.Clock;
@@ -54,6 +55,10 @@ public final class ApiKeyAuthorizer implements RequestHandler<APIGatewayV2Custom
 
     @Override
     public SimpleIAMPolicyResponse handleRequest(APIGatewayV2CustomAuthorizerEvent event, Context context) {
+        return Invocation.run(context, () -> authorize(event));
+    }
+
+    private SimpleIAMPolicyResponse authorize(APIGatewayV2CustomAuthorizerEvent event) {
         String key = key(event.getHeaders());
         String userId = null;
         String reason;

@@ -12,7 +12,7 @@ import java.util.function.Supplier;
  * when an llm node first needs it and kept for {@link #KEPT} per container, so a rotated key is in use within that
  * time and the key is never in the function's configuration. Locally (and in tests) LLM_API_KEY may hold it instead.
  */
-public final class LlmApiKey implements Supplier<String> {
+public final class LlmApiKey {
     /** How long a read key is used before it is read again. */
     static final Duration KEPT = Duration.ofMinutes(5);
 
@@ -35,12 +35,14 @@ public final class LlmApiKey implements Supplier<String> {
         this.nanoTime = nanoTime;
     }
 
-    /** A key that is a constant (LLM_API_KEY), or none: no parameter to read. */
-    static Supplier<String> constant(String key) {
-        return () -> key;
+    /** A key that is a constant (LLM_API_KEY), or none (empty): no parameter to read. */
+    static LlmApiKey constant(String key) {
+        LlmApiKey constant = new LlmApiKey(null, null, () -> 0);
+        constant.key = key;
+        return constant;
     }
 
-    public static Supplier<String> fromEnvironment(Function<String, String> env, Supplier<SsmClient> ssm) {
+    public static LlmApiKey fromEnvironment(Function<String, String> env, Supplier<SsmClient> ssm) {
         String parameter = env.apply("LLM_API_KEY_PARAMETER");
         if (parameter == null || parameter.isBlank()) {
             String key = env.apply("LLM_API_KEY");
@@ -49,8 +51,11 @@ public final class LlmApiKey implements Supplier<String> {
         return new LlmApiKey(parameter.trim(), ssm, System::nanoTime);
     }
 
-    @Override
-    public synchronized String get() {
+    /** The key, read again once it has been kept {@link #KEPT}. */
+    public synchronized String current() {
+        if (parameter == null) {
+            return key;
+        }
         long now = nanoTime.getAsLong();
         if (key == null || now - readAt >= KEPT.toNanos()) {
             try {

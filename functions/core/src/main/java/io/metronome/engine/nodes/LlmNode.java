@@ -34,7 +34,7 @@ public final class LlmNode implements NodeExecutor {
      * @param apiUrl base URL, e.g. {@code https://api.example.com/v1}; empty means llm nodes are not configured
      * @param inputCtPer1k cost of a thousand prompt tokens; outputCtPer1k of a thousand completion tokens
      */
-    public record Settings(String apiUrl, Supplier<String> apiKey, double inputCtPer1k, double outputCtPer1k) {
+    public record Settings(String apiUrl, LlmApiKey apiKey, double inputCtPer1k, double outputCtPer1k) {
         public static Settings fromEnvironment(Function<String, String> env, Supplier<SsmClient> ssm) {
             return new Settings(orEmpty(env.apply("LLM_API_URL")), LlmApiKey.fromEnvironment(env, ssm),
                     number(env.apply("LLM_PRICE_INPUT_CT_PER_1K_TOKENS")), number(env.apply("LLM_PRICE_OUTPUT_CT_PER_1K_TOKENS")));
@@ -96,7 +96,7 @@ public final class LlmNode implements NodeExecutor {
         headers.add(new AbstractMap.SimpleEntry<>("Content-Type", "application/json"));
         String apiKey;
         try {
-            apiKey = settings.apiKey().get();
+            apiKey = settings.apiKey().current();
         } catch (LlmApiKey.UnavailableException e) {
             return new Outcome.Failed(e.getMessage(), true, null);
         }

@@ -67,24 +67,24 @@ class LlmApiKeyTest {
         LlmApiKey key = new LlmApiKey("/metronome/llm-api-key", () -> client, now::get);
         assertThat(requests).as("nothing is read before an llm node needs the key").isEmpty();
 
-        assertThat(key.get()).isEqualTo("sk-first");
+        assertThat(key.current()).isEqualTo("sk-first");
         assertThat(requests).hasSize(1);
         assertThat(requests.get(0).get("target").asText()).isEqualTo("AmazonSSM.GetParameter");
         assertThat(requests.get(0).get("WithDecryption").asBoolean()).isTrue();
 
         value = "sk-rotated";
         now.addAndGet(LlmApiKey.KEPT.toNanos() - 1);
-        assertThat(key.get()).as("kept within five minutes").isEqualTo("sk-first");
+        assertThat(key.current()).as("kept within five minutes").isEqualTo("sk-first");
         assertThat(requests).hasSize(1);
         now.addAndGet(1);
-        assertThat(key.get()).as("a rotated key is in use after five minutes").isEqualTo("sk-rotated");
+        assertThat(key.current()).as("a rotated key is in use after five minutes").isEqualTo("sk-rotated");
         assertThat(requests).hasSize(2);
     }
 
     @Test
     void aKeyThatCannotBeReadNamesItsParameterAndTheLlmNodeRetries() {
         LlmApiKey key = new LlmApiKey("/metronome/missing", () -> client, System::nanoTime);
-        assertThatThrownBy(key::get).isInstanceOf(LlmApiKey.UnavailableException.class)
+        assertThatThrownBy(key::current).isInstanceOf(LlmApiKey.UnavailableException.class)
                 .hasMessageContaining("/metronome/missing").hasMessageContaining("no such parameter");
     }
 
@@ -93,8 +93,8 @@ class LlmApiKeyTest {
         Map<String, String> env = Map.of("LLM_API_KEY", " sk-local ");
         assertThat(LlmApiKey.fromEnvironment(env::get, () -> {
             throw new AssertionError("no client is built without a parameter");
-        }).get()).isEqualTo("sk-local");
-        assertThat(LlmApiKey.fromEnvironment(Map.<String, String>of()::get, () -> client).get()).isEmpty();
+        }).current()).isEqualTo("sk-local");
+        assertThat(LlmApiKey.fromEnvironment(Map.<String, String>of()::get, () -> client).current()).isEmpty();
         assertThat(requests).isEmpty();
     }
 }
