@@ -164,7 +164,11 @@ class WorkerObservabilityTest {
         return (com.amazonaws.services.lambda.runtime.Context) java.lang.reflect.Proxy.newProxyInstance(
                 WorkerObservabilityTest.class.getClassLoader(),
                 new Class<?>[] {com.amazonaws.services.lambda.runtime.Context.class},
-                (proxy, method, args) -> method.getName().equals("getAwsRequestId") ? requestId : null);
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "getAwsRequestId" -> requestId;
+                    case "getRemainingTimeInMillis" -> 100_000; // the worker's timeout
+                    default -> null;
+                });
     }
 
     private static SQSEvent event(List<Message> messages) {
