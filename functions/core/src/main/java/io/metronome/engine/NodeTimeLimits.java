@@ -15,13 +15,14 @@ import java.util.stream.Stream;
  *
  * <p>Every node's expressions share {@link Budget#ATTEMPT_TIME_MS}; on top of that, an http node waits at most its
  * {@code timeoutMs} (the definition's limit), an llm node the model endpoint's timeout, a stepFunction node two
- * AWS calls, an sqs node one. Other node types do no I/O of their own.
+ * AWS calls, an sqs node one (an llm node may read its key too). Other node types do no I/O of their own.
  */
 public final class NodeTimeLimits {
     private static final Duration EXPRESSIONS = Duration.ofMillis(Budget.ATTEMPT_TIME_MS);
 
     public static final Duration HTTP = EXPRESSIONS.plusMillis(DefinitionParser.MAX_HTTP_TIMEOUT_MS);
-    public static final Duration LLM = EXPRESSIONS.plus(LlmNode.TIMEOUT);
+    /** The model's answer, and a read of the API key from Parameter Store (once every five minutes per container). */
+    public static final Duration LLM = EXPRESSIONS.plus(LlmNode.TIMEOUT).plus(Engine.AWS_CALL_TIMEOUT);
     public static final Duration STEP_FUNCTION =
             EXPRESSIONS.plus(Engine.AWS_CALL_TIMEOUT.multipliedBy(StepFunctionNode.MAX_CALLS_PER_EXECUTE));
     public static final Duration SQS = EXPRESSIONS.plus(Engine.AWS_CALL_TIMEOUT);

@@ -30,6 +30,9 @@ public final class Metronome implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Standard output is the command's answer (a key, JSON lines): the SDK's and the engine's log lines, which
+        // the functions write to standard output for Lambda, go to standard error here.
+        io.metronome.observe.Output.logsTo(event -> System.err.println(event.line()));
         System.exit(run(args, System.out, System.err));
     }
 

@@ -151,6 +151,8 @@ class TemplateTest {
         Map<String, Object> sqs = map(map(map(worker.get("Events")).get("Nodes")).get("Properties"));
         assertThat(((Number) sqs.get("BatchSize")).intValue()).as("one node per invocation").isEqualTo(1);
         assertThat(((Number) sqs.get("MaximumBatchingWindowInSeconds")).intValue()).isZero();
+        // It feeds its own queue: Lambda must not stop a long run as a recursive loop.
+        assertThat(worker.get("RecursiveLoop")).isEqualTo("Allow");
 
         Duration timeout = Duration.ofSeconds(TEMPLATE.functionNumber("WorkerFunction", "Timeout",
                 SamTemplate.DEFAULT_TIMEOUT_SECONDS));
@@ -244,7 +246,7 @@ class TemplateTest {
         assertThat(globals.get("Tracing")).isEqualTo("Active");
         // JSON log lines kept as they are, and the metric blobs (which Lambda counts as INFO) never filtered out.
         assertThat(map(globals.get("LoggingConfig"))).containsEntry("LogFormat", "JSON")
-                .containsEntry("ApplicationLogLevel", "INFO").containsEntry("SystemLogLevel", "WARN");
+                .containsEntry("ApplicationLogLevel", "INFO").containsEntry("SystemLogLevel", "INFO");
         assertThat(String.valueOf(map(map(globals.get("Environment")).get("Variables")).get("JAVA_TOOL_OPTIONS")))
                 .contains("-XX:TieredStopAtLevel=1");
         FUNCTIONS.forEach((id, f) -> assertThat(map(f.get("Metadata"))).as(id + " is built by Maven")
@@ -421,7 +423,7 @@ class TemplateTest {
         TEMPLATE.resources("AWS::CloudWatch::Alarm").forEach((id, a) -> {
             Map<String, Object> p = properties(a);
             assertThat(p.get("TreatMissingData")).as(id).isNotNull();
-            assertThat(p).as(id + " notifies the topic").containsKey("AlarmActions");
+            assertThat(p).as(id + " notifies the topic when it fires and when it clears").containsKeys("AlarmActions", "OKActions");
             Object dimensions = p.get("Dimensions");
             if (dimensions == null || !String.valueOf(p.get("Namespace")).startsWith("AWS/")) {
                 return;

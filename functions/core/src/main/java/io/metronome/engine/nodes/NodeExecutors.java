@@ -45,19 +45,21 @@ public final class NodeExecutors {
                                          software.amazon.awssdk.services.sqs.SqsClient sqs,
                                          java.util.function.Supplier<software.amazon.awssdk.services.sfn.SfnClient> sfn) {
         EgressClient http = new EgressClient(egress);
-        return new NodeExecutors(egress, new HttpNode(http), new LlmNode(http, LlmNode.Settings.fromEnvironment(env, ssm())),
+        return new NodeExecutors(egress, new HttpNode(http), new LlmNode(http, LlmNode.Settings.fromEnvironment(env, ssm(env))),
                 new SqsNode(sqs, SqsDestinations.fromEnvironment(env)), new StepFunctionNode(sfn, env.apply("STEP_FUNCTIONS_PREFIX")));
     }
 
-    /** Built when an llm node first reads its key from Parameter Store, not at start. */
-    private static java.util.function.Supplier<SsmClient> ssm() {
+    /** Built when an llm node first reads its key from Parameter Store, not at start; traced and bounded like the rest. */
+    private static java.util.function.Supplier<SsmClient> ssm(java.util.function.Function<String, String> env) {
         return new java.util.function.Supplier<>() {
             private SsmClient client;
 
             @Override
             public synchronized SsmClient get() {
                 if (client == null) {
-                    client = SsmClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+                    client = SsmClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder())
+                            .overrideConfiguration(io.metronome.observe.XRay.clientConfiguration(env).toBuilder()
+                                    .apiCallTimeout(io.metronome.engine.Engine.AWS_CALL_TIMEOUT).build()).build();
                 }
                 return client;
             }
