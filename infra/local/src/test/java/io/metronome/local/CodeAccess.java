@@ -36,7 +36,8 @@ import java.util.TreeSet;
  */
 final class CodeAccess {
     /** Tables by the environment variable that names them; queues by their environment variable too. */
-    record Access(Set<String> reads, Set<String> writes, Set<String> sends, Set<String> calls, Map<String, String> paths) {
+    record Access(Set<String> reads, Set<String> writes, Set<String> sends, Set<String> calls, Map<String, String> paths,
+                  Map<String, Set<String>> operations) {
         /** How the code reaches a table variable, queue or call: the chain of methods, for a failing assertion. */
         String path(String fact) {
             return paths.getOrDefault(fact, "?");
@@ -46,11 +47,24 @@ final class CodeAccess {
     private static final String OURS = "io/metronome/";
     private static final String DYNAMODB = "software/amazon/awssdk/services/dynamodb/";
     private static final String TABLES = Type.internal(Tables.class);
-    /** Model classes (and their builders) and client operations that write. */
-    private static final Set<String> WRITES = Set.of("Put", "Update", "Delete", "PutItemRequest", "UpdateItemRequest",
-            "DeleteItemRequest", "BatchWriteItemRequest", "TransactWriteItem", "TransactWriteItemsRequest",
-            "WriteRequest", "PutRequest", "DeleteRequest", "putItem", "updateItem", "deleteItem", "batchWriteItem",
-            "transactWriteItems");
+    /** The IAM action each request type (or transaction item, or client method) a table name goes into needs. */
+    private static final Map<String, String> OPERATIONS = Map.ofEntries(
+            Map.entry("GetItemRequest", "GetItem"), Map.entry("Get", "GetItem"), Map.entry("getItem", "GetItem"),
+            Map.entry("QueryRequest", "Query"), Map.entry("query", "Query"), Map.entry("queryPaginator", "Query"),
+            Map.entry("ScanRequest", "Scan"), Map.entry("scan", "Scan"), Map.entry("scanPaginator", "Scan"),
+            Map.entry("BatchGetItemRequest", "BatchGetItem"), Map.entry("KeysAndAttributes", "BatchGetItem"),
+            Map.entry("batchGetItem", "BatchGetItem"),
+            Map.entry("PutItemRequest", "PutItem"), Map.entry("Put", "PutItem"), Map.entry("putItem", "PutItem"),
+            Map.entry("UpdateItemRequest", "UpdateItem"), Map.entry("Update", "UpdateItem"),
+            Map.entry("updateItem", "UpdateItem"),
+            Map.entry("DeleteItemRequest", "DeleteItem"), Map.entry("Delete", "DeleteItem"),
+            Map.entry("deleteItem", "DeleteItem"),
+            Map.entry("ConditionCheck", "ConditionCheckItem"),
+            Map.entry("BatchWriteItemRequest", "BatchWriteItem"), Map.entry("WriteRequest", "BatchWriteItem"),
+            Map.entry("PutRequest", "BatchWriteItem"), Map.entry("DeleteRequest", "BatchWriteItem"),
+            Map.entry("batchWriteItem", "BatchWriteItem"));
+    /** The operations that change a table. */
+    private static final Set<String> WRITES = Set.of("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem");
     /** The queue each class sending with an SqsClient sends to, by the environment variable naming it. */
     private static final Map<String, String> SENDERS = Map.of(
             "io/metronome/engine/Dispatcher", "NODE_QUEUE_URL",
@@ -73,6 +87,8 @@ final class CodeAccess {
     private final Set<String> writes = new TreeSet<>();
     private final Set<String> sends = new TreeSet<>();
     private final Set<String> calls = new TreeSet<>();
+    /** The DynamoDB operations (IAM's names: GetItem, Query, ...) on each table. */
+    private final Map<String, Set<String>> operations = new HashMap<>();
 
     static Access of(Class<?> handler) {
         CodeAccess a = new CodeAccess();
@@ -87,7 +103,7 @@ final class CodeAccess {
             }
             paths.put(fact, chain.toString());
         });
-        return new Access(a.reads, a.writes, a.sends, a.calls, paths);
+        return new Access(a.reads, a.writes, a.sends, a.calls, paths, a.operations);
     }
 
     private void run() {
@@ -109,7 +125,11 @@ final class CodeAccess {
             AbstractInsnNode insn = insns[i];
             if (insn instanceof MethodInsnNode call) {
                 if (call.owner.equals(TABLES) && tableVariables.containsKey(call.name)) {
-                    (writes(insns, i) ? writes : reads).add(tableVariables.get(call.name));
+                    String operation = operation(insns, i);
+                    if (operation != null) {
+                        (WRITES.contains(operation) ? writes : reads).add(tableVariables.get(call.name));
+                        operations.computeIfAbsent(tableVariables.get(call.name), t -> new TreeSet<>()).add(operation);
+                    }
                     factIn.putIfAbsent(tableVariables.get(call.name), current);
                 } else if (call.owner.startsWith(OURS)) {
                     touch(call.owner);
@@ -162,16 +182,27 @@ final class CodeAccess {
         }
     }
 
-    /** Whether the table name at {@code at} goes into a write: the next DynamoDB call after it says. */
-    private static boolean writes(AbstractInsnNode[] insns, int at) {
+    /**
+     * The operation the table name at {@code at} goes into, as IAM names it: the next DynamoDB call after it says
+     * (a request's builder, a transaction's item, or the client's method); null for a name looked up in a response.
+     */
+    private static String operation(AbstractInsnNode[] insns, int at) {
         for (int j = at + 1; j < insns.length; j++) {
             if (insns[j] instanceof MethodInsnNode next && next.owner.startsWith(DYNAMODB)) {
                 String type = next.owner.substring(next.owner.lastIndexOf('/') + 1);
                 type = type.contains("$") ? type.substring(0, type.indexOf('$')) : type;
-                return WRITES.contains(type) || WRITES.contains(next.name);
+                if (type.endsWith("Response")) {
+                    return null; // a name looked up in an answer (a batch read's responses): no call of its own
+                }
+                String operation = type.endsWith("Client") ? OPERATIONS.get(next.name) : OPERATIONS.get(type);
+                if (operation == null) {
+                    throw new AssertionError("a table name goes into " + next.owner + "." + next.name
+                            + ", which CodeAccess does not know the operation of: add it to OPERATIONS");
+                }
+                return operation;
             }
         }
-        return false;
+        throw new AssertionError("a table name goes into no DynamoDB call in the same method");
     }
 
     private void virtual(String owner, String name, String desc) {

@@ -9,14 +9,21 @@ import java.util.TreeSet;
  * The tables, queues and other actions a function's {@code Policies} in template.yaml grant, by logical id. A
  * policy under {@code !If} counts as granted (its condition may hold); {@code AWS::NoValue} grants nothing.
  */
-record TemplateGrants(Set<String> reads, Set<String> writes, Set<String> sends, Set<String> actions) {
+record TemplateGrants(Set<String> reads, Set<String> writes, Set<String> sends, Set<String> actions,
+                      Map<String, Set<String>> tableActions) {
+
+    /** The actions SAM's policy templates grant on their table (and its indexes), as SAM defines them. */
+    private static final List<String> READ_POLICY = List.of("GetItem", "Scan", "Query", "BatchGetItem", "DescribeTable");
+    private static final List<String> CRUD_POLICY = List.of("GetItem", "DeleteItem", "PutItem", "Scan", "Query",
+            "UpdateItem", "BatchWriteItem", "BatchGetItem", "DescribeTable", "ConditionCheckItem");
 
     /** DynamoDB actions that change a table: a statement granting any of them on a table is a write grant. */
     private static final Set<String> WRITE_ACTIONS = Set.of("dynamodb:PutItem", "dynamodb:UpdateItem",
             "dynamodb:DeleteItem", "dynamodb:BatchWriteItem");
 
     static TemplateGrants of(SamTemplate template, String function) {
-        TemplateGrants g = new TemplateGrants(new TreeSet<>(), new TreeSet<>(), new TreeSet<>(), new TreeSet<>());
+        TemplateGrants g = new TemplateGrants(new TreeSet<>(), new TreeSet<>(), new TreeSet<>(), new TreeSet<>(),
+                new java.util.TreeMap<>());
         Object policies = SamTemplate.properties(template.resources("AWS::Serverless::Function").get(function)).get("Policies");
         if (policies instanceof List<?> list) {
             list.forEach(p -> g.add(template, function, p));
@@ -31,7 +38,10 @@ record TemplateGrants(Set<String> reads, Set<String> writes, Set<String> sends, 
         String table = table(template, statement.get("Resource"));
         if (table == null) {
             actions.addAll(granted);
-        } else if (granted.stream().anyMatch(WRITE_ACTIONS::contains)) {
+            return;
+        }
+        granted.forEach(a -> tableActions.computeIfAbsent(table, t -> new TreeSet<>()).add(a.replace("dynamodb:", "")));
+        if (granted.stream().anyMatch(WRITE_ACTIONS::contains)) {
             writes.add(table);
         } else {
             reads.add(table);
@@ -67,8 +77,14 @@ record TemplateGrants(Set<String> reads, Set<String> writes, Set<String> sends, 
         p.forEach((kind, args) -> {
             Map<String, Object> a = SamTemplate.map(args);
             switch (kind) {
-                case "DynamoDBReadPolicy" -> reads.add(ref(a.get("TableName")));
-                case "DynamoDBCrudPolicy" -> writes.add(ref(a.get("TableName")));
+                case "DynamoDBReadPolicy" -> {
+                    reads.add(ref(a.get("TableName")));
+                    tableActions.computeIfAbsent(ref(a.get("TableName")), t -> new TreeSet<>()).addAll(READ_POLICY);
+                }
+                case "DynamoDBCrudPolicy" -> {
+                    writes.add(ref(a.get("TableName")));
+                    tableActions.computeIfAbsent(ref(a.get("TableName")), t -> new TreeSet<>()).addAll(CRUD_POLICY);
+                }
                 case "SQSSendMessagePolicy" -> sends.add(ref(a.get("QueueName")));
                 case "SSMParameterReadPolicy" -> actions.add("ssm:GetParameter");
                 case "Statement" -> ((List<?>) args).forEach(s -> statement(template, SamTemplate.map(s)));

@@ -274,6 +274,12 @@ class TemplateTest {
             assertThat(grantedReads).as(f.getKey() + " may read exactly the tables its code only reads").isEqualTo(reads);
             assertThat(granted.sends()).as(f.getKey() + " may send to exactly the queues its code sends to")
                     .isEqualTo(logicalIds(sends));
+            // and each DynamoDB operation on each table, which a hand-written least-privilege statement may miss
+            code.operations().forEach((variable, operations) -> {
+                String table = logicalIds(Set.of(variable)).iterator().next();
+                assertThat(granted.tableActions().getOrDefault(table, Set.of()))
+                        .as(f.getKey() + " may call on " + table + " what its code does").containsAll(operations);
+            });
             assertThat(granted.actions()).as(f.getKey() + " is granted exactly the other calls its code makes "
                     + code.calls().stream().map(c -> c + " by " + code.path(c)).toList()).isEqualTo(actions);
         }
