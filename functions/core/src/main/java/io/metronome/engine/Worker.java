@@ -140,7 +140,11 @@ public final class Worker {
                         .requireBeforeDeadline(now)
                         .claimPending(m.nodeId(), m.attempt(), settings.workerId(), now, leaseUntil), ReturnValue.ALL_OLD);
             } catch (RunConflict refused) {
-                Metrics.claimConflict();
+                // A queued run's first claim is refused by design (the run is started, then claimed again): that is
+                // not two workers meeting.
+                if (refused.current() == null || refused.current().status() != RunStatus.QUEUED) {
+                    Metrics.claimConflict();
+                }
                 if (!reconcile(m, refused.current())) {
                     return;
                 }
