@@ -1,6 +1,7 @@
 package io.metronome.engine;
 
 import io.metronome.domain.Run;
+import io.metronome.observe.LogContext;
 import io.metronome.observe.Metrics;
 import io.metronome.store.RunRepository;
 import org.slf4j.Logger;
@@ -98,7 +99,19 @@ public final class Sweeper {
         return tally.summary(true);
     }
 
+    /** One run's visit, its log lines (and its metric) carrying the run as fields. */
     private void visit(RunRepository.Due due, Instant now, Tally tally) {
+        LogContext.put(LogContext.RUN_ID, due.run().id());
+        LogContext.put(LogContext.METRONOME_ID, due.run().metronomeId());
+        try {
+            decideAndSend(due, now, tally);
+        } finally {
+            LogContext.put(LogContext.RUN_ID, null);
+            LogContext.put(LogContext.METRONOME_ID, null);
+        }
+    }
+
+    private void decideAndSend(RunRepository.Due due, Instant now, Tally tally) {
         tally.examined++;
         for (int i = 0; i < MOVE_TRIES && due != null; i++) {
             Run run = due.run();
@@ -112,13 +125,14 @@ public final class Sweeper {
                 tally.left++;
             }
             if (!sweep.messages().isEmpty()) {
-                send(run, sweep.messages(), tally);
+                send(run, sweep, tally);
             }
             return;
         }
     }
 
-    private void send(Run run, List<NodeMessage> messages, Tally tally) {
+    private void send(Run run, Sweep sweep, Tally tally) {
+        List<NodeMessage> messages = sweep.messages();
         String what = messages.stream().map(m -> m.nodeId() == null ? m.kind().name() : m.nodeId())
                 .collect(Collectors.joining(", "));
         try {
@@ -126,7 +140,8 @@ public final class Sweeper {
             tally.redispatched++;
             tally.sent += messages.size();
             Metrics.runRedispatched();
-            LOG.warn("run {} ({}) was stranded and is sent again: {}", run.id(), run.status().wire(), what);
+            LOG.warn("run {} ({}) was stranded and is sent again: {} ({} times in a row; looked at again at {})",
+                    run.id(), run.status().wire(), what, sweep.resent().times(), sweep.next());
         } catch (RuntimeException e) {
             tally.sendFailures++;
             LOG.warn("run {} could not be sent {} (again at its next visit)", run.id(), what, e);

@@ -1,5 +1,6 @@
 package io.metronome.engine;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.metronome.domain.Json;
 import io.metronome.domain.Metronome;
 import io.metronome.domain.NodeState;
@@ -8,6 +9,8 @@ import io.metronome.domain.Run;
 import io.metronome.domain.RunStatus;
 import io.metronome.domain.Step;
 import io.metronome.domain.StepStatus;
+import io.metronome.observe.LogContext;
+import io.metronome.observe.Output;
 import io.metronome.store.RunRepository;
 import io.metronome.store.Tables;
 import io.metronome.testing.CallCounter;
@@ -221,6 +224,38 @@ class SweeperTest {
     /** Whatever is on the queue is taken off it, unread by any worker. */
     private void lose() {
         h.stack.plainSqs.purgeQueue(r -> r.queueUrl(h.queueUrl));
+    }
+
+    @Test
+    void theSweepersLinesCarryTheRunAsFieldsOnlyWhileItIsVisited() {
+        Metronome m = h.metronome(TWO_STEPS);
+        Run run = h.start(m, "{}");
+        lose();
+        clock.advance(SETTINGS.staleAfter());
+        List<Output.LogEvent> lines = new CopyOnWriteArrayList<>();
+        LogContext.clear(); // as an invocation starts (the test's worker ran on this thread)
+        Output.logsTo(lines::add);
+        try {
+            h.stack.counter.failNext("Sqs.SendMessage"::equals);
+            assertThat(sweep().sendFailures()).isEqualTo(1);
+            clock.advance(SETTINGS.staleAfter());
+            assertThat(sweep().runsRedispatched()).isEqualTo(1);
+        } finally {
+            Output.reset();
+        }
+
+        List<JsonNode> sweeper = lines.stream().filter(l -> l.logger().equals(Sweeper.class.getName()))
+                .map(l -> Json.read(l.line())).toList();
+        assertThat(sweeper).extracting(l -> l.get("message").asText())
+                .satisfiesExactly(failed -> assertThat(failed).contains("could not be sent first"),
+                        sent -> assertThat(sent).contains("sent again: first (2 times in a row"));
+        assertThat(sweeper).allSatisfy(l -> {
+            assertThat(l.path(LogContext.RUN_ID).asText()).isEqualTo(run.id());
+            assertThat(l.path(LogContext.METRONOME_ID).asText()).isEqualTo(m.id());
+        });
+        assertThat(LogContext.get(LogContext.RUN_ID)).as("cleared after the visit").isNull();
+        assertThat(LogContext.get(LogContext.METRONOME_ID)).isNull();
+        h.awaitStatus(run, RunStatus.COMPLETED);
     }
 
     @Test
