@@ -3,6 +3,7 @@ package io.metronome.engine;
 import io.metronome.domain.Definition;
 import io.metronome.domain.NodeState;
 import io.metronome.domain.Run;
+import io.metronome.store.RunRepository;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -22,12 +23,20 @@ import java.util.List;
  * is found while the other branches go on. So a message still on its way is not doubled (and one doubled anyway
  * is dropped by the worker). Nodes waiting for an approval and joins waiting for their sources need none.
  *
+ * <p>A message sent again whose run then does not change (a node ready but behind a backlog older than the grace,
+ * a message that fails before its node is claimed) stays overdue: the sweeper backs off. After the n-th send in a
+ * row to a run at the same revision, it looks again only {@code staleAfter x 2^(n-1)} later, at most an idle
+ * interval, so an unchanging run is sent its messages about once an idle interval after a few tries, not once a
+ * visit. Any change of the run (a new revision) starts the count again.
+ *
  * @param messages what to send now
  * @param next when to look at the run again: the earliest moment one of its messages could become overdue, a
- *             {@code staleAfter} after a message sent now (so a send that fails is made again then), at most
- *             an {@code idle} interval away; null: the run leaves the index (it has ended and nothing is left)
+ *             backed-off {@code staleAfter} after a message sent now (so a send that fails is made again then),
+ *             at most an {@code idle} interval away; null: the run leaves the index (it has ended and nothing
+ *             is left)
+ * @param resent what to record of the sweeper's sends with this visit's move; null when it sends nothing
  */
-public record Sweep(List<NodeMessage> messages, Instant next) {
+public record Sweep(List<NodeMessage> messages, Instant next, RunRepository.Resent resent) {
     /**
      * An ended run still not closed this long after its end will not be by another message (a cancelled map
      * whose closing chunks were lost): it leaves the index rather than be visited for ever.
@@ -38,12 +47,19 @@ public record Sweep(List<NodeMessage> messages, Instant next) {
         return next == null;
     }
 
+    /** A run the sweeper has not sent messages to (or not since it last changed). */
     public static Sweep decide(Run run, Instant now, SweepSettings settings) {
+        return decide(run, RunRepository.Resent.NEVER, now, settings);
+    }
+
+    /** @param resent what the sweeper recorded of its earlier sends to the run */
+    public static Sweep decide(Run run, RunRepository.Resent resent, Instant now, SweepSettings settings) {
         List<NodeMessage> needed = Recovery.messagesFor(run);
         if (run.isTerminal() && (needed.isEmpty()
                 || (run.completedAt() != null && run.completedAt().plus(ENDED_HORIZON).isBefore(now)))) {
-            return new Sweep(List.of(), null);
+            return new Sweep(List.of(), null, null);
         }
+        int inARow = resentInARow(run, resent);
         List<NodeMessage> send = new ArrayList<>();
         Instant next = now.plus(settings.idle());
         for (NodeMessage m : needed) {
@@ -53,13 +69,27 @@ public record Sweep(List<NodeMessage> messages, Instant next) {
             }
             if (!at.isAfter(now)) {
                 send.add(m);
-                at = now.plus(settings.staleAfter());
+                at = now.plus(backoff(settings, inARow));
             }
             if (at.isBefore(next)) {
                 next = at;
             }
         }
-        return new Sweep(send, next);
+        return new Sweep(send, next, send.isEmpty() ? null : new RunRepository.Resent(inARow + 1, run.rev()));
+    }
+
+    /** How many visits in a row the run was sent messages as it is now: none once it has changed since. */
+    static int resentInARow(Run run, RunRepository.Resent resent) {
+        return resent.rev() == run.rev() ? resent.times() : 0;
+    }
+
+    /** How long after a send the run is looked at again, when it was sent messages this many visits before in a row. */
+    static Duration backoff(SweepSettings settings, int resentBefore) {
+        Duration wait = settings.staleAfter();
+        for (int i = 0; i < resentBefore && wait.compareTo(settings.idle()) < 0; i++) {
+            wait = wait.multipliedBy(2);
+        }
+        return wait.compareTo(settings.idle()) < 0 ? wait : settings.idle();
     }
 
     /** When the message becomes overdue; null when the run does not need it for now. */

@@ -1,6 +1,7 @@
 package io.metronome.engine;
 
 import io.metronome.domain.Run;
+import io.metronome.observe.LogContext;
 import io.metronome.observe.Metrics;
 import io.metronome.store.RunRepository;
 import org.slf4j.Logger;
@@ -22,7 +23,8 @@ import java.util.stream.Collectors;
  * sweep index holds as due, a shard at a time ({@code Query}, never a scan), decides each with {@link Sweep}, and
  * moves the run on in the index with a condition on what it read: only the sweeper whose move succeeded sends,
  * so two sweepers at once send each message once. A send that fails after the move is made again at the run's
- * next visit, a {@code staleAfter} later.
+ * next visit, a {@code staleAfter} later; a run sent messages visit after visit without changing is looked at less
+ * and less often ({@link Sweep}), its count of sends kept on its item by the same move.
  */
 public final class Sweeper {
     private static final Logger LOG = LoggerFactory.getLogger(Sweeper.class);
@@ -53,7 +55,7 @@ public final class Sweeper {
     /**
      * @param runsExamined runs the index held as due
      * @param runsRedispatched of them, runs that were sent messages
-     * @param sendFailures runs whose messages could not be sent (they are visited again a {@code staleAfter} later)
+     * @param sendFailures runs whose messages could not be sent (they are visited again, as if the send had been made)
      * @param runsLeftIndex runs that ended and left the index
      * @param finished whether every shard was swept (else the rest is swept at the next tick)
      */
@@ -97,27 +99,40 @@ public final class Sweeper {
         return tally.summary(true);
     }
 
+    /** One run's visit, its log lines (and its metric) carrying the run as fields. */
     private void visit(RunRepository.Due due, Instant now, Tally tally) {
+        LogContext.put(LogContext.RUN_ID, due.run().id());
+        LogContext.put(LogContext.METRONOME_ID, due.run().metronomeId());
+        try {
+            decideAndSend(due, now, tally);
+        } finally {
+            LogContext.put(LogContext.RUN_ID, null);
+            LogContext.put(LogContext.METRONOME_ID, null);
+        }
+    }
+
+    private void decideAndSend(RunRepository.Due due, Instant now, Tally tally) {
         tally.examined++;
-        Run run = due.run();
-        for (int i = 0; i < MOVE_TRIES && run != null; i++) {
-            Sweep sweep = Sweep.decide(run, now, settings);
-            RunRepository.SweepMove move = runs.moveSweep(run.id(), due.sweepAt(), run.rev(), sweep.next());
+        for (int i = 0; i < MOVE_TRIES && due != null; i++) {
+            Run run = due.run();
+            Sweep sweep = Sweep.decide(run, due.resent(), now, settings);
+            RunRepository.SweepMove move = runs.moveSweep(run.id(), due.sweepAt(), run.rev(), sweep.next(), sweep.resent());
             if (!move.moved()) {
-                run = move.changed(); // null: another sweeper (or a resume, a decision) moved it first
+                due = move.changed(); // null: another sweeper (or a resume, a decision) moved it first
                 continue;
             }
             if (sweep.leavesIndex()) {
                 tally.left++;
             }
             if (!sweep.messages().isEmpty()) {
-                send(run, sweep.messages(), tally);
+                send(run, sweep, tally);
             }
             return;
         }
     }
 
-    private void send(Run run, List<NodeMessage> messages, Tally tally) {
+    private void send(Run run, Sweep sweep, Tally tally) {
+        List<NodeMessage> messages = sweep.messages();
         String what = messages.stream().map(m -> m.nodeId() == null ? m.kind().name() : m.nodeId())
                 .collect(Collectors.joining(", "));
         try {
@@ -125,7 +140,8 @@ public final class Sweeper {
             tally.redispatched++;
             tally.sent += messages.size();
             Metrics.runRedispatched();
-            LOG.warn("run {} ({}) was stranded and is sent again: {}", run.id(), run.status().wire(), what);
+            LOG.warn("run {} ({}) was stranded and is sent again: {} ({} times in a row; looked at again at {})",
+                    run.id(), run.status().wire(), what, sweep.resent().times(), sweep.next());
         } catch (RuntimeException e) {
             tally.sendFailures++;
             LOG.warn("run {} could not be sent {} (again at its next visit)", run.id(), what, e);

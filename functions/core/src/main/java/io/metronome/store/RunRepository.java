@@ -172,8 +172,19 @@ public final class RunRepository {
 
     // ---------------------------------------------------------------- the sweep index
 
-    /** A run the sweep index holds, with the sweep time its item has (read consistently: the index lags its table). */
-    public record Due(Run run, Instant sweepAt) {
+    /**
+     * A run the sweep index holds, with the sweep time its item has (read consistently: the index lags its table)
+     * and what the sweeper recorded of its sends to it.
+     */
+    public record Due(Run run, Instant sweepAt, Resent resent) {
+    }
+
+    /**
+     * The sweeper's record of its own sends to a run ({@code sweepSends}, {@code sweepRev} on the run item): it
+     * sent the run messages {@code times} visits in a row while the run stayed at revision {@code rev}.
+     */
+    public record Resent(int times, long rev) {
+        public static final Resent NEVER = new Resent(0, -1);
     }
 
     public record DuePage(List<Due> runs, Map<String, AttributeValue> lastKey) {
@@ -212,11 +223,17 @@ public final class RunRepository {
             Map<String, AttributeValue> item = items.get(id);
             Instant sweepAt = item == null ? null : Items.time(item, "sweepAt");
             if (sweepAt != null && (upTo == null || !sweepAt.isAfter(upTo))) {
-                due.add(new Due(RunItems.fromItem(item), sweepAt));
+                due.add(due(item));
             }
         }
         return new DuePage(due, response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
                 ? response.lastEvaluatedKey() : null);
+    }
+
+    private static Due due(Map<String, AttributeValue> item) {
+        Resent resent = item.containsKey("sweepRev")
+                ? new Resent((int) Items.num(item, "sweepSends"), Items.num(item, "sweepRev")) : Resent.NEVER;
+        return new Due(RunItems.fromItem(item), Items.time(item, "sweepAt"), resent);
     }
 
     /**
@@ -224,7 +241,7 @@ public final class RunRepository {
      *
      * @param changed when not moved because the run changed since it was read (not its sweep time): the run now
      */
-    public record SweepMove(boolean moved, Run changed) {
+    public record SweepMove(boolean moved, Due changed) {
     }
 
     /**
@@ -232,17 +249,29 @@ public final class RunRepository {
      * and it is still at revision {@code rev}: of two sweepers that read it, one moves it, and a decision is only
      * acted on for the run it was made from. Neither the run's revision nor its {@code updatedAt} change: a visit
      * of the sweeper is no change of the run, and races no writer.
+     *
+     * @param resent when the sweeper sends the run messages with this move, its record of its sends from now on
+     *               (in the same write, so only the sweeper that sends counts); null: left as it is
      */
-    public SweepMove moveSweep(String runId, Instant seen, long rev, Instant next) {
+    public SweepMove moveSweep(String runId, Instant seen, long rev, Instant next, Resent resent) {
         Map<String, AttributeValue> values = new java.util.HashMap<>();
         values.put(":seen", Items.time(seen));
         values.put(":rev", Items.n(rev));
-        if (next != null) {
+        String update;
+        if (next == null) {
+            update = "REMOVE sweepShard, sweepAt, sweepSends, sweepRev";
+        } else {
             values.put(":next", Items.time(next));
+            update = "SET sweepAt = :next";
+            if (resent != null) {
+                values.put(":sends", Items.n(resent.times()));
+                values.put(":sentAt", Items.n(resent.rev()));
+                update += ", sweepSends = :sends, sweepRev = :sentAt";
+            }
         }
         try {
             dynamo.updateItem(UpdateItemRequest.builder().tableName(tables.runs()).key(Items.key(RunItems.PK, runId))
-                    .updateExpression(next == null ? "REMOVE sweepShard, sweepAt" : "SET sweepAt = :next")
+                    .updateExpression(update)
                     .conditionExpression("sweepAt = :seen AND #rev = :rev").expressionAttributeNames(Map.of("#rev", "rev"))
                     .expressionAttributeValues(values)
                     .returnValuesOnConditionCheckFailure(ReturnValuesOnConditionCheckFailure.ALL_OLD).build());
@@ -250,7 +279,7 @@ public final class RunRepository {
         } catch (ConditionalCheckFailedException e) {
             Map<String, AttributeValue> current = e.item();
             boolean sameSweep = current != null && !current.isEmpty() && seen.equals(Items.time(current, "sweepAt"));
-            return new SweepMove(false, sameSweep ? RunItems.fromItem(current) : null);
+            return new SweepMove(false, sameSweep ? due(current) : null);
         }
     }
 

@@ -5,10 +5,12 @@ import io.metronome.domain.NodeState;
 import io.metronome.domain.NodeState.Phase;
 import io.metronome.domain.Run;
 import io.metronome.domain.RunStatus;
+import io.metronome.store.RunRepository;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -223,5 +225,87 @@ class SweepTest {
         assertThat(nodes(s)).containsExactly("a");
         assertThat(s.next()).as("sent now: looked at again a staleAfter later, in case the send fails")
                 .isEqualTo(now.plus(STALE));
+    }
+
+    // ---------------------------------------------------------------- backing off from a run that does not change
+
+    private static final long REV = 7;
+
+    /** A ready node queued long ago and still waiting in the queue: overdue at every visit while the run stays as it is. */
+    private static Run waitingInTheQueue() {
+        Run run = run(RunStatus.RUNNING, T0, node("n", Phase.PENDING, T0));
+        assertThat(run.rev()).isEqualTo(REV);
+        return run;
+    }
+
+    @Test
+    void aFirstSendIsLookedAtAgainAStaleAfterLaterAndRecordedAsOneSendAtTheRunsRevision() {
+        Instant now = T0.plus(GRACE);
+        Sweep s = Sweep.decide(waitingInTheQueue(), RunRepository.Resent.NEVER, now, SETTINGS);
+        assertThat(nodes(s)).containsExactly("n");
+        assertThat(s.next()).isEqualTo(now.plus(STALE));
+        assertThat(s.resent()).isEqualTo(new RunRepository.Resent(1, REV));
+        assertThat(at(waitingInTheQueue(), now)).as("the three-argument form: never sent before").isEqualTo(s);
+    }
+
+    @Test
+    void sendsInARowToARunThatDoesNotChangeAreEachTwiceAsFarApartUpToAnIdleInterval() {
+        Run run = waitingInTheQueue();
+        RunRepository.Resent resent = RunRepository.Resent.NEVER;
+        Instant now = T0.plus(GRACE);
+        List<Duration> gaps = new ArrayList<>();
+        for (int visit = 1; visit <= 8; visit++) {
+            Sweep s = Sweep.decide(run, resent, now, SETTINGS);
+            assertThat(nodes(s)).as("visit " + visit + ": still overdue, sent").containsExactly("n");
+            assertThat(s.resent()).isEqualTo(new RunRepository.Resent(visit, REV));
+            gaps.add(Duration.between(now, s.next()));
+            resent = s.resent();
+            now = s.next();
+        }
+        assertThat(gaps).containsExactly(STALE, STALE.multipliedBy(2), STALE.multipliedBy(4), STALE.multipliedBy(8),
+                IDLE, IDLE, IDLE, IDLE); // 4, 8, 16, 32 minutes, then 64 capped at an hour
+    }
+
+    @Test
+    void theBackOffIsCappedAtTheIdleIntervalHoweverLongTheRunStaysStuck() {
+        assertThat(Sweep.backoff(SETTINGS, 0)).isEqualTo(STALE);
+        assertThat(Sweep.backoff(SETTINGS, 3)).isEqualTo(STALE.multipliedBy(8));
+        assertThat(Sweep.backoff(SETTINGS, 4)).isEqualTo(IDLE);
+        assertThat(Sweep.backoff(SETTINGS, Integer.MAX_VALUE)).as("no overflow").isEqualTo(IDLE);
+        Instant now = T0.plus(Duration.ofDays(30));
+        Sweep s = Sweep.decide(waitingInTheQueue(), new RunRepository.Resent(5_000, REV), now, SETTINGS);
+        assertThat(s.next()).isEqualTo(now.plus(IDLE));
+        assertThat(s.resent()).isEqualTo(new RunRepository.Resent(5_001, REV));
+    }
+
+    @Test
+    void aRunThatChangedSinceTheLastSendStartsItsCountAgain() {
+        Run moved = waitingInTheQueue().withRev(REV + 1);
+        Instant now = T0.plus(GRACE);
+        Sweep s = Sweep.decide(moved, new RunRepository.Resent(6, REV), now, SETTINGS);
+        assertThat(nodes(s)).containsExactly("n");
+        assertThat(s.next()).as("as for a first send").isEqualTo(now.plus(STALE));
+        assertThat(s.resent()).isEqualTo(new RunRepository.Resent(1, REV + 1));
+        assertThat(Sweep.resentInARow(moved, new RunRepository.Resent(6, REV))).isZero();
+        assertThat(Sweep.resentInARow(moved, new RunRepository.Resent(6, REV + 1))).isEqualTo(6);
+    }
+
+    @Test
+    void aVisitThatSendsNothingRecordsNothingAndTheBackOffNeverDelaysWhatBecomesOverdueSooner() {
+        Sweep early = Sweep.decide(waitingInTheQueue(), new RunRepository.Resent(3, REV), T0, SETTINGS);
+        assertThat(early.messages()).isEmpty();
+        assertThat(early.resent()).as("the count is left as it is").isNull();
+        assertThat(early.next()).isEqualTo(T0.plus(GRACE));
+
+        // Backed off an hour for the stuck node, the run's timeout still is checked a grace after its deadline.
+        Instant deadline = T0.plus(Duration.ofMinutes(30));
+        Run withTimeout = run(RunStatus.RUNNING, T0, deadline, null, false, null, node("n", Phase.PENDING, T0));
+        Instant now = T0.plus(GRACE);
+        Sweep s = Sweep.decide(withTimeout, new RunRepository.Resent(4, REV), now, SETTINGS);
+        assertThat(nodes(s)).containsExactly("n");
+        assertThat(s.next()).isEqualTo(deadline.plus(GRACE));
+        Sweep atDeadline = Sweep.decide(withTimeout, s.resent(), s.next(), SETTINGS);
+        assertThat(nodes(atDeadline)).as("everything overdue goes together").containsExactly("n", "DEADLINE");
+        assertThat(atDeadline.resent()).isEqualTo(new RunRepository.Resent(6, REV));
     }
 }

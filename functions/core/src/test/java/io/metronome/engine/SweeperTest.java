@@ -1,5 +1,6 @@
 package io.metronome.engine;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.metronome.domain.Json;
 import io.metronome.domain.Metronome;
 import io.metronome.domain.NodeState;
@@ -8,6 +9,8 @@ import io.metronome.domain.Run;
 import io.metronome.domain.RunStatus;
 import io.metronome.domain.Step;
 import io.metronome.domain.StepStatus;
+import io.metronome.observe.LogContext;
+import io.metronome.observe.Output;
 import io.metronome.store.RunRepository;
 import io.metronome.store.Tables;
 import io.metronome.testing.CallCounter;
@@ -139,6 +142,120 @@ class SweeperTest {
                             org.assertj.core.groups.Tuple.tuple(2, StepStatus.COMPLETED));
             assertConsistent(timeline);
         }
+    }
+
+    @Test
+    void aReadyNodeWhoseMessagesNeverReachAWorkerIsSentAgainLessAndLessOftenUntilItsRunChangesAndThenAgainSoon() {
+        Metronome m = h.metronome(TWO_STEPS);
+        Run run = h.start(m, "{}");
+        lose(); // its first message, and after it every copy the sweeper sends: none reaches a worker
+        h.stack.counter.reset();
+
+        // Six hours of ticks while the run stays as it was created.
+        List<Instant> sends = ticks(Duration.ofHours(6), true);
+        System.out.println("sweeper, a run that does not change for six hours: sent again " + sends.size()
+                + " times (once a visit would be " + Duration.ofHours(6).dividedBy(TICK.multipliedBy(3)) + ")");
+        assertThat(sends).as("a few tries, then about once an idle interval").hasSizeBetween(6, 9);
+        assertThat(Duration.between(clock.instant().minus(Duration.ofHours(6)), sends.get(0)))
+                .as("the first send, once it is overdue").isLessThanOrEqualTo(SETTINGS.grace().plus(TICK));
+        assertBackingOff(sends);
+        assertThat(h.run(run).node("first").phase()).isEqualTo(Phase.PENDING);
+        assertThat(h.stack.counter.byOperation()).doesNotContainKey("Sqs.SendMessageBatch");
+
+        // A copy reaches a worker: the first node runs (its successor's message lost in turn), the run has changed.
+        List<Instant> next = ticks(Duration.ofHours(2), false);
+        assertThat(next).hasSize(1);
+        assertThat(h.pump.once()).isEqualTo(1);
+        lose();
+        Run moved = h.run(run);
+        assertThat(moved.node("first")).isNull();
+        assertThat(moved.node("second").phase()).isEqualTo(Phase.PENDING);
+
+        // The visit already due finds the successor overdue, and the count starts again: a staleAfter, then twice that.
+        List<Instant> after = ticks(Duration.ofHours(3), true);
+        assertThat(after.size()).isGreaterThanOrEqualTo(3);
+        assertThat(Duration.between(next.get(0), after.get(0))).as("the visit the last send scheduled")
+                .isLessThanOrEqualTo(SETTINGS.idle().plus(TICK));
+        assertBackingOff(after);
+
+        // The next copy is let through: the run completes, each node having run once.
+        assertThat(ticks(Duration.ofHours(2), false)).hasSize(1);
+        Run done = h.awaitStatus(run, RunStatus.COMPLETED);
+        assertThat(h.timeline(done).steps()).extracting(Step::attempt).containsExactly(1, 1);
+    }
+
+    /** Each gap between sends at least the backed-off staleAfter of the sends before it, and within a tick of it. */
+    private static void assertBackingOff(List<Instant> sends) {
+        for (int i = 1; i < sends.size(); i++) {
+            Duration gap = Duration.between(sends.get(i - 1), sends.get(i));
+            Duration backoff = Sweep.backoff(SETTINGS, i - 1);
+            assertThat(gap).as("gap " + i + " of " + sends).isGreaterThanOrEqualTo(backoff).isLessThan(backoff.plus(TICK));
+        }
+    }
+
+    /** The sweeper's rate (SweepRateMinutes). */
+    private static final Duration TICK = Duration.ofMinutes(5);
+
+    /**
+     * Sweeps once a tick for this long, or (unless {@code keepGoing}) until the first tick that sends; when
+     * {@code andLose}, what each sweep sends is taken off the queue. Returns the ticks that sent (one message each).
+     */
+    private List<Instant> ticks(Duration span, boolean andLose) {
+        List<Instant> sent = new ArrayList<>();
+        Instant end = clock.instant().plus(span);
+        while (clock.instant().isBefore(end)) {
+            clock.advance(TICK);
+            int before = h.stack.counter.byOperation().getOrDefault("Sqs.SendMessage", 0);
+            Sweeper.Summary s = sweep();
+            int calls = h.stack.counter.byOperation().getOrDefault("Sqs.SendMessage", 0) - before;
+            assertThat(calls).as("SendMessage calls").isEqualTo(s.messagesSent()).isLessThanOrEqualTo(1);
+            if (calls == 1) {
+                sent.add(clock.instant());
+                if (andLose) {
+                    lose();
+                } else {
+                    return sent;
+                }
+            }
+        }
+        return sent;
+    }
+
+    /** Whatever is on the queue is taken off it, unread by any worker. */
+    private void lose() {
+        h.stack.plainSqs.purgeQueue(r -> r.queueUrl(h.queueUrl));
+    }
+
+    @Test
+    void theSweepersLinesCarryTheRunAsFieldsOnlyWhileItIsVisited() {
+        Metronome m = h.metronome(TWO_STEPS);
+        Run run = h.start(m, "{}");
+        lose();
+        clock.advance(SETTINGS.staleAfter());
+        List<Output.LogEvent> lines = new CopyOnWriteArrayList<>();
+        LogContext.clear(); // as an invocation starts (the test's worker ran on this thread)
+        Output.logsTo(lines::add);
+        try {
+            h.stack.counter.failNext("Sqs.SendMessage"::equals);
+            assertThat(sweep().sendFailures()).isEqualTo(1);
+            clock.advance(SETTINGS.staleAfter());
+            assertThat(sweep().runsRedispatched()).isEqualTo(1);
+        } finally {
+            Output.reset();
+        }
+
+        List<JsonNode> sweeper = lines.stream().filter(l -> l.logger().equals(Sweeper.class.getName()))
+                .map(l -> Json.read(l.line())).toList();
+        assertThat(sweeper).extracting(l -> l.get("message").asText())
+                .satisfiesExactly(failed -> assertThat(failed).contains("could not be sent first"),
+                        sent -> assertThat(sent).contains("sent again: first (2 times in a row"));
+        assertThat(sweeper).allSatisfy(l -> {
+            assertThat(l.path(LogContext.RUN_ID).asText()).isEqualTo(run.id());
+            assertThat(l.path(LogContext.METRONOME_ID).asText()).isEqualTo(m.id());
+        });
+        assertThat(LogContext.get(LogContext.RUN_ID)).as("cleared after the visit").isNull();
+        assertThat(LogContext.get(LogContext.METRONOME_ID)).isNull();
+        h.awaitStatus(run, RunStatus.COMPLETED);
     }
 
     @Test

@@ -213,11 +213,21 @@ class TemplateTest {
         assertThat(policies.get(1)).isEqualTo(Map.of("SQSSendMessagePolicy",
                 Map.of("QueueName", Map.of("Fn::GetAtt", List.of("NodeQueue", "QueueName")))));
 
-        // A dead worker's message comes back (after the visibility timeout) before the sweeper would send it again.
+        // Its timings, set once in Globals: a message a dead invocation received comes back (after the visibility
+        // timeout) before the sweeper would send it again, whether the node was still ready or held under a lease.
         int visibility = ((Number) properties(TEMPLATE.resources("AWS::SQS::Queue").get("NodeQueue")).get("VisibilityTimeout")).intValue();
-        int lease = Integer.parseInt(String.valueOf(TEMPLATE.globalEnvironment().get("NODE_LEASE_SECONDS")));
-        int grace = Integer.parseInt(String.valueOf(TEMPLATE.globalEnvironment().get("SWEEP_GRACE_SECONDS")));
-        assertThat(lease + grace).isGreaterThan(visibility);
+        int lease = seconds("NODE_LEASE_SECONDS");
+        int grace = seconds("SWEEP_GRACE_SECONDS");
+        int staleAfter = seconds("SWEEP_STALE_AFTER_SECONDS");
+        assertThat(grace).as("a ready node's message back from a dead invocation first").isGreaterThan(visibility);
+        assertThat(lease + grace).as("a held node's message back first").isGreaterThan(visibility);
+        assertThat(staleAfter).as("a run's first visit is no earlier than anything of it can be overdue").isGreaterThanOrEqualTo(grace);
+        assertThat(io.metronome.engine.SweepSettings.fromEnvironment(name -> java.util.Objects.toString(TEMPLATE.globalEnvironment().get(name), null)))
+                .as("the code's defaults are the template's").isEqualTo(io.metronome.engine.SweepSettings.DEFAULTS);
+    }
+
+    private static int seconds(String variable) {
+        return Integer.parseInt(String.valueOf(TEMPLATE.globalEnvironment().get(variable)));
     }
 
     @Test
