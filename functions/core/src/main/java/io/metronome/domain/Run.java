@@ -18,6 +18,9 @@ import java.util.Map;
  * @param lastNodeId the node that completed last: the run's output is its output
  * @param pauseSettled while paused: nothing is in flight any more, and {@code run.paused} was audited
  * @param closed ended, and the nodes it never reached recorded and its counters set from its records
+ * @param ended the steps that the write which left this version of the run item ended, by node id (completed,
+ *              failed, cancelled; a node that ends leaves {@link #nodes} in the same write, so without this the
+ *              version would not say how it ended); empty on any other version
  */
 public record Run(String id, String metronomeId, String userId, String triggerType, String versionId,
                   String triggerEventId, String idempotencyKey, RunStatus status, JsonNode input, JsonNode output,
@@ -25,7 +28,34 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
                   String lockedBy, int attemptCount, int maxAttempts, long timeoutMs, String attachedProjectId,
                   String attachedTicketId, Instant completedAt, Instant createdAt, Instant updatedAt,
                   RunStatus resumeTo, Instant deadlineAt, long rev, Map<String, NodeState> nodes,
-                  Summary summary, String lastNodeId, boolean pauseSettled, boolean closed) {
+                  Summary summary, String lastNodeId, boolean pauseSettled, boolean closed,
+                  Map<String, EndedStep> ended) {
+
+    public Run {
+        ended = ended == null ? Map.of() : ended;
+    }
+
+    /** A run whose version says nothing of ended steps (every version but those read from the run item). */
+    public Run(String id, String metronomeId, String userId, String triggerType, String versionId,
+               String triggerEventId, String idempotencyKey, RunStatus status, JsonNode input, JsonNode output,
+               String error, Instant startedAt, Instant queuedAt, Instant nextAttemptAt, Instant lockedAt,
+               String lockedBy, int attemptCount, int maxAttempts, long timeoutMs, String attachedProjectId,
+               String attachedTicketId, Instant completedAt, Instant createdAt, Instant updatedAt,
+               RunStatus resumeTo, Instant deadlineAt, long rev, Map<String, NodeState> nodes,
+               Summary summary, String lastNodeId, boolean pauseSettled, boolean closed) {
+        this(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input, output,
+                error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts, timeoutMs,
+                attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo, deadlineAt, rev,
+                nodes, summary, lastNodeId, pauseSettled, closed, Map.of());
+    }
+
+    /**
+     * A step a write ended: which attempt of its node, and how ({@code error} cut to {@link #MAX_ERROR_CHARS}:
+     * the step's record has all of it).
+     */
+    public record EndedStep(int attempt, StepStatus status, String error) {
+        public static final int MAX_ERROR_CHARS = 256;
+    }
 
     /** The running totals the timeline's summary reports. */
     public record Summary(int stepCount, Map<StepStatus, Integer> statusCounts, long totalDurationMs,
@@ -44,7 +74,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled, closed);
+                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled, closed, ended);
     }
 
     /** This run with its input, as read from where it is kept. */
@@ -52,7 +82,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, value,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled, closed);
+                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled, closed, ended);
     }
 
     /** This run without a node (which a write just made final). */
@@ -62,7 +92,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled, closed);
+                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled, closed, ended);
     }
 
     /** This run at another revision (after a write whose result was derived rather than read back). */
@@ -70,7 +100,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, newRev, nodes, summary, lastNodeId, pauseSettled, closed);
+                deadlineAt, newRev, nodes, summary, lastNodeId, pauseSettled, closed, ended);
     }
 
     public NodeState node(String nodeId) {

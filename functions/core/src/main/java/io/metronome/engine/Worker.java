@@ -625,7 +625,7 @@ public final class Worker {
                 .lease(null, null).notBefore(next).build();
         RunWrite write = new RunWrite(run.id(), now).requireNodeRev(before.nodeId(), before.rev())
                 .requireStatus(LIVE).node(before, retrying)
-                .closedEarlierStep(before.phase().stepStatus(), StepStatus.FAILED, failedState.durationMs())
+                .closedEarlierStep(before, failedState)
                 .time("nextAttemptAt", next);
         ObjectNode payload = Json.object();
         payload.put("nodeId", node.id());
@@ -976,7 +976,7 @@ public final class Worker {
                         paused ? null : now.plus(settings.lease())).build();
         RunWrite write = new RunWrite(run.id(), now).requireNodeRev(dead.nodeId(), dead.rev())
                 .requireStatus(paused ? Set.of(RunStatus.PAUSED) : CLAIMABLE)
-                .node(dead, next).closedEarlierStep(StepStatus.RUNNING, StepStatus.FAILED, lost.durationMs());
+                .node(dead, next).closedEarlierStep(dead, lost);
         if (paused) {
             return park(run, dead, next, write);
         }

@@ -92,6 +92,19 @@ final class RunItems {
         if (r.closed()) {
             m.put("closed", bool(true)); // absent until then: closing requires it absent
         }
+        if (!r.ended().isEmpty()) {
+            Map<String, AttributeValue> ended = new HashMap<>();
+            r.ended().forEach((id, e) -> {
+                Map<String, AttributeValue> v = new HashMap<>();
+                v.put("st", s(e.status().wire()));
+                v.put("at", n(e.attempt()));
+                if (e.error() != null) {
+                    v.put("err", s(e.error()));
+                }
+                ended.put(id, AttributeValue.fromM(v));
+            });
+            m.put("ended", AttributeValue.fromM(ended));
+        }
         // Absent rather than null, so that every write to the run item costs as little as it can; the deadline
         // stays, null or not, because the claim's condition tests its type.
         m.entrySet().removeIf(e -> Boolean.TRUE.equals(e.getValue().nul()) && !e.getKey().equals("deadlineAt"));
@@ -124,7 +137,19 @@ final class RunItems {
                 new Run.Summary((int) num(m, "stepCount"), counts, num(m, "totalDurationMs"),
                         (int) num(m, "totalAttempts"), List.of(), List.of(), dbl(m, "llmInferenceCt"),
                         dbl(m, "resourcesCt"), (int) num(m, "auditEventCount")), str(m, "lastNodeId"), bool(m, "pauseSettled"),
-                bool(m, "closed"));
+                bool(m, "closed"), ended(m));
+    }
+
+    /** The steps the write that left this version ended ({@link RunWrite}: present on that version only). */
+    private static Map<String, Run.EndedStep> ended(Map<String, AttributeValue> m) {
+        AttributeValue attr = m.get("ended");
+        if (attr == null || !attr.hasM()) {
+            return Map.of();
+        }
+        Map<String, Run.EndedStep> out = new java.util.TreeMap<>();
+        attr.m().forEach((id, v) -> out.put(id, new Run.EndedStep((int) num(v.m(), "at"),
+                StepStatus.fromWire(str(v.m(), "st")), str(v.m(), "err"))));
+        return out;
     }
 
     static AttributeValue nodeToAttr(NodeState s) {

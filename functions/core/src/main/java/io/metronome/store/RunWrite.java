@@ -35,6 +35,8 @@ public final class RunWrite {
     private int addedAuditEvents;
     /** The attempt number of the node this write starts (the run's attemptCount), 0 if none. */
     private int startedAttempt;
+    /** The steps this write ends, by node id: the run item's {@code ended} for this version only. */
+    private final Map<String, AttributeValue> ended = new java.util.TreeMap<>();
     private int seq;
 
     public RunWrite(String runId, Instant now) {
@@ -114,6 +116,9 @@ public final class RunWrite {
         if (finished && after.durationMs() != null) {
             addedDurationMs += after.durationMs();
         }
+        if (finished) {
+            ended(after.nodeId(), after.attempt(), after.phase().stepStatus(), after.error());
+        }
         return this;
     }
 
@@ -171,13 +176,36 @@ public final class RunWrite {
         return this;
     }
 
-    /** Accounts for a step of a node's earlier attempt that this write closes (the node moves to a new step). */
-    public RunWrite closedEarlierStep(StepStatus from, StepStatus to, Long durationMs) {
-        move(from, to);
-        if (durationMs != null) {
-            addedDurationMs += durationMs;
+    /**
+     * Accounts for a step of a node's earlier attempt that this write closes (the node moves to a new step).
+     *
+     * @param before the node as it was, on the earlier attempt's step
+     * @param closed that step's final state (as its record has it)
+     */
+    public RunWrite closedEarlierStep(NodeState before, NodeState closed) {
+        move(before.phase().stepStatus(), closed.phase().stepStatus());
+        if (closed.durationMs() != null) {
+            addedDurationMs += closed.durationMs();
         }
+        ended(before.nodeId(), before.attempt(), closed.phase().stepStatus(), closed.error());
         return this;
+    }
+
+    /**
+     * Notes on the run item that this write ended a node's step, and how, for this version only: a node that
+     * ends leaves the item in the same write, and whoever compares two versions (the run's events) must still
+     * tell a completed node from a failed one. Small (a status, an attempt, a short error), and only on the
+     * writes that end steps: every other write removes it.
+     */
+    private void ended(String nodeId, int attempt, StepStatus status, String error) {
+        Map<String, AttributeValue> e = new HashMap<>();
+        e.put("st", Items.s(status.wire()));
+        e.put("at", Items.n(attempt));
+        if (error != null) {
+            e.put("err", Items.s(error.length() <= Run.EndedStep.MAX_ERROR_CHARS ? error
+                    : error.substring(0, Run.EndedStep.MAX_ERROR_CHARS - 1) + "\u2026"));
+        }
+        ended.put(nodeId, AttributeValue.fromM(e));
     }
 
     /** Adds an llm step's cost to the run's total. */
@@ -262,7 +290,13 @@ public final class RunWrite {
             all.add(name("attemptCount") + " = " + value(Items.n(startedAttempt)));
         }
         addCounter(all, "auditEventCount", addedAuditEvents);
-        return "SET " + String.join(", ", all) + (removes.isEmpty() ? "" : " REMOVE " + String.join(", ", removes));
+        List<String> removed = new ArrayList<>(removes);
+        if (ended.isEmpty()) {
+            removed.add(name("ended")); // what an earlier write ended is not this version's
+        } else {
+            all.add(name("ended") + " = " + value(AttributeValue.fromM(ended)));
+        }
+        return "SET " + String.join(", ", all) + (removed.isEmpty() ? "" : " REMOVE " + String.join(", ", removed));
     }
 
     private void addCounter(List<String> all, String attribute, long delta) {

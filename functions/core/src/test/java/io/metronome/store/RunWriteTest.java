@@ -86,7 +86,29 @@ class RunWriteTest {
 
         RunWrite handingOff = new RunWrite("run_x", NOW).node(a, a.to(NodeState.Phase.COMPLETED)
                 .progress(io.metronome.domain.Json.MAPPER.createArrayNode().add(1)).build());
-        assertThat(resolve(handingOff, handingOff.updateExpression())).contains("nodes.a = ").doesNotContain("REMOVE");
+        assertThat(resolve(handingOff, handingOff.updateExpression())).contains("nodes.a = ").doesNotContain("REMOVE nodes");
+    }
+
+    @Test
+    void theWriteThatEndsAStepSaysHowOnTheItemAndEveryOtherWriteClearsIt() {
+        var a = NodeState.pending("a", 1, NOW, null).to(NodeState.Phase.RUNNING).startedAt(NOW).build();
+        RunWrite done = new RunWrite("run_x", NOW).node(a, a.to(NodeState.Phase.COMPLETED).completedAt(NOW).build());
+        assertThat(resolve(done, done.updateExpression())).contains("ended = ").endsWith("REMOVE nodes.a");
+        assertThat(done.values().values()).anySatisfy(v -> assertThat(v.hasM() && v.m().containsKey("a")
+                && v.m().get("a").m().get("st").s().equals("completed") && v.m().get("a").m().get("at").n().equals("1"))
+                .isTrue());
+
+        var failed = a.to(NodeState.Phase.FAILED).error("x".repeat(1000)).completedAt(NOW).build();
+        var retry = a.to(NodeState.Phase.PENDING).attempt(2).stepId("stp_next").startedAt(null).build();
+        RunWrite retrying = new RunWrite("run_x", NOW).node(a, retry).closedEarlierStep(a, failed);
+        assertThat(resolve(retrying, retrying.updateExpression())).contains("ended = ").doesNotContain("REMOVE");
+        assertThat(retrying.values().values()).anySatisfy(v -> assertThat(v.hasM() && v.m().containsKey("a")
+                && v.m().get("a").m().get("st").s().equals("failed") && v.m().get("a").m().get("at").n().equals("1")
+                && v.m().get("a").m().get("err").s().length() == io.metronome.domain.Run.EndedStep.MAX_ERROR_CHARS)
+                .isTrue());
+
+        RunWrite claim = new RunWrite("run_x", NOW).claimPending("n1", 1, "w1", NOW, NOW.plusSeconds(300));
+        assertThat(resolve(claim, claim.updateExpression())).endsWith("REMOVE ended").doesNotContain("ended =");
     }
 
     @Test
@@ -100,7 +122,7 @@ class RunWriteTest {
 
         RunWrite drop = new RunWrite("run_x", NOW).requireNodeRev("j", 3).removeNode("j");
         assertThat(resolve(drop, drop.conditionExpression())).isEqualTo("nodes.j.rv = 3");
-        assertThat(resolve(drop, drop.updateExpression())).endsWith("REMOVE nodes.j").doesNotContain("stepCount");
+        assertThat(resolve(drop, drop.updateExpression())).endsWith("REMOVE nodes.j, ended").doesNotContain("stepCount");
     }
 
     @Test
