@@ -105,6 +105,14 @@ public final class RunRepository {
         return Optional.ofNullable(Items.str(item, "runId"));
     }
 
+    /**
+     * A version of a run item as an image of it gives it (a DynamoDB stream record's OldImage or NewImage, or a
+     * read of the item), for {@code RunEvents}. The input is not on the item and is not filled in.
+     */
+    public static Run fromImage(Map<String, AttributeValue> image) {
+        return RunItems.fromItem(image);
+    }
+
     public Optional<Run> find(String runId) {
         Map<String, AttributeValue> item = dynamo.getItem(r -> r.tableName(tables.runs())
                 .key(Items.key(RunItems.PK, runId)).consistentRead(true)).item();
