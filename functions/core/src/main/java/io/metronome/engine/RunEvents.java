@@ -169,7 +169,8 @@ public final class RunEvents {
         boolean newStep = b == null || !Objects.equals(b.stepId(), a.stepId());
         if (a.startedAt() != null && (newStep || b.startedAt() == null)) {
             out.add(step(Type.STEP_STARTED, id, a.attempt()));
-        } else if (a.startedAt() == null && b != null && a.attempt() > b.attempt()) {
+        } else if (a.startedAt() == null && b != null && b.stepId() != null && a.attempt() > b.attempt()) {
+            // a step failed and the node's next attempt waits (a join that entered has had no step: no retry)
             Draft d = step(Type.STEP_RETRY_SCHEDULED, id, a.attempt());
             d.fields().put("notBefore", Times.format(a.notBefore()));
             out.add(d);

@@ -188,6 +188,16 @@ class RunEventsTest {
     }
 
     @Test
+    void aJoinWhoseLastArrivalCameIsReadyNotRetried() {
+        NodeState joining = inPhase(Phase.JOINING, false);
+        NodeState ready = pending("n"); // the hand-off replaces the join's entry with its first attempt
+        assertThat(RunEvents.between(version(RunStatus.RUNNING, 5, joining), version(RunStatus.RUNNING, 6, ready)))
+                .isEmpty();
+        assertThat(RunEvents.between(version(RunStatus.RUNNING, 5, joining), version(RunStatus.RUNNING, 6)))
+                .as("a join resolved as skipped leaves the item: no step of it ever ran").isEmpty();
+    }
+
+    @Test
     void eachStepEventSaysWhichNodeAndAttemptAndHowItEnded() {
         NodeState b = running("n").to(Phase.RUNNING).attempt(2).stepId("stp_2").startedAt(T1).build();
         List<RunEvent> failed = RunEvents.between(version(RunStatus.RUNNING, 8, b),

@@ -53,7 +53,15 @@ public final class Harness {
      *            egress policy, so they reach test servers on loopback but not the emulators
      */
     public Harness(Duration lease, Clock clock, Map<String, String> env) {
-        this(lease, clock, env, null);
+        this(lease, clock, env, null, null);
+    }
+
+    /**
+     * One engine whose DynamoDB client also reports to {@code extra} (counted like the others): e.g. a recorder
+     * of the items the engine writes.
+     */
+    public static Harness observedBy(software.amazon.awssdk.core.interceptor.ExecutionInterceptor extra) {
+        return new Harness(Duration.ofSeconds(2), Clock.systemUTC(), Map.of(), null, TestStack.get().dynamo(extra));
     }
 
     /**
@@ -63,15 +71,16 @@ public final class Harness {
     public static Harness withOwnTables(Duration lease, Clock clock) {
         Tables own = Tables.withPrefix("own-" + UUID.randomUUID() + "-");
         TableSetup.createAll(TestStack.get().plainDynamo, own);
-        return new Harness(lease, clock, Map.of(), own);
+        return new Harness(lease, clock, Map.of(), own, null);
     }
 
-    private Harness(Duration lease, Clock clock, Map<String, String> env, Tables tables) {
+    private Harness(Duration lease, Clock clock, Map<String, String> env, Tables tables,
+                    software.amazon.awssdk.services.dynamodb.DynamoDbClient dynamo) {
         queueUrl = stack.plainSqs.createQueue(r -> r.queueName("nodes-" + UUID.randomUUID())
                 .attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "1"))).queueUrl();
         Map<String, String> config = new java.util.HashMap<>(env);
         config.putIfAbsent("NODE_QUEUE_URL", queueUrl); // as deployed: sqs nodes learn the engine's own queue from it
-        engine = new Engine(stack.dynamo, stack.sqs, tables != null ? tables : stack.tables, queueUrl,
+        engine = new Engine(dynamo != null ? dynamo : stack.dynamo, stack.sqs, tables != null ? tables : stack.tables, queueUrl,
                 new EngineSettings("worker-test-" + UUID.randomUUID(), lease, 3),
                 NodeExecutors.standard(config::get, EgressPolicy.local(env.get("EGRESS_ALLOW_LIST"), stack.ports()), stack.sqs,
                         () -> stack.sfn(env.get("AWS_ENDPOINT_URL_SFN"))), clock);
