@@ -40,6 +40,8 @@ import static io.metronome.store.Items.str;
  *   <tr><td>{@code item#<mapId>#<index>}</td><td>a map's element</td><td>before the write that starts the map</td></tr>
  *   <tr><td>{@code $sum#dec#...}, {@code $sum#thr#...}</td><td>the summary's branch decisions and thread ids</td>
  *       <td>before the write that completes the node; repeats land on the same key</td></tr>
+ *   <tr><td>{@code evt#<rev>#<index>}</td><td>the run's events ({@link RunEventLog})</td>
+ *       <td>after the run item's write they come from</td></tr>
  * </table>
  */
 public final class RunData {

@@ -104,8 +104,8 @@ class RunEventLogTest {
         assertFailedRun(expected.get(failed.id()));
 
         int events = expected.values().stream().mapToInt(List::size).sum();
-        System.out.printf("events: %d for %d run item writes; %.0f write units for the %d event items written "
-                        + "(each batch once, a third of them twice): %.2f per event item%n", events,
+        System.out.printf("events: %d from %d run item writes; %.0f write units for the %d event items put "
+                        + "(re-delivered batches included): %.2f per event item%n", events,
                 expected.keySet().stream().mapToInt(id -> versions.versions(id).size()).sum(), batches.units(),
                 batches.items(), batches.units() / batches.items());
         assertThat(batches.units() / batches.items()).as("write units per event").isEqualTo(1.0);
