@@ -152,6 +152,11 @@ final class Database implements AutoCloseable {
         return () -> rest.stream().filter(st -> !st.isExpired(now)).iterator();
     }
 
+    private boolean isLatest(Stream s) {
+        Table t = tables.get(s.tableName);
+        return t != null && t.latestStream == s;
+    }
+
     /** The highest ordinal given out so far: no sequence number beyond it exists yet. */
     long lastOrdinal() {
         return nextOrdinal - 1;
@@ -164,10 +169,12 @@ final class Database implements AutoCloseable {
     void trimStreams() {
         long now = clock.millis();
         long cutoff = now - Stream.RETENTION_MILLIS;
-        boolean due = read(() -> streams.values().stream().anyMatch(st -> st.isExpired(now) || st.hasRecordsBefore(cutoff)));
+        boolean due = read(() -> streams.values().stream()
+                .anyMatch(st -> (st.isExpired(now) && !isLatest(st)) || st.hasRecordsBefore(cutoff)));
         if (due) {
             write(() -> {
-                streams.values().removeIf(st -> st.isExpired(now));
+                // A table's latest stream stays known (its ARN and label in DescribeTable), with no records.
+                streams.values().removeIf(st -> st.isExpired(now) && !isLatest(st));
                 streams.values().forEach(st -> st.trimBefore(cutoff));
                 return null;
             });
@@ -341,12 +348,11 @@ final class Database implements AutoCloseable {
         }
         long now = clock.millis();
         for (Stream s : streams.values()) {
-            if (s.isExpired(now)) {
+            if (s.isExpired(now) && !isLatest(s)) {
                 continue;
             }
             ObjectNode meta = s.snapshotMeta().put("op", "Stream");
-            Table t = tables.get(s.tableName);
-            meta.put("latest", t != null && t.latestStream == s);
+            meta.put("latest", isLatest(s));
             records.add(meta);
             List<StreamRecord> kept = s.records();
             for (int i = 0; i < kept.size(); i += 100) {

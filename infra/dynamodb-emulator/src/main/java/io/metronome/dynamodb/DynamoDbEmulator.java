@@ -129,7 +129,10 @@ public final class DynamoDbEmulator implements AutoCloseable {
             return this;
         }
 
-        /** How often expired items are looked for (DynamoDB takes up to days; the default here is a second). */
+        /**
+         * How often expired items are looked for (DynamoDB takes up to days; the default here is a second), and
+         * stream records past their 24 hours freed.
+         */
         public Builder ttlSweepInterval(Duration interval) {
             this.ttlSweepInterval = interval;
             return this;

@@ -26,7 +26,6 @@ final class TableDefinition {
         Map<String, String> types = attributeTypes(request);
         String billing = Requests.choice(request, "BillingMode", List.of("PROVISIONED", "PAY_PER_REQUEST"), "PROVISIONED");
         checkThroughput(request, billing, "");
-        streamSpecification(request, true);
         KeySchema key = keySchema(request.get("KeySchema"), types, "KeySchema");
         Set<String> used = new LinkedHashSet<>(key.names());
         Table table = new Table(name, key, types, request.deepCopy(), creationTime, tableId);

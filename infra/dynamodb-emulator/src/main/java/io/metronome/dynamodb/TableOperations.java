@@ -23,6 +23,7 @@ final class TableOperations {
             throw DynamoDbException.serialization("Start of structure or map found where not expected");
         }
         Table table = TableDefinition.build((ObjectNode) request, db.clock.millis() / 1000.0, Table.newTableId());
+        // Checked here, not in build: a journal's CreateTable is replayed with its stream as it was made.
         TableDefinition.StreamSpecification stream = TableDefinition.streamSpecification(request, true);
         return db.write(() -> {
             if (db.findTable(table.name) != null) {
