@@ -38,29 +38,37 @@ public final class DynamoDbEmulator implements AutoCloseable {
 
     private DynamoDbEmulator(Builder b) {
         long started = System.nanoTime();
-        this.db = new Database(b.dataDir, b.sync, b.compactAfterBytes, b.clock);
+        this.db = new Database(b.dataDir, b.sync, b.compactAfterBytes, b.clock, b.streamBudgetBytes);
         ItemOperations items = new ItemOperations(db);
         QueryScan queries = new QueryScan(db);
         BatchOperations batches = new BatchOperations(db);
         TransactionOperations transactions = new TransactionOperations(db);
         TableOperations tables = new TableOperations(db);
+        StreamOperations streams = new StreamOperations(db);
         Map<String, Function<JsonNode, ObjectNode>> operations = new LinkedHashMap<>();
-        operations.put("CreateTable", tables::createTable);
-        operations.put("DeleteTable", tables::deleteTable);
-        operations.put("DescribeTable", tables::describeTable);
-        operations.put("ListTables", tables::listTables);
-        operations.put("UpdateTimeToLive", tables::updateTimeToLive);
-        operations.put("DescribeTimeToLive", tables::describeTimeToLive);
-        operations.put("GetItem", items::getItem);
-        operations.put("PutItem", items::putItem);
-        operations.put("UpdateItem", items::updateItem);
-        operations.put("DeleteItem", items::deleteItem);
-        operations.put("Query", queries::query);
-        operations.put("Scan", queries::scan);
-        operations.put("BatchGetItem", batches::batchGetItem);
-        operations.put("BatchWriteItem", batches::batchWriteItem);
-        operations.put("TransactWriteItems", transactions::transactWriteItems);
-        operations.put("TransactGetItems", transactions::transactGetItems);
+        String d = HttpFrontend.DYNAMODB;
+        operations.put(d + "CreateTable", tables::createTable);
+        operations.put(d + "DeleteTable", tables::deleteTable);
+        operations.put(d + "DescribeTable", tables::describeTable);
+        operations.put(d + "ListTables", tables::listTables);
+        operations.put(d + "UpdateTable", tables::updateTable);
+        operations.put(d + "UpdateTimeToLive", tables::updateTimeToLive);
+        operations.put(d + "DescribeTimeToLive", tables::describeTimeToLive);
+        operations.put(d + "GetItem", items::getItem);
+        operations.put(d + "PutItem", items::putItem);
+        operations.put(d + "UpdateItem", items::updateItem);
+        operations.put(d + "DeleteItem", items::deleteItem);
+        operations.put(d + "Query", queries::query);
+        operations.put(d + "Scan", queries::scan);
+        operations.put(d + "BatchGetItem", batches::batchGetItem);
+        operations.put(d + "BatchWriteItem", batches::batchWriteItem);
+        operations.put(d + "TransactWriteItems", transactions::transactWriteItems);
+        operations.put(d + "TransactGetItems", transactions::transactGetItems);
+        String st = HttpFrontend.STREAMS;
+        operations.put(st + "ListStreams", streams::listStreams);
+        operations.put(st + "DescribeStream", streams::describeStream);
+        operations.put(st + "GetShardIterator", streams::getShardIterator);
+        operations.put(st + "GetRecords", streams::getRecords);
         try {
             this.http = new HttpFrontend(b.port, operations);
         } catch (IOException e) {
@@ -95,6 +103,7 @@ public final class DynamoDbEmulator implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Duration ttlSweepInterval = Duration.ofSeconds(1);
         private long compactAfterBytes = 64L * 1024 * 1024;
+        private long streamBudgetBytes = 64L * 1024 * 1024;
 
         /** A port on 127.0.0.1; 0 (the default) for a free one. */
         public Builder port(int port) {
@@ -120,9 +129,24 @@ public final class DynamoDbEmulator implements AutoCloseable {
             return this;
         }
 
-        /** How often expired items are looked for (DynamoDB takes up to days; the default here is a second). */
+        /**
+         * How often expired items are looked for (DynamoDB takes up to days; the default here is a second), and
+         * stream records past their 24 hours freed.
+         */
         public Builder ttlSweepInterval(Duration interval) {
             this.ttlSweepInterval = interval;
+            return this;
+        }
+
+        /**
+         * The most a stream keeps, in bytes (each record's SizeBytes plus 100): past it the oldest records are
+         * trimmed before their 24 hours, as if they had expired. Default 64 MiB a stream.
+         */
+        public Builder maxStreamBytes(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("maxStreamBytes must be positive: " + bytes);
+            }
+            this.streamBudgetBytes = bytes;
             return this;
         }
 
@@ -155,11 +179,21 @@ public final class DynamoDbEmulator implements AutoCloseable {
         return db.deleteExpiredItems();
     }
 
+    /** Frees the memory of stream records past their 24 hours now, instead of at the next sweep. */
+    public void trimStreams() {
+        db.trimStreams();
+    }
+
     private void sweepQuietly() {
         try {
             db.deleteExpiredItems();
         } catch (RuntimeException e) {
             System.err.println("[dynamodb-emulator] TTL sweep failed: " + e);
+        }
+        try {
+            db.trimStreams();
+        } catch (RuntimeException e) {
+            System.err.println("[dynamodb-emulator] stream trim failed: " + e);
         }
     }
 

@@ -61,6 +61,16 @@ final class DynamoDbException extends RuntimeException {
         return new DynamoDbException(DYNAMODB + "IdempotentParameterMismatchException", message, 400, null);
     }
 
+    /** A shard iterator used more than 15 minutes after it was returned. */
+    static DynamoDbException expiredIterator(String message) {
+        return new DynamoDbException(DYNAMODB + "ExpiredIteratorException", message, 400, null);
+    }
+
+    /** A read of stream records that were trimmed (past their 24 hours). */
+    static DynamoDbException trimmedDataAccess(String message) {
+        return new DynamoDbException(DYNAMODB + "TrimmedDataAccessException", message, 400, null);
+    }
+
     static DynamoDbException serialization(String message) {
         return new DynamoDbException(CORAL_SERVICE + "SerializationException", message, 400, null);
     }

@@ -26,12 +26,14 @@ import java.util.function.Function;
 import java.util.zip.CRC32;
 
 /**
- * DynamoDB's JSON 1.0 protocol over HTTP: a POST whose {@code X-Amz-Target} names the operation, a JSON body in and
+ * DynamoDB's JSON 1.0 protocol over HTTP: a POST whose {@code X-Amz-Target} names the operation (DynamoDB's, prefix
+ * {@code DynamoDB_20120810.}, or DynamoDB Streams', prefix {@code DynamoDBStreams_20120810.}), a JSON body in and
  * out, errors as {@code {"__type": ..., "message": ...}} with status 400 (500 for the emulator's own faults), and
  * the {@code x-amz-crc32} header the SDKs check. Requests are not signature-checked.
  */
 final class HttpFrontend {
-    private static final String TARGET_PREFIX = "DynamoDB_20120810.";
+    static final String DYNAMODB = "DynamoDB_20120810.";
+    static final String STREAMS = "DynamoDBStreams_20120810.";
     private static final String CONTENT_TYPE = "application/x-amz-json-1.0";
     /** Beyond DynamoDB's own request limits (16 MB batches), so a runaway client cannot exhaust memory. */
     private static final int MAX_BODY_BYTES = 32 * 1024 * 1024;
@@ -42,6 +44,7 @@ final class HttpFrontend {
             .enable(DeserializationFeature.FAIL_ON_READING_DUP_TREE_KEY)
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
+    /** By X-Amz-Target: the prefix and the operation's name. */
     private final Map<String, Function<JsonNode, ObjectNode>> operations;
     private final HttpServer server;
     private final ExecutorService executor;
@@ -107,11 +110,12 @@ final class HttpFrontend {
 
     private ObjectNode dispatch(HttpExchange exchange) throws IOException {
         String target = exchange.getRequestHeaders().getFirst("X-Amz-Target");
-        Function<JsonNode, ObjectNode> operation = target == null || !target.startsWith(TARGET_PREFIX) ? null
-                : operations.get(target.substring(TARGET_PREFIX.length()));
+        Function<JsonNode, ObjectNode> operation = target == null ? null : operations.get(target);
         if (!exchange.getRequestMethod().equals("POST") || operation == null) {
-            boolean named = target != null && target.startsWith(TARGET_PREFIX) && target.length() > TARGET_PREFIX.length();
-            throw DynamoDbException.unknownOperation(named ? target.substring(TARGET_PREFIX.length()) : null);
+            String prefix = target == null ? null : target.startsWith(DYNAMODB) ? DYNAMODB
+                    : target.startsWith(STREAMS) ? STREAMS : null;
+            boolean named = prefix != null && target.length() > prefix.length();
+            throw DynamoDbException.unknownOperation(named ? target.substring(prefix.length()) : null);
         }
         JsonNode request;
         try {

@@ -22,6 +22,8 @@ final class Table {
     final String tableId;
     String ttlAttribute;
     boolean ttlEnabled;
+    /** The stream enabled last (still enabled, or disabled since): DescribeTable's LatestStreamArn. */
+    Stream latestStream;
     final NavigableMap<PrimaryKey, Map<String, Value>> items = new TreeMap<>();
 
     Table(String name, KeySchema key, Map<String, String> attributeTypes, ObjectNode definition, double creationTime,
@@ -36,6 +38,11 @@ final class Table {
 
     static String newTableId() {
         return UUID.randomUUID().toString();
+    }
+
+    /** The stream that records this table's changes, or null when none is enabled. */
+    Stream enabledStream() {
+        return latestStream != null && latestStream.isOpen() ? latestStream : null;
     }
 
     Index index(String indexName) {
@@ -98,8 +105,13 @@ final class Table {
         describeIndexes(d, "GlobalSecondaryIndexes", true);
         describeIndexes(d, "LocalSecondaryIndexes", false);
         d.put("DeletionProtectionEnabled", definition.path("DeletionProtectionEnabled").asBoolean(false));
-        if (definition.has("StreamSpecification")) {
-            d.set("StreamSpecification", definition.get("StreamSpecification").deepCopy());
+        // As DynamoDB: the specification while a stream is enabled; the latest stream's ARN and label stay after.
+        if (enabledStream() != null) {
+            d.putObject("StreamSpecification").put("StreamEnabled", true).put("StreamViewType", latestStream.viewType);
+        }
+        if (latestStream != null) {
+            d.put("LatestStreamArn", latestStream.arn);
+            d.put("LatestStreamLabel", latestStream.label);
         }
         if (definition.has("TableClass")) {
             d.putObject("TableClassSummary").put("TableClass", definition.get("TableClass").asText());

@@ -60,6 +60,48 @@ final class TableDefinition {
         return table;
     }
 
+    /** A StreamSpecification: whether to enable a stream, and its view type when enabling. */
+    record StreamSpecification(boolean enabled, String viewType) {
+    }
+
+    /**
+     * A request's StreamSpecification, checked by DynamoDB's rules (a view type exactly when enabling), or null
+     * when it has none. CreateTable and UpdateTable word the rule differently, as DynamoDB does.
+     */
+    static StreamSpecification streamSpecification(JsonNode request, boolean creating) {
+        JsonNode spec = request.get("StreamSpecification");
+        if (spec == null || spec.isNull()) {
+            return null;
+        }
+        if (!spec.isObject()) {
+            throw DynamoDbException.serialization("Start of list found where not expected");
+        }
+        JsonNode enabledNode = spec.get("StreamEnabled");
+        if (enabledNode == null || enabledNode.isNull()) {
+            throw Requests.constraint("null", "streamSpecification.streamEnabled", "Member must not be null");
+        }
+        if (!enabledNode.isBoolean()) {
+            throw DynamoDbException.serialization(enabledNode.getNodeType() + "_VALUE cannot be converted to Boolean");
+        }
+        boolean enabled = enabledNode.booleanValue();
+        String viewType = Requests.string(spec, "StreamViewType");
+        if (viewType != null && !Stream.VIEW_TYPES.contains(viewType)) {
+            throw Requests.constraint("'" + viewType + "'", "streamSpecification.streamViewType",
+                    "Member must satisfy enum value set: " + Stream.VIEW_TYPES);
+        }
+        if (enabled && viewType == null) {
+            throw DynamoDbException.invalidParameter(creating
+                    ? "Table is being created with a stream enabled, UpdateViewType is required"
+                    : "If stream is being enabled then UpdateViewType is required");
+        }
+        if (!enabled && viewType != null) {
+            throw DynamoDbException.invalidParameter(creating
+                    ? "Table is being created with a stream disabled, UpdateViewType should not be specified"
+                    : "If stream is being disabled, then UpdateViewType must not be specified");
+        }
+        return new StreamSpecification(enabled, viewType);
+    }
+
     private static Map<String, String> attributeTypes(JsonNode request) {
         Map<String, String> types = new LinkedHashMap<>();
         for (JsonNode d : list(request, "AttributeDefinitions")) {

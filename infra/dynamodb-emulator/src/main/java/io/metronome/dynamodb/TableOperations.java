@@ -4,7 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-/** CreateTable, DeleteTable, DescribeTable, ListTables, UpdateTimeToLive and DescribeTimeToLive. */
+import java.util.List;
+
+/**
+ * CreateTable, DeleteTable, DescribeTable, ListTables, UpdateTable (its StreamSpecification), UpdateTimeToLive and
+ * DescribeTimeToLive.
+ */
 final class TableOperations {
     private final Database db;
 
@@ -18,11 +23,13 @@ final class TableOperations {
             throw DynamoDbException.serialization("Start of structure or map found where not expected");
         }
         Table table = TableDefinition.build((ObjectNode) request, db.clock.millis() / 1000.0, Table.newTableId());
+        // Checked here, not in build: a journal's CreateTable is replayed with its stream as it was made.
+        TableDefinition.StreamSpecification stream = TableDefinition.streamSpecification(request, true);
         return db.write(() -> {
             if (db.findTable(table.name) != null) {
                 throw DynamoDbException.resourceInUse("Table already exists: " + table.name);
             }
-            db.createTable(table);
+            db.createTable(table, stream != null && stream.enabled() ? stream.viewType() : null);
             ObjectNode description = table.describe();
             description.put("TableStatus", "CREATING");
             setIndexStatus(description, "CREATING");
@@ -58,6 +65,54 @@ final class TableOperations {
         if (gsis != null) {
             gsis.forEach(g -> ((ObjectNode) g).put("IndexStatus", status));
         }
+    }
+
+    /** The members of UpdateTable besides TableName and StreamSpecification, which this emulator does not change. */
+    private static final List<String> UNSUPPORTED_UPDATES = List.of("BillingMode", "ProvisionedThroughput",
+            "GlobalSecondaryIndexUpdates", "SSESpecification", "ReplicaUpdates", "DeletionProtectionEnabled",
+            "TableClass", "OnDemandThroughput", "WarmThroughput", "MultiRegionConsistency", "GlobalTableWitnessUpdates");
+
+    /**
+     * UpdateTable enables or disables the table's stream. Enabling makes a new stream (a new ARN and label); the
+     * stream disabled before stays readable until its records expire. The response says UPDATING, as DynamoDB's
+     * does; the change is in effect at once.
+     */
+    ObjectNode updateTable(JsonNode request) {
+        String name = Requests.tableName(request);
+        for (String member : UNSUPPORTED_UPDATES) {
+            if (request.hasNonNull(member)) {
+                throw DynamoDbException.validation("The DynamoDB emulator's UpdateTable changes StreamSpecification "
+                        + "only; " + member + " is not implemented (its README lists what it does)");
+            }
+        }
+        TableDefinition.StreamSpecification stream = TableDefinition.streamSpecification(request, false);
+        if (stream == null) {
+            throw DynamoDbException.validation("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+                    + "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, DeletionProtectionEnabled, "
+                    + "OnDemandThroughput, WarmThroughput or TableClass is required");
+        }
+        return db.write(() -> {
+            Table table = db.findTable(name);
+            if (table == null) {
+                throw DynamoDbException.resourceNotFound("Requested resource not found: Table: " + name + " not found");
+            }
+            if (stream.enabled()) {
+                if (table.enabledStream() != null) {
+                    throw DynamoDbException.validation("Table already has an enabled stream: TableName: " + name);
+                }
+                db.enableStream(table, stream.viewType());
+            } else {
+                if (table.enabledStream() == null) {
+                    throw DynamoDbException.validation("Table has no stream to disable: TableName: " + name);
+                }
+                db.disableStream(table);
+            }
+            ObjectNode description = table.describe();
+            description.put("TableStatus", "UPDATING");
+            ObjectNode response = Codec.JSON.objectNode();
+            response.set("TableDescription", description);
+            return response;
+        });
     }
 
     ObjectNode describeTable(JsonNode request) {

@@ -13,6 +13,7 @@ import software.amazon.awssdk.services.dynamodb.model.CreateTableRequest;
 import software.amazon.awssdk.services.dynamodb.model.KeySchemaElement;
 import software.amazon.awssdk.services.dynamodb.model.KeyType;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 import java.net.URI;
 import java.util.ArrayList;
@@ -23,17 +24,28 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * What every conformance test shares: one emulator for the test JVM, in memory, and the real SDK v2 client
- * pointed at it (the same client, HTTP stack and marshalling a user's code has). Each test makes tables of its
- * own, with unique names, so tests never see each other's items.
+ * What every conformance test shares: one emulator for the test JVM, in memory, and the real SDK v2 clients
+ * pointed at it (the same clients, HTTP stack and marshalling a user's code has: DynamoDB's, and DynamoDB Streams'
+ * on the same endpoint). Each test makes tables of its own, with unique names, so tests never see each other's
+ * items.
  */
 abstract class Conformance {
     static final DynamoDbEmulator EMULATOR = DynamoDbEmulator.start();
     static final DynamoDbClient dynamo = client(EMULATOR.endpoint());
+    static final DynamoDbStreamsClient streams = streamsClient(EMULATOR.endpoint());
     private static final AtomicInteger TABLES = new AtomicInteger();
 
     static DynamoDbClient client(URI endpoint) {
         return DynamoDbClient.builder()
+                .endpointOverride(endpoint)
+                .region(Region.EU_WEST_1)
+                .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("any", "thing")))
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .build();
+    }
+
+    static DynamoDbStreamsClient streamsClient(URI endpoint) {
+        return DynamoDbStreamsClient.builder()
                 .endpointOverride(endpoint)
                 .region(Region.EU_WEST_1)
                 .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create("any", "thing")))

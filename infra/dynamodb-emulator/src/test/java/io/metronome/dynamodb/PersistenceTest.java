@@ -17,7 +17,15 @@ import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
 import software.amazon.awssdk.services.dynamodb.model.TableDescription;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveDescription;
 import software.amazon.awssdk.services.dynamodb.model.TimeToLiveStatus;
+import software.amazon.awssdk.services.dynamodb.model.GetRecordsResponse;
+import software.amazon.awssdk.services.dynamodb.model.Record;
+import software.amazon.awssdk.services.dynamodb.model.ShardIteratorType;
+import software.amazon.awssdk.services.dynamodb.model.StreamDescription;
+import software.amazon.awssdk.services.dynamodb.model.StreamStatus;
+import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 import software.amazon.awssdk.services.dynamodb.model.TransactWriteItem;
+import software.amazon.awssdk.services.dynamodb.model.WriteRequest;
+import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -44,7 +52,9 @@ import static org.assertj.core.api.Assertions.fail;
  * writes are durable", Developer Guide HowItWorks.ReadConsistency / Introduction: data is stored on SSDs and
  * replicated) and that a transaction's writes are all-or-nothing (transaction-apis.md); the emulator's equivalent is
  * its data directory: what was acknowledged survives close(), a restart and a crash (SIGKILL), and a transaction's
- * writes survive together. Tables, indexes and TTL settings (DescribeTable, DescribeTimeToLive) survive too.
+ * writes survive together. Tables, indexes and TTL settings (DescribeTable, DescribeTimeToLive) survive too, and so
+ * do streams and their records (kept 24 hours in DynamoDB, whatever happens to the service meanwhile): a consumer that
+ * had not read them yet reads them after a restart, with the iterator it held.
  */
 class PersistenceTest extends Conformance {
 
@@ -172,6 +182,105 @@ class PersistenceTest extends Conformance {
             assertThat(get(c, "plain", "second-life")).isNotEmpty();
             assertThat(get(c, "plain", "a")).isNotEmpty();
             assertThat(c.describeTable(r -> r.tableName("orders")).table().globalSecondaryIndexes()).hasSize(1);
+        }
+    }
+
+    private static void createStreamed(DynamoDbClient c, String name, StreamViewType type) {
+        c.createTable(r -> r.tableName(name).billingMode(BillingMode.PAY_PER_REQUEST)
+                .attributeDefinitions(AttributeDefinition.builder().attributeName("pk").attributeType(ScalarAttributeType.S).build())
+                .keySchema(KeySchemaElement.builder().attributeName("pk").keyType(KeyType.HASH).build())
+                .streamSpecification(x -> x.streamEnabled(true).streamViewType(type)));
+    }
+
+    private static String arn(DynamoDbClient c, String table) {
+        return c.describeTable(r -> r.tableName(table)).table().latestStreamArn();
+    }
+
+    private static StreamDescription describe(DynamoDbStreamsClient s, String arn) {
+        return s.describeStream(r -> r.streamArn(arn)).streamDescription();
+    }
+
+    private static List<Record> all(DynamoDbStreamsClient s, String arn) {
+        return StreamsConformance.readAll(s, StreamsConformance.iterator(s, arn, ShardIteratorType.TRIM_HORIZON));
+    }
+
+    @Test
+    void streamsAndTheirRecordsSurviveRestarts(@TempDir Path dir) {
+        List<Record> before;
+        String unread;
+        String runs;
+        String old;
+        String gone;
+        StreamDescription oldBefore;
+        StreamDescription goneBefore;
+        try (DynamoDbEmulator e = open(dir)) {
+            DynamoDbClient c = client(e.endpoint());
+            DynamoDbStreamsClient st = streamsClient(e.endpoint());
+            createStreamed(c, "runs", StreamViewType.NEW_AND_OLD_IMAGES);
+            c.updateTimeToLive(r -> r.tableName("runs").timeToLiveSpecification(x -> x.attributeName("exp").enabled(true)));
+            c.putItem(r -> r.tableName("runs").item(item("pk", s("a"), "n", n("1"))));
+            c.updateItem(r -> r.tableName("runs").key(item("pk", s("a"))).updateExpression("SET n = :n")
+                    .expressionAttributeValues(item(":n", n("2"))));
+            c.putItem(r -> r.tableName("runs").item(item("pk", s("b"))));
+            c.putItem(r -> r.tableName("runs").item(item("pk", s("b")))); // changes nothing: no record
+            c.deleteItem(r -> r.tableName("runs").key(item("pk", s("b"))));
+            c.batchWriteItem(r -> r.requestItems(Map.of("runs", List.of(
+                    WriteRequest.builder().putRequest(p -> p.item(item("pk", s("c")))).build(),
+                    WriteRequest.builder().putRequest(p -> p.item(item("pk", s("d")))).build()))));
+            c.transactWriteItems(r -> r.transactItems(
+                    TransactWriteItem.builder().delete(d -> d.tableName("runs").key(item("pk", s("c")))).build(),
+                    TransactWriteItem.builder().put(p -> p.tableName("runs").item(item("pk", s("e"), "exp", n(Long.toString(java.time.Instant.now().getEpochSecond() - 60))))).build()));
+            e.deleteExpiredItems();
+            runs = arn(c, "runs");
+            before = all(st, runs);
+            assertThat(before).hasSize(9);
+            assertThat(before.get(8).userIdentity()).isNotNull();
+            // A consumer that has read three records and holds its next iterator.
+            GetRecordsResponse three = st.getRecords(r -> r.shardIterator(
+                    StreamsConformance.iterator(st, runs, ShardIteratorType.TRIM_HORIZON)).limit(3));
+            unread = three.nextShardIterator();
+
+            createStreamed(c, "old", StreamViewType.KEYS_ONLY);
+            c.putItem(r -> r.tableName("old").item(item("pk", s("x"))));
+            old = arn(c, "old");
+            c.updateTable(r -> r.tableName("old").streamSpecification(x -> x.streamEnabled(false)));
+            oldBefore = describe(st, old);
+            createStreamed(c, "gone", StreamViewType.NEW_IMAGE);
+            c.putItem(r -> r.tableName("gone").item(item("pk", s("y"))));
+            gone = arn(c, "gone");
+            c.deleteTable(r -> r.tableName("gone"));
+            goneBefore = describe(st, gone);
+        }
+
+        Record added;
+        // The first restart replays the journal; the second reads the snapshot the first one wrote.
+        for (int restart = 1; restart <= 2; restart++) {
+            try (DynamoDbEmulator e = open(dir)) {
+                DynamoDbClient c = client(e.endpoint());
+                DynamoDbStreamsClient st = streamsClient(e.endpoint());
+                List<Record> now = all(st, runs);
+                assertThat(now.subList(0, 9)).as("restart %d", restart).isEqualTo(before);
+                assertThat(StreamsConformance.readAll(st, unread)).as("restart %d", restart).isEqualTo(now.subList(3, now.size()));
+                assertThat(describe(st, runs).streamStatus()).isEqualTo(StreamStatus.ENABLED);
+                assertThat(describe(st, old)).isEqualTo(oldBefore);
+                assertThat(describe(st, gone)).isEqualTo(goneBefore);
+                assertThat(all(st, old)).hasSize(1);
+                assertThat(all(st, gone)).singleElement().satisfies(r -> assertThat(r.dynamodb().newImage()).isEqualTo(item("pk", s("y"))));
+                assertThat(st.listStreams().streams()).extracting(x -> x.streamArn()).containsExactlyInAnyOrder(runs, old, gone);
+                assertThat(arn(c, "runs")).isEqualTo(runs);
+                assertThat(c.describeTable(r -> r.tableName("old")).table().streamSpecification()).isNull();
+                assertThat(arn(c, "old")).isEqualTo(old);
+                if (restart == 1) {
+                    // The stream goes on, its sequence numbers past every one before the restart.
+                    c.putItem(r -> r.tableName("runs").item(item("pk", s("after"))));
+                    List<Record> more = all(st, runs);
+                    assertThat(more).hasSize(10);
+                    added = more.get(9);
+                    assertThat(StreamsConformance.sequence(added)).isGreaterThan(StreamsConformance.sequence(before.get(8)));
+                } else {
+                    assertThat(now).hasSize(10);
+                }
+            }
         }
     }
 
