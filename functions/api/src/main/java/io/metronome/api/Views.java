@@ -69,6 +69,7 @@ public final class Views {
         time(o, "completedAt", r.completedAt());
         time(o, "createdAt", r.createdAt());
         time(o, "updatedAt", r.updatedAt());
+        o.put("activeNodeCount", r.activeNodeCount());
         return o;
     }
 

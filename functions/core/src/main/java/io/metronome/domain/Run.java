@@ -110,4 +110,9 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
     public boolean isTerminal() {
         return status.isTerminal();
     }
+
+    /** Nodes a worker holds right now (claimed, not yet settled): a paused or cancelled run drains until none is. */
+    public int activeNodeCount() {
+        return (int) nodes.values().stream().filter(n -> n.phase() == NodeState.Phase.RUNNING).count();
+    }
 }

@@ -54,9 +54,11 @@ class ControlTest {
             // When the run is paused, then the node is released and finishes
             Run paused = pause(run, "investigating");
             assertThat(paused.status()).isEqualTo(RunStatus.PAUSED);
+            assertThat(paused.activeNodeCount()).as("paused, and still draining: the call is in flight").isEqualTo(1);
             endpoint.release();
             worker.get();
             h.pump.runFor(Duration.ofSeconds(3)); // however long we wait, nothing else starts
+            assertThat(h.run(run).activeNodeCount()).as("drained").isZero();
 
             var t = h.timeline(run);
             assertThat(lastStatusByNode(t)).containsEntry("call", StepStatus.COMPLETED)

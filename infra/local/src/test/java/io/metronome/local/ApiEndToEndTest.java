@@ -523,7 +523,8 @@ class ApiEndToEndTest {
         Set<String> responseFields = new TreeSet<>();
         collect(timeline, "", seedFields, responseFields);
         Set<String> expected = new TreeSet<>(seedFields);
-        expected.add("nextCursor"); // the paged timeline's one addition to the seed
+        expected.add("nextCursor"); // the paged timeline's addition to the seed
+        expected.add("data.run.activeNodeCount"); // the run's: whether a pause or a cancel is still draining
         assertThat(responseFields).isEqualTo(expected);
     }
 
