@@ -5,6 +5,7 @@ import io.metronome.store.ApiKeyRepository;
 import io.metronome.store.AuditRepository;
 import io.metronome.store.MetronomeRepository;
 import io.metronome.store.RunData;
+import io.metronome.store.RunEventLog;
 import io.metronome.store.RunRepository;
 import io.metronome.store.StepRepository;
 import io.metronome.store.Tables;
@@ -38,9 +39,19 @@ public final class Engine {
     public final MetronomeService metronomeService;
     public final Triggers triggers;
     public final Sweeper sweeper;
+    public final RunEventLog eventLog;
+    public final StatusNotifier statusNotifier;
 
+    /** An engine whose run status changes are log lines (the local stack, tests). */
     public Engine(DynamoDbClient dynamo, SqsClient sqs, Tables tables, String queueUrl, EngineSettings settings,
                   NodeExecutors executors, Clock clock) {
+        this(dynamo, sqs, tables, queueUrl, settings, executors, clock, StatusNotifier.logging());
+    }
+
+    public Engine(DynamoDbClient dynamo, SqsClient sqs, Tables tables, String queueUrl, EngineSettings settings,
+                  NodeExecutors executors, Clock clock, StatusNotifier statusNotifier) {
+        this.statusNotifier = statusNotifier;
+        this.eventLog = new RunEventLog(dynamo, tables);
         this.tables = tables;
         this.runs = new RunRepository(dynamo, tables);
         this.steps = new StepRepository(dynamo, tables);
@@ -73,9 +84,13 @@ public final class Engine {
      */
     public static final Duration AWS_CALL_TIMEOUT = Duration.ofSeconds(10);
 
+    /** What every SDK client of a deployed function is built with: traced, and each call bounded. */
+    public static ClientOverrideConfiguration clientConfiguration(Function<String, String> env) {
+        return io.metronome.observe.XRay.clientConfiguration(env).toBuilder().apiCallTimeout(AWS_CALL_TIMEOUT).build();
+    }
+
     public static Engine fromEnvironment(Function<String, String> env) {
-        ClientOverrideConfiguration config = io.metronome.observe.XRay.clientConfiguration(env).toBuilder()
-                .apiCallTimeout(AWS_CALL_TIMEOUT).build();
+        ClientOverrideConfiguration config = clientConfiguration(env);
         DynamoDbClient dynamo = DynamoDbClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder())
                 .overrideConfiguration(config).build();
         SqsClient sqs = SqsClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder())
@@ -89,6 +104,6 @@ public final class Engine {
             throw new IllegalStateException("environment variable NODE_QUEUE_URL is not set");
         }
         return new Engine(dynamo, sqs, Tables.fromEnvironment(env), queueUrl, EngineSettings.fromEnvironment(env),
-                NodeExecutors.standard(env, sqs, sfn), Clock.systemUTC());
+                NodeExecutors.standard(env, sqs, sfn), Clock.systemUTC(), StatusNotifier.fromEnvironment(env));
     }
 }

@@ -11,6 +11,8 @@ import software.amazon.awssdk.services.dynamodb.model.Projection;
 import software.amazon.awssdk.services.dynamodb.model.ProjectionType;
 import software.amazon.awssdk.services.dynamodb.model.ResourceInUseException;
 import software.amazon.awssdk.services.dynamodb.model.ScalarAttributeType;
+import software.amazon.awssdk.services.dynamodb.model.StreamSpecification;
+import software.amazon.awssdk.services.dynamodb.model.StreamViewType;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -24,21 +26,30 @@ public final class TableSetup {
     }
 
     public static void createAll(DynamoDbClient dynamo, Tables t) {
+        createAll(dynamo, t, false);
+    }
+
+    /**
+     * @param runsStream the runs table with its stream of both images, as the template declares it (the run events'
+     *                   source): for the tests that read it; the shared test tables go without, to spare the memory
+     */
+    public static void createAll(DynamoDbClient dynamo, Tables t, boolean runsStream) {
         // Keys only: the run item changes on every node, and an index that projected it would be rewritten each time.
-        create(dynamo, t.runs(), "runId", null,
+        create(dynamo, t.runs(), "runId", null, runsStream ? StreamSpecification.builder().streamEnabled(true)
+                        .streamViewType(StreamViewType.NEW_AND_OLD_IMAGES).build() : null,
                 gsi(Tables.RUNS_BY_METRONOME, "metronomeId", "runId", ProjectionType.KEYS_ONLY),
                 gsi(Tables.RUNS_BY_METRONOME_STATUS, "metronomeStatus", "runId", ProjectionType.KEYS_ONLY),
                 gsi(Tables.RUNS_BY_SWEEP, "sweepShard", "sweepAt", ProjectionType.KEYS_ONLY));
-        create(dynamo, t.steps(), "runId", "stepId");
-        create(dynamo, t.auditEvents(), "scope", "id");
-        create(dynamo, t.triggerEvents(), "metronomeId", "id");
-        create(dynamo, t.metronomes(), "metronomeId", null,
+        create(dynamo, t.steps(), "runId", "stepId", null);
+        create(dynamo, t.auditEvents(), "scope", "id", null);
+        create(dynamo, t.triggerEvents(), "metronomeId", "id", null);
+        create(dynamo, t.metronomes(), "metronomeId", null, null,
                 gsi(Tables.METRONOMES_BY_USER, "userId", "metronomeId", ProjectionType.ALL),
                 gsi(Tables.METRONOMES_BY_NEXT_FIRE, "scheduleShard", "nextFireAt", ProjectionType.ALL),
                 gsi(Tables.METRONOMES_BY_EVENT_SOURCE, "eventSource", "metronomeId", ProjectionType.ALL));
-        create(dynamo, t.versions(), "metronomeId", "versionId");
-        create(dynamo, t.idempotency(), "key", null);
-        create(dynamo, t.apiKeys(), "keyHash", null,
+        create(dynamo, t.versions(), "metronomeId", "versionId", null);
+        create(dynamo, t.idempotency(), "key", null, null);
+        create(dynamo, t.apiKeys(), "keyHash", null, null,
                 gsi(Tables.API_KEYS_BY_USER, "userId", "keyId", ProjectionType.ALL));
     }
 
@@ -46,7 +57,8 @@ public final class TableSetup {
         return new String[]{name, pk, sk, projection.toString()};
     }
 
-    private static void create(DynamoDbClient dynamo, String table, String pk, String sk, String[]... indexes) {
+    private static void create(DynamoDbClient dynamo, String table, String pk, String sk, StreamSpecification stream,
+                               String[]... indexes) {
         List<AttributeDefinition> attributes = new ArrayList<>();
         List<String> defined = new ArrayList<>();
         for (String a : new String[]{pk, sk}) {
@@ -77,6 +89,9 @@ public final class TableSetup {
                 .attributeDefinitions(attributes).keySchema(key).billingMode(BillingMode.PAY_PER_REQUEST);
         if (!gsis.isEmpty()) {
             request.globalSecondaryIndexes(gsis);
+        }
+        if (stream != null) {
+            request.streamSpecification(stream);
         }
         try {
             dynamo.createTable(request.build());

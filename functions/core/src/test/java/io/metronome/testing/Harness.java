@@ -69,8 +69,13 @@ public final class Harness {
      * meet other tests' runs.
      */
     public static Harness withOwnTables(Duration lease, Clock clock) {
+        return withOwnTables(lease, clock, false);
+    }
+
+    /** @param runsStream the runs table with its stream (both images), as deployed */
+    public static Harness withOwnTables(Duration lease, Clock clock, boolean runsStream) {
         Tables own = Tables.withPrefix("own-" + UUID.randomUUID() + "-");
-        TableSetup.createAll(TestStack.get().plainDynamo, own);
+        TableSetup.createAll(TestStack.get().plainDynamo, own, runsStream);
         return new Harness(lease, clock, Map.of(), own, null);
     }
 

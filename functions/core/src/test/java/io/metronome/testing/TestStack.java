@@ -102,6 +102,22 @@ public final class TestStack {
                 .build();
     }
 
+    /** A DynamoDB Streams client on the same endpoint as DynamoDB (the emulator serves both), not counted. */
+    public software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient streams() {
+        return software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient.builder()
+                .endpointOverride(dynamoEndpoint).region(region).credentialsProvider(credentials)
+                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+    }
+
+    /** An EventBridge client for the given endpoint (counted, like the others). */
+    public software.amazon.awssdk.services.eventbridge.EventBridgeClient eventBridge(String endpoint) {
+        return software.amazon.awssdk.services.eventbridge.EventBridgeClient.builder()
+                .endpointOverride(URI.create(endpoint)).region(region).credentialsProvider(credentials)
+                .httpClientBuilder(UrlConnectionHttpClient.builder())
+                .overrideConfiguration(ClientOverrideConfiguration.builder().addExecutionInterceptor(counter).build())
+                .build();
+    }
+
     /** A DynamoDB client (counted, like the others) that also reports to {@code extra}, e.g. a request recorder. */
     public DynamoDbClient dynamo(software.amazon.awssdk.core.interceptor.ExecutionInterceptor extra) {
         return dynamo(ClientOverrideConfiguration.builder().addExecutionInterceptor(counter).addExecutionInterceptor(extra)

@@ -34,6 +34,13 @@ public final class LocalClients {
                 .httpClientBuilder(UrlConnectionHttpClient.builder()).overrideConfiguration(config).build();
     }
 
+    /** The DynamoDB emulator serves its streams on the same endpoint. */
+    public static software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient streams(URI endpoint) {
+        return software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient.builder().endpointOverride(endpoint)
+                .region(Region.US_EAST_1).credentialsProvider(CREDENTIALS)
+                .httpClientBuilder(UrlConnectionHttpClient.builder()).build();
+    }
+
     public static ClientOverrideConfiguration plain() {
         return ClientOverrideConfiguration.builder().build();
     }

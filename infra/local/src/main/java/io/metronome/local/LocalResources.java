@@ -51,10 +51,21 @@ final class LocalResources {
             if (!indexes.isEmpty()) {
                 request.globalSecondaryIndexes(indexes);
             }
+            Object viewType = map(p.get("StreamSpecification")).get("StreamViewType");
+            software.amazon.awssdk.services.dynamodb.model.StreamSpecification stream = viewType == null ? null
+                    : software.amazon.awssdk.services.dynamodb.model.StreamSpecification.builder().streamEnabled(true)
+                    .streamViewType(String.valueOf(viewType)).build();
+            if (stream != null) {
+                request.streamSpecification(stream);
+            }
             try {
                 dynamo.createTable(request.build());
             } catch (ResourceInUseException kept) {
-                // a data directory from an earlier start already has it
+                // a data directory from an earlier start already has it; one from before its stream gets it now
+                var existing = dynamo.describeTable(r -> r.tableName(id)).table().streamSpecification();
+                if (stream != null && (existing == null || !Boolean.TRUE.equals(existing.streamEnabled()))) {
+                    dynamo.updateTable(r -> r.tableName(id).streamSpecification(stream));
+                }
             }
             names.put(id, id);
         });

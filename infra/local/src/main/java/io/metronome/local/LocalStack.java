@@ -51,6 +51,7 @@ public final class LocalStack implements AutoCloseable {
     private final LocalEmulators emulators;
     private final HttpGateway gateway;
     private final List<QueuePoller> pollers;
+    private final List<StreamPoller> streamPollers = new ArrayList<>();
     private final Engine engine;
     private final int port;
     private final String demoKey;
@@ -166,6 +167,16 @@ public final class LocalStack implements AutoCloseable {
             }
 
             LocalStack stack = new LocalStack(emulators, gateway, pollers, engine, bound, demoKey, env, ticks, tables, queues);
+            // Tables' streams, as Lambda's DynamoDB event source mappings read them (the run events).
+            var streams = LocalClients.streams(emulators.dynamoEndpoint());
+            for (SamTemplate.StreamSource source : template.streamSources()) {
+                StreamPoller poller = new StreamPoller(streams, tables.get(source.tableId()), source,
+                        LocalStack.<RequestHandler<com.amazonaws.services.lambda.runtime.events.DynamodbEvent,
+                                com.amazonaws.services.lambda.runtime.events.StreamsEventResponse>>instantiate(
+                                source.handler(), engine), o.dataDir());
+                poller.start();
+                stack.streamPollers.add(poller);
+            }
             stack.logs = logs;
             return stack;
         } catch (IOException | RuntimeException e) {
@@ -201,6 +212,11 @@ public final class LocalStack implements AutoCloseable {
         return pollers.stream().filter(p -> p.functionId().equals(functionId)).findFirst().orElseThrow();
     }
 
+    /** The event source mapping that feeds a function from a table's stream. */
+    StreamPoller streamPoller(String functionId) {
+        return streamPollers.stream().filter(p -> p.functionId().equals(functionId)).findFirst().orElseThrow();
+    }
+
     /**
      * Writes where this stack's endpoints, tables and queues are ({@link EndpointsFile}), for {@code ./metronome
      * --local}; {@link #close} removes the file.
@@ -218,6 +234,7 @@ public final class LocalStack implements AutoCloseable {
         ticks.shutdownNow();
         gateway.stop();
         pollers.forEach(QueuePoller::stop);
+        streamPollers.forEach(StreamPoller::stop);
         emulators.close();
         logs.close();
     }

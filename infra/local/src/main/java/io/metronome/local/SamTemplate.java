@@ -44,6 +44,11 @@ public final class SamTemplate {
                               java.time.Duration timeout, int memoryMb) {
     }
 
+    /** A function fed by a table's stream (a {@code DynamoDB} event), as its event source mapping says. */
+    public record StreamSource(String functionId, String handler, String tableId, int batchSize,
+                               String startingPosition, java.time.Duration timeout, int memoryMb) {
+    }
+
     /** Lambda's defaults for a function that (and whose Globals) do not say. */
     static final int DEFAULT_TIMEOUT_SECONDS = 3;
     static final int DEFAULT_MEMORY_MB = 128;
@@ -175,6 +180,23 @@ public final class SamTemplate {
                 String queue = String.valueOf(((List<?>) map(p.get("Queue")).get("Fn::GetAtt")).get(0));
                 int batch = p.get("BatchSize") instanceof Number n ? n.intValue() : 10;
                 sources.add(new QueueSource(id, handler(id), queue, batch, 2,
+                        java.time.Duration.ofSeconds(functionNumber(id, "Timeout", DEFAULT_TIMEOUT_SECONDS)),
+                        functionNumber(id, "MemorySize", DEFAULT_MEMORY_MB)));
+            }
+        }));
+        return sources;
+    }
+
+    public List<StreamSource> streamSources() {
+        List<StreamSource> sources = new ArrayList<>();
+        resources("AWS::Serverless::Function").forEach((id, fn) -> map(properties(fn).get("Events")).values().forEach(e -> {
+            Map<String, Object> event = map(e);
+            if ("DynamoDB".equals(event.get("Type"))) {
+                Map<String, Object> p = map(event.get("Properties"));
+                String table = String.valueOf(((List<?>) map(p.get("Stream")).get("Fn::GetAtt")).get(0));
+                int batch = p.get("BatchSize") instanceof Number n ? n.intValue() : 100;
+                sources.add(new StreamSource(id, handler(id), table, batch,
+                        String.valueOf(p.getOrDefault("StartingPosition", "TRIM_HORIZON")),
                         java.time.Duration.ofSeconds(functionNumber(id, "Timeout", DEFAULT_TIMEOUT_SECONDS)),
                         functionNumber(id, "MemorySize", DEFAULT_MEMORY_MB)));
             }

@@ -53,7 +53,8 @@ class SampleEventsTest {
             "ListMetronomesFunction", "GetMetronomeFunction", "CreateRunFunction", "ListRunsFunction", "GetRunFunction",
             "GetTimelineFunction", "PauseRunFunction", "ResumeRunFunction", "CancelRunFunction", "ApproveRunFunction",
             "UpdateMetronomeFunction", "WorkerFunction", "WebhookFunction", "ListTriggerEventsFunction",
-            "RotateWebhookSecretFunction", "ScheduleTickFunction", "EventTriggerFunction", "QueuedEventTriggerFunction", "SweeperFunction");
+            "RotateWebhookSecretFunction", "ScheduleTickFunction", "EventTriggerFunction", "QueuedEventTriggerFunction", "SweeperFunction",
+            "RunEventsFunction");
 
     private LocalStack stack;
 
@@ -163,6 +164,12 @@ class SampleEventsTest {
         } else if (response instanceof SQSBatchResponse batch) {
             assertThat(batch.getBatchItemFailures()).isEmpty();
             assertThat(runsOf(Samples.EVENT_METRONOME)).as("the queued sample event started a run").hasSize(2);
+        } else if (response instanceof com.amazonaws.services.lambda.runtime.events.StreamsEventResponse batch) {
+            // Its two records: a run created, then picked up (the sample's own run id: no other sample has it).
+            assertThat(batch.getBatchItemFailures()).isEmpty();
+            assertThat(stack.engine().eventLog.after("run_00000000000000000000000009", null, 100).events())
+                    .extracting(e -> e.id() + " " + e.type().wire())
+                    .containsExactly("1.0 workflow.queued", "2.0 workflow.started");
         } else if (response instanceof Map<?, ?> summary && function.equals("ScheduleTickFunction")) {
             assertThat(summary.get("runsStarted")).isEqualTo(1L);
             assertThat(runsOf(Samples.SCHEDULED_METRONOME)).hasSize(1);

@@ -54,6 +54,9 @@ class TemplateTest {
                 assertThat(handled).as(f.getKey()).containsExactly(APIGatewayV2HTTPEvent.class, APIGatewayV2HTTPResponse.class);
             } else if (triggers.equals(Set.of("SQS"))) {
                 assertThat(handled).as(f.getKey()).containsExactly(SQSEvent.class, SQSBatchResponse.class);
+            } else if (triggers.equals(Set.of("DynamoDB"))) {
+                assertThat(handled).as(f.getKey()).containsExactly(com.amazonaws.services.lambda.runtime.events.DynamodbEvent.class,
+                        com.amazonaws.services.lambda.runtime.events.StreamsEventResponse.class);
             } else if (triggers.equals(Set.of("Schedule")) || triggers.equals(Set.of("EventBridgeRule"))) {
                 // EventBridge hands over its event as JSON: a map in, a small summary out.
                 assertThat(handled).as(f.getKey()).containsExactly(Map.class, Map.class);
@@ -110,6 +113,8 @@ class TemplateTest {
         Set<String> providedByLambda = Set.of("AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_FUNCTION_NAME",
                 "LAMBDA_TASK_ROOT", "AWS_LAMBDA_LOG_LEVEL", "AWS_XRAY_DAEMON_ADDRESS", "_X_AMZN_TRACE_ID", "LLM_API_KEY");
         Set<String> set = new TreeSet<>(TEMPLATE.globalEnvironment().keySet());
+        // and a function's own (EVENT_BUS_NAME: only the run events function publishes)
+        FUNCTIONS.values().forEach(f -> set.addAll(map(map(properties(f).get("Environment")).get("Variables")).keySet()));
         assertThat(read).as("variables the code reads").isNotEmpty();
         Set<String> missing = new TreeSet<>(read);
         missing.removeAll(set);
