@@ -5,6 +5,7 @@ import io.metronome.store.ApiKeyRepository;
 import io.metronome.store.AuditRepository;
 import io.metronome.store.MetronomeRepository;
 import io.metronome.store.RunData;
+import io.metronome.store.RunEventLog;
 import io.metronome.store.RunRepository;
 import io.metronome.store.StepRepository;
 import io.metronome.store.Tables;
@@ -38,6 +39,8 @@ public final class Engine {
     public final MetronomeService metronomeService;
     public final Triggers triggers;
     public final Sweeper sweeper;
+    public final RunEventLog events;
+    public final RunEventFeed eventFeed;
 
     public Engine(DynamoDbClient dynamo, SqsClient sqs, Tables tables, String queueUrl, EngineSettings settings,
                   NodeExecutors executors, Clock clock) {
@@ -55,6 +58,8 @@ public final class Engine {
         this.metronomeService = new MetronomeService(metronomes, executors.egress(), clock);
         this.triggers = new Triggers(metronomes, triggerEvents, runService, clock);
         this.sweeper = new Sweeper(runs, dispatcher, settings.sweep(), clock);
+        this.events = new RunEventLog(dynamo, tables);
+        this.eventFeed = new RunEventFeed(runService, events, PollSchedule.FOLLOW, clock, RunEventFeed.sleeping(clock));
     }
 
     private static Engine shared;
