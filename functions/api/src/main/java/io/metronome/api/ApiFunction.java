@@ -43,10 +43,23 @@ public abstract class ApiFunction implements RequestHandler<APIGatewayV2HTTPEven
         this.engine = engine;
     }
 
-    /** The result of a handler: a status, a JSON body, and any headers beyond Content-Type. */
-    public record Response(int status, JsonNode body, Map<String, String> headers) {
+    /**
+     * The result of a handler: a status, a JSON body, and any headers beyond Content-Type; or a body of another
+     * media type ({@code text}), whose Content-Type is among its headers.
+     */
+    public record Response(int status, JsonNode body, Map<String, String> headers, String text) {
+        public Response(int status, JsonNode body, Map<String, String> headers) {
+            this(status, body, headers, null);
+        }
+
         public Response(int status, JsonNode body) {
             this(status, body, Map.of());
+        }
+
+        public static Response text(int status, String contentType, String text, Map<String, String> headers) {
+            Map<String, String> all = new HashMap<>(headers);
+            all.put("Content-Type", contentType);
+            return new Response(status, null, Map.copyOf(all), text);
         }
 
         public static Response ok(JsonNode body) {
@@ -120,6 +133,10 @@ public abstract class ApiFunction implements RequestHandler<APIGatewayV2HTTPEven
     }
 
     private static APIGatewayV2HTTPResponse respond(Response r) {
+        if (r.text() != null) {
+            return APIGatewayV2HTTPResponse.builder().withStatusCode(r.status()).withHeaders(r.headers())
+                    .withBody(r.text()).withIsBase64Encoded(false).build();
+        }
         Map<String, String> headers = JSON_HEADERS;
         if (!r.headers().isEmpty()) {
             headers = new HashMap<>(r.headers());

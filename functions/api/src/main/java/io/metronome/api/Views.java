@@ -201,6 +201,8 @@ public final class Views {
         summary.put("attachedProjectId", s.attachedProjectId());
         summary.put("attachedTicketId", s.attachedTicketId());
         summary.put("auditEventCount", s.auditEventCount());
+        // Where this read of the run stands in its events: follow .../events from here to hear only what is newer.
+        data.put("lastEventId", new io.metronome.domain.EventCursor(t.run().rev(), io.metronome.domain.EventCursor.MAX_INDEX).id());
         root.put("nextCursor", t.nextCursor());
         return root;
     }

@@ -41,6 +41,7 @@ public final class Engine {
     public final Sweeper sweeper;
     public final RunEventLog eventLog;
     public final StatusNotifier statusNotifier;
+    public final RunEventFeed eventFeed;
 
     /** An engine whose run status changes are log lines (the local stack, tests). */
     public Engine(DynamoDbClient dynamo, SqsClient sqs, Tables tables, String queueUrl, EngineSettings settings,
@@ -66,6 +67,7 @@ public final class Engine {
         this.metronomeService = new MetronomeService(metronomes, executors.egress(), clock);
         this.triggers = new Triggers(metronomes, triggerEvents, runService, clock);
         this.sweeper = new Sweeper(runs, dispatcher, settings.sweep(), clock);
+        this.eventFeed = new RunEventFeed(runService, eventLog, PollSchedule.FOLLOW, clock, RunEventFeed.sleeping(clock));
     }
 
     private static Engine shared;

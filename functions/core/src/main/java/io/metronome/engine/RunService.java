@@ -556,7 +556,8 @@ public final class RunService {
                 run.attachedTicketId(), s.auditEventCount());
     }
 
-    private Run owned(String userId, String metronomeId, String runId) {
+    /** The caller's run of that metronome, as the run item has it (no input); anything else a 404. */
+    Run owned(String userId, String metronomeId, String runId) {
         if (!Ids.isValid(Ids.RUN, runId) || !Ids.isValid(Ids.METRONOME, metronomeId)) {
             throw ApiException.notFound("run");
         }

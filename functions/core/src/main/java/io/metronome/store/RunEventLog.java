@@ -28,6 +28,15 @@ import static io.metronome.store.Items.s;
  *
  * <p>Writing is idempotent: an event's key and content follow from the run item's versions alone, so a stream
  * batch delivered again puts the very same items again.
+ *
+ * <p>Followers are never handed an event while an earlier one of its run could still appear: a BatchWriteItem
+ * applies its items in no particular order (and may leave any of them for later), and a Query reads item by item
+ * rather than at one instant, so a reader could meet an event before an earlier one of the same run is
+ * readable, and move its cursor past it. Hence (1) {@link #append} writes a run's events revision by revision,
+ * no batch holding two revisions of one run, each batch only after the one before has been written in full, so
+ * that an event is readable only once every event of the run's earlier revisions is; and (2) {@link #readable}
+ * hands out only what a second query, made after the first one saw it, still shows with no hole before it (a
+ * revision's events are numbered from 0 with none left out, so a hole within a revision shows).
  */
 public final class RunEventLog {
     static final String PREFIX = "evt#";
@@ -57,26 +66,30 @@ public final class RunEventLog {
     }
 
     /**
-     * Stores events (of any runs), 25 to a BatchWriteItem, retrying what DynamoDB leaves unprocessed; an event
-     * given twice is written once.
+     * Stores events (of any runs), up to 25 to a BatchWriteItem and never two revisions of one run in the same one,
+     * in the order of each run's events, retrying what DynamoDB leaves unprocessed; an event given twice is written
+     * once. A caller appending one run's events in several calls makes them in the order of the run's writes (a
+     * stream's records of one item come in that order).
      *
      * @throws IllegalStateException when DynamoDB keeps leaving items unprocessed: the caller's batch is to be
      *                               delivered again (all of it may be written again, harmlessly)
      */
     public void append(Collection<RunEvent> events) {
-        Map<String, WriteRequest> byKey = new TreeMap<>(); // one request per key: a batch may not name a key twice
+        // One request per key (a batch may not name a key twice), in each run's order.
+        TreeMap<String, RunEvent> byKey = new TreeMap<>();
         for (RunEvent e : events) {
-            Map<String, AttributeValue> item = new HashMap<>();
-            item.put("runId", s(e.runId()));
-            item.put(RunData.SK, s(sortKey(e.cursor())));
-            item.put("data", s(e.toJson().toString()));
-            byKey.put(e.runId() + "/" + sortKey(e.cursor()),
-                    WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
+            byKey.put(e.runId() + "/" + sortKey(e.cursor()), e);
         }
-        List<WriteRequest> writes = new ArrayList<>(byKey.values());
-        for (int from = 0; from < writes.size(); from += BATCH) {
-            List<WriteRequest> batch = writes.subList(from, Math.min(writes.size(), from + BATCH));
-            Map<String, List<WriteRequest>> request = Map.of(tables.steps(), batch);
+        for (List<RunEvent> batch : batches(byKey.values())) {
+            List<WriteRequest> writes = new ArrayList<>(batch.size());
+            for (RunEvent e : batch) {
+                Map<String, AttributeValue> item = new HashMap<>();
+                item.put("runId", s(e.runId()));
+                item.put(RunData.SK, s(sortKey(e.cursor())));
+                item.put("data", s(e.toJson().toString()));
+                writes.add(WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
+            }
+            Map<String, List<WriteRequest>> request = Map.of(tables.steps(), writes);
             for (int attempt = 0; ; attempt++) {
                 Map<String, List<WriteRequest>> r = request;
                 BatchWriteItemResponse response = dynamo.batchWriteItem(b -> b.requestItems(r));
@@ -91,6 +104,30 @@ public final class RunEventLog {
                 backOff(attempt);
             }
         }
+    }
+
+    /**
+     * Events in key order cut into BatchWriteItems: at most 25 each, and a new one wherever a run's next event is of
+     * another revision than the one before it.
+     */
+    static List<List<RunEvent>> batches(Collection<RunEvent> inKeyOrder) {
+        List<List<RunEvent>> batches = new ArrayList<>();
+        List<RunEvent> current = new ArrayList<>();
+        RunEvent previous = null;
+        for (RunEvent e : inKeyOrder) {
+            boolean otherRevisionOfTheRun = previous != null && previous.runId().equals(e.runId())
+                    && previous.cursor().rev() != e.cursor().rev();
+            if (current.size() == BATCH || otherRevisionOfTheRun) {
+                batches.add(current);
+                current = new ArrayList<>();
+            }
+            current.add(e);
+            previous = e;
+        }
+        if (!current.isEmpty()) {
+            batches.add(current);
+        }
+        return batches;
     }
 
     /** AWS's advice for unprocessed items: wait, longer each time, then send them again. */
@@ -128,5 +165,52 @@ public final class RunEventLog {
         List<RunEvent> events = response.items().stream()
                 .map(item -> RunEvent.fromJson(Json.read(item.get("data").s()))).toList();
         return new Page(events, response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty());
+    }
+
+    /** The event at {@code cursor}, if the run has one there. */
+    public java.util.Optional<RunEvent> at(String runId, EventCursor cursor) {
+        Map<String, AttributeValue> item = dynamo.getItem(g -> g.tableName(tables.steps())
+                .key(Map.of("runId", s(runId), RunData.SK, s(sortKey(cursor)))).consistentRead(true)).item();
+        return item == null || item.isEmpty() ? java.util.Optional.empty()
+                : java.util.Optional.of(RunEvent.fromJson(Json.read(item.get("data").s())));
+    }
+
+    /**
+     * What a follower may be handed of the run's events after {@code after}: those of a first query (as
+     * {@link #after}) that a second one, made once the first returned, still shows with no hole before them; an
+     * event the first query meets was written after every event of the run's earlier revisions, so the second
+     * shows all of those. {@code more} when anything after them was seen (a hole that will fill, or more events).
+     * A query when nothing is there; two when something is.
+     */
+    public Page readable(String runId, EventCursor after, int limit) {
+        Page first = after(runId, after, limit);
+        if (first.events().isEmpty()) {
+            return first;
+        }
+        EventCursor seen = first.last(after);
+        Page second = after(runId, after, limit);
+        List<RunEvent> confirmed = second.events().stream().filter(e -> e.cursor().compareTo(seen) <= 0).toList();
+        List<RunEvent> handed = contiguous(after, confirmed);
+        return new Page(handed, second.more() || handed.size() < second.events().size());
+    }
+
+    /**
+     * The events that follow {@code after} with none missing before them: within a revision each next index, and
+     * a later revision from its index 0 (a write's events are numbered from 0, none left out).
+     */
+    static List<RunEvent> contiguous(EventCursor after, List<RunEvent> inOrder) {
+        List<RunEvent> out = new ArrayList<>();
+        EventCursor at = after;
+        for (RunEvent e : inOrder) {
+            EventCursor c = e.cursor();
+            boolean next = at != null && c.rev() == at.rev() ? c.index() == at.index() + 1
+                    : (at == null || c.rev() > at.rev()) && c.index() == 0;
+            if (!next) {
+                break;
+            }
+            out.add(e);
+            at = c;
+        }
+        return out;
     }
 }
