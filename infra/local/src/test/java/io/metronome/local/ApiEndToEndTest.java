@@ -525,6 +525,7 @@ class ApiEndToEndTest {
         Set<String> expected = new TreeSet<>(seedFields);
         expected.add("nextCursor"); // the paged timeline's addition to the seed
         expected.add("data.run.activeNodeCount"); // the run's: whether a pause or a cancel is still draining
+        expected.add("data.lastEventId"); // where this read stands in the run's events, to follow on live from
         assertThat(responseFields).isEqualTo(expected);
     }
 

@@ -107,7 +107,8 @@ final class Http {
                         .withBody(response.body()).build());
         assertThat(report.hasErrors()).as("%s %s -> %d %s does not match the OpenAPI document:%n%s", method, path,
                 response.statusCode(), response.body(), report).isFalse();
-        return new Reply(response.statusCode(), Json.read(response.body()), response.body());
+        boolean stream = response.headers().firstValue("content-type").orElse("").startsWith("text/event-stream");
+        return new Reply(response.statusCode(), stream ? null : Json.read(response.body()), response.body());
     }
 
     /** A client acting as one user, sending JSON. */

@@ -92,6 +92,9 @@ class RouteFuzzTest {
                 requests++;
                 assertThat(reply.status()).as(label + " -> " + reply.raw()).isLessThan(500);
                 JsonNode json = reply.json();
+                if (json == null && reply.status() == 200 && route.path().endsWith("/events")) {
+                    continue; // an event stream answered (text/event-stream; its framing is RunEventsEndToEndTest's)
+                }
                 assertThat(json).as(label + " -> " + reply.raw()).isNotNull();
                 if (reply.status() >= 400) {
                     refused++;

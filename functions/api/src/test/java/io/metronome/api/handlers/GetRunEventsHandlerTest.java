@@ -93,7 +93,7 @@ class GetRunEventsHandlerTest {
                 clock.set(until);
             }
         };
-        handler = new GetRunEventsHandler(api, new RunEventFeed(api.runService, api.events, PollSchedule.FOLLOW, clock, pause));
+        handler = new GetRunEventsHandler(api, new RunEventFeed(api.runService, api.eventLog, PollSchedule.FOLLOW, clock, pause));
     }
 
     // ---------------------------------------------------------------- following with EventSource
