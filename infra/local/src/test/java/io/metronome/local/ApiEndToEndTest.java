@@ -523,7 +523,8 @@ class ApiEndToEndTest {
         Set<String> responseFields = new TreeSet<>();
         collect(timeline, "", seedFields, responseFields);
         Set<String> expected = new TreeSet<>(seedFields);
-        expected.add("nextCursor"); // the paged timeline's one addition to the seed
+        expected.add("nextCursor"); // the paged timeline's addition to the seed
+        expected.add("lastEventId"); // and where it stands among the run's events
         assertThat(responseFields).isEqualTo(expected);
     }
 
