@@ -18,7 +18,7 @@ import java.util.function.Function;
 
 /**
  * The contract's JSON for each object. Every field is always present; an absent value is null. Engine-internal
- * state (node leases, revisions) never appears, but as a position among a run's events.
+ * state (node leases, revisions) never appears.
  */
 public final class Views {
     private Views() {
@@ -200,9 +200,9 @@ public final class Views {
         summary.put("attachedProjectId", s.attachedProjectId());
         summary.put("attachedTicketId", s.attachedTicketId());
         summary.put("auditEventCount", s.auditEventCount());
+        // Where this read of the run stands in its events: follow .../events from here to hear only what is newer.
+        data.put("lastEventId", new io.metronome.domain.EventCursor(t.run().rev(), io.metronome.domain.EventCursor.MAX_INDEX).id());
         root.put("nextCursor", t.nextCursor());
-        // Where this read of the run stands among its events: the events after it are what happened since.
-        root.put("lastEventId", new io.metronome.domain.EventCursor(t.run().rev(), io.metronome.domain.EventCursor.MAX_INDEX).id());
         return root;
     }
 
