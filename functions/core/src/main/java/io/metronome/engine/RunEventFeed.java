@@ -32,7 +32,7 @@ public final class RunEventFeed {
 
     /**
      * @param next where to go on from: the last event handed, else the cursor asked with (null: from the start)
-     * @param more the log has more after {@code next} already: ask again at once
+     * @param more the log has more after the events handed: ask again at once
      * @param polls the times the log was read for events after the cursor (one or two queries each)
      */
     public record Feed(Run run, List<RunEvent> events, EventCursor next, boolean more, boolean ended, int polls) {
@@ -91,8 +91,8 @@ public final class RunEventFeed {
             closesItsWrite = log.at(runId, after).map(StreamEnd::closesItsWrite).orElse(false);
         }
         for (Duration offset : schedule.offsets(wait)) {
-            if (!page.events().isEmpty() || page.more()
-                    || StreamEnd.ended(run, after, closesItsWrite, false, clock.instant())) {
+            // Nothing yet, or only what lies past a hole (an earlier event not readable yet): wait on.
+            if (!page.events().isEmpty() || StreamEnd.ended(run, after, closesItsWrite, page.more(), clock.instant())) {
                 break;
             }
             Instant next = start.plus(offset);
@@ -120,6 +120,7 @@ public final class RunEventFeed {
             }
         }
         boolean ended = StreamEnd.ended(run, position, closesItsWrite, page.more(), clock.instant());
-        return new Feed(run, events, position, page.more(), ended, polls);
+        // Ask again at once for a page that was full; not for a hole that outlasted the wait.
+        return new Feed(run, events, position, page.more() && !events.isEmpty(), ended, polls);
     }
 }

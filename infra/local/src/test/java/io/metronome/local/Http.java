@@ -111,6 +111,51 @@ final class Http {
         return new Reply(response.statusCode(), stream ? null : Json.read(response.body()), response.body());
     }
 
+    /**
+     * The retry a Server-Sent Events body ends with, read by a real client (LaunchDarkly's EventSource), which fails
+     * on anything the format does not allow.
+     */
+    static long streamRetryMs(String body) {
+        com.launchdarkly.eventsource.ConnectStrategy once = new com.launchdarkly.eventsource.ConnectStrategy() {
+            @Override
+            public Client createClient(com.launchdarkly.logging.LDLogger logger) {
+                return new Client() {
+                    @Override
+                    public Result connect(String lastEventId) {
+                        return new Result(new java.io.ByteArrayInputStream(body.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                                URI.create("http://127.0.0.1/"), null);
+                    }
+
+                    @Override
+                    public boolean awaitClosed(long timeoutMillis) {
+                        return true;
+                    }
+
+                    @Override
+                    public URI getOrigin() {
+                        return URI.create("http://127.0.0.1/");
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+        };
+        try (com.launchdarkly.eventsource.EventSource source = new com.launchdarkly.eventsource.EventSource.Builder(once)
+                .errorStrategy(com.launchdarkly.eventsource.ErrorStrategy.alwaysThrow()).build()) {
+            try {
+                while (true) {
+                    source.readAnyEvent();
+                }
+            } catch (com.launchdarkly.eventsource.StreamClosedByServerException end) {
+                return source.getBaseRetryDelayMillis();
+            }
+        } catch (com.launchdarkly.eventsource.StreamException e) {
+            throw new AssertionError("not a stream: " + e, e);
+        }
+    }
+
     /** A client acting as one user, sending JSON. */
     static final class As {
         private final Http http;

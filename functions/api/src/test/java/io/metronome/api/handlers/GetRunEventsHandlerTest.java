@@ -218,6 +218,35 @@ class GetRunEventsHandlerTest {
                 .isEqualTo(StreamEnd.GRACE);
     }
 
+    @Test
+    void anEventNotReadableYetIsWaitedForNeverSkipped() throws Exception {
+        // The write that fails the run has three events: step.failed boom, step.cancelled nap, workflow.failed.
+        Run run = h.start(h.metronome("""
+                {"nodes": [{"id": "start", "type": "transform", "config": {"expression": "1"}},
+                           {"id": "nap", "type": "delay", "config": {"seconds": 30}},
+                           {"id": "boom", "type": "fail", "config": {"error": "no"}}],
+                 "edges": [{"from": "start", "to": "nap"}, {"from": "start", "to": "boom"}]}"""), "{}");
+        h.awaitStatus(run, RunStatus.FAILED);
+        List<RunEvent> all = eventsOf(run);
+        int late = indexOfFirst(all, e -> e.cursor().index() > 0); // its write's first event is readable, it is not
+        List<RunEvent> early = new ArrayList<>(all);
+        RunEvent held = early.remove(late);
+        filler.append(early);
+        String before = all.get(late - 1).id();
+
+        APIGatewayV2HTTPResponse stuck = handler.handleRequest(request(run, before, Map.of("wait", "3"), Map.of()), null);
+        EventSources.Parsed nothing = EventSources.parse(stuck.getBody());
+        assertThat(nothing.messages()).as("what lies past the hole waits with it").isEmpty();
+        assertThat(nothing.retryMs()).as("no hurry to ask again").isEqualTo(EventStream.FOLLOW_RETRY_MS);
+
+        duringTheWait = () -> filler.append(List.of(held));
+        pauses.set(0);
+        APIGatewayV2HTTPResponse filled = handler.handleRequest(request(run, before, Map.of(), Map.of()), null);
+        assertThat(EventSources.parse(filled.getBody()).ids()).as("the hole filled while it waited")
+                .isEqualTo(all.subList(late, all.size()).stream().map(RunEvent::id).toList());
+        assertThat(pauses.get()).isPositive();
+    }
+
     // ---------------------------------------------------------------- JSON, limits, refusals
 
     @Test
@@ -289,16 +318,30 @@ class GetRunEventsHandlerTest {
 
     /** The run's events so far, from every version of its run item, appended as a stream handler would. */
     private List<RunEvent> fillTheLog(Run run) {
+        List<RunEvent> events = eventsOf(run);
+        filler.append(events);
+        return events;
+    }
+
+    /** The events of every version of the run item so far. */
+    private List<RunEvent> eventsOf(Run run) {
         List<RunEvent> events = new ArrayList<>();
         Run before = null;
         for (Map<String, AttributeValue> image : versions.versions(run.id()).values()) {
             Run after = RunRepository.fromImage(image);
-            List<RunEvent> write = RunEvents.between(before, after);
-            filler.append(write);
-            events.addAll(write);
+            events.addAll(RunEvents.between(before, after));
             before = after;
         }
         return events;
+    }
+
+    private static int indexOfFirst(List<RunEvent> events, java.util.function.Predicate<RunEvent> p) {
+        for (int i = 0; i < events.size(); i++) {
+            if (p.test(events.get(i))) {
+                return i;
+            }
+        }
+        throw new AssertionError("no such event in " + events);
     }
 
     /** The payload 2.0 event API Gateway sends for this route (as events/GetRunEventsFunction.json). */
