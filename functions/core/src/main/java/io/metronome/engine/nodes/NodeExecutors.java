@@ -58,8 +58,7 @@ public final class NodeExecutors {
             public synchronized SsmClient get() {
                 if (client == null) {
                     client = SsmClient.builder().httpClientBuilder(UrlConnectionHttpClient.builder())
-                            .overrideConfiguration(io.metronome.observe.XRay.clientConfiguration(env).toBuilder()
-                                    .apiCallTimeout(io.metronome.engine.Engine.AWS_CALL_TIMEOUT).build()).build();
+                            .overrideConfiguration(io.metronome.engine.Engine.clientConfiguration(env)).build();
                 }
                 return client;
             }
