@@ -95,6 +95,9 @@ public final class Views {
         time(o, "completedAt", s.completedAt());
         time(o, "createdAt", s.createdAt());
         time(o, "updatedAt", s.updatedAt());
+        if (s.afterRunEnded() != null) {
+            o.put("afterRunEnded", s.afterRunEnded());
+        }
         return o;
     }
 

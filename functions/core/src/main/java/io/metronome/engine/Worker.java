@@ -277,9 +277,15 @@ public final class Worker {
      */
     private void settle(Run run, Definition def, NodeState before, NodeState settled, boolean recordFirst,
                         java.util.function.Consumer<RunWrite> extra) {
+        Run recordedAgainst = recordFirst ? null : run; // the run as it was when the step was recorded
         for (int i = 0; i < SETTLE_RETRIES; i++) {
             Instant now = clock.instant();
             RunWrite write = new RunWrite(run.id(), now).requireNodeRev(before.nodeId(), before.rev());
+            if (!run.isTerminal()) {
+                // A run that ended meanwhile refuses the write: settled again against it, the node hands nothing
+                // on and its step is flagged.
+                write.requireStatus(LIVE);
+            }
             List<NodeState> ready = new ArrayList<>();
             NodeState state = settled;
             HandOff handOff = null;
@@ -310,9 +316,12 @@ public final class Worker {
             }
             Run after;
             try {
-                if (recordFirst) {
-                    // Once the write lands the node is off the run item, and its record is all there is.
+                if (recordedAgainst == null
+                        || Step.afterRunEnded(run, settled) != null && !recordedAgainst.isTerminal()) {
+                    // Once the write lands the node is off the run item, and its record is all there is; a run
+                    // that ended meanwhile is flagged on it (Step.afterRunEnded).
                     record(run, def, settled);
+                    recordedAgainst = run;
                 }
                 if (handOff != null) {
                     recordSkipped(run, def, handOff);
@@ -1052,7 +1061,7 @@ public final class Worker {
             if (!reached.contains(node.id())) {
                 never.add(new Step(Ids.derived(Ids.STEP, at, run.id() + "/" + node.id() + "/cancelled"), run.id(),
                         run.metronomeId(), node.id(), node.type().wire(), StepStatus.CANCELLED, 0, null, null, null,
-                        null, null, null, at, at, at, 1));
+                        null, null, null, at, at, at, 1, null));
             }
         }
         steps.recordNew(never);
@@ -1091,7 +1100,7 @@ public final class Worker {
             String child = Definition.childId(m.nodeId(), i);
             never.add(new Step(Ids.derived(Ids.STEP, at, run.id() + "/" + child + "/cancelled"), run.id(),
                     run.metronomeId(), child, type, StepStatus.CANCELLED, 0, null, null, null, null, null, null, at,
-                    at, at, 1));
+                    at, at, 1, null));
         }
         steps.recordNew(never);
         if (to < total) {

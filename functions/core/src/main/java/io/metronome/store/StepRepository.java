@@ -32,11 +32,18 @@ public final class StepRepository {
         this.tables = tables;
     }
 
-    /** Records a step unless a record of the same or a newer revision is already there. */
+    /**
+     * Records a step unless a record of the same or a newer revision is already there. A record flagged
+     * {@code afterRunEnded} may replace the same revision's record once, unflagged: the attempt's outcome was
+     * recorded before its run's end was known (the step is written before the run item, which then refused the
+     * write), and the retry that learnt of it adds the flag.
+     */
     public boolean record(Step step) {
+        String condition = step.afterRunEnded() == null ? "attribute_not_exists(stepId) OR #rev < :rev"
+                : "attribute_not_exists(stepId) OR #rev < :rev OR (#rev = :rev AND attribute_not_exists(afterRunEnded))";
         try {
             dynamo.putItem(r -> r.tableName(tables.steps()).item(toItem(step))
-                    .conditionExpression("attribute_not_exists(stepId) OR #rev < :rev")
+                    .conditionExpression(condition)
                     .expressionAttributeNames(Map.of("#rev", "rev"))
                     .expressionAttributeValues(Map.of(":rev", n(step.rev()))));
             return true;
@@ -72,7 +79,7 @@ public final class StepRepository {
     public List<Step> summaries(String runId) {
         return Items.queryAll(dynamo, QueryRequest.builder().tableName(tables.steps())
                         .keyConditionExpression("runId = :r AND begins_with(stepId, :p)")
-                        .projectionExpression("stepId, nodeId, nodeType, #s, attempt, startedAt, completedAt, durationMs, metadata, rev")
+                        .projectionExpression("stepId, nodeId, nodeType, #s, attempt, startedAt, completedAt, durationMs, metadata, rev, afterRunEnded")
                         .expressionAttributeNames(Map.of("#s", "status"))
                         .expressionAttributeValues(Map.of(":r", s(runId), ":p", s(io.metronome.domain.Ids.STEP)))
                         .consistentRead(true).build())
@@ -130,6 +137,9 @@ public final class StepRepository {
         m.put("createdAt", time(st.createdAt()));
         m.put("updatedAt", time(st.updatedAt()));
         m.put("rev", n(st.rev()));
+        if (st.afterRunEnded() != null) {
+            m.put("afterRunEnded", s(st.afterRunEnded()));
+        }
         return m;
     }
 
@@ -139,6 +149,6 @@ public final class StepRepository {
                 StepStatus.fromWire(str(m, "status")), (int) num(m, "attempt"), json(m, "input"), json(m, "output"),
                 json(m, "metadata"), d == null || d.n() == null ? null : Long.parseLong(d.n()), str(m, "error"),
                 time(m, "startedAt"), time(m, "completedAt"), time(m, "createdAt"), time(m, "updatedAt"),
-                num(m, "rev"));
+                num(m, "rev"), str(m, "afterRunEnded"));
     }
 }

@@ -191,6 +191,10 @@ class ControlTest {
             assertThat(h.run(run).status()).isEqualTo(RunStatus.CANCELLED);
             assertThat(lastStatusByNode(t)).containsEntry("call", StepStatus.COMPLETED)
                     .containsEntry("next", StepStatus.CANCELLED);
+            assertThat(t.steps()).filteredOn(s -> s.nodeId().equals("call")).singleElement()
+                    .extracting(Step::afterRunEnded).as("its request was made: the user must see it").isEqualTo("cancelled");
+            assertThat(t.steps()).filteredOn(s -> s.nodeId().equals("next")).extracting(Step::afterRunEnded)
+                    .containsOnlyNulls();
             assertConsistent(t);
         }
     }

@@ -99,6 +99,8 @@ class WorkerDefectsTest {
             assertThat(t.auditEvents()).extracting(AuditEvent::action).doesNotContain("step.retry_scheduled");
             assertThat(t.steps()).filteredOn(s -> s.nodeId().equals("call")).extracting(Step::attempt, Step::status)
                     .containsExactly(org.assertj.core.groups.Tuple.tuple(1, StepStatus.FAILED));
+            assertThat(t.steps()).filteredOn(s -> s.nodeId().equals("call")).extracting(Step::afterRunEnded)
+                    .containsExactly("cancelled");
             assertThat(lastStatusByNode(t)).containsEntry("next", StepStatus.CANCELLED);
             assertConsistent(t);
         }

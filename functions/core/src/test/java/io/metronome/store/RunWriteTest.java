@@ -132,9 +132,9 @@ class RunWriteTest {
                 .filter(e -> e.getValue().equals("nextAttemptAt")).findFirst().orElseThrow().getKey());
 
         var step = new io.metronome.domain.Step("stp_x", "run_x", "met_m", "a", "transform", StepStatus.COMPLETED, 1,
-                null, null, null, 40L, null, NOW, NOW, NOW, NOW, 2);
+                null, null, null, 40L, null, NOW, NOW, NOW, NOW, 2, null);
         var never = new io.metronome.domain.Step("stp_y", "run_x", "met_m", "b", "transform", StepStatus.CANCELLED, 0,
-                null, null, null, null, null, null, NOW, NOW, NOW, 1);
+                null, null, null, null, null, null, NOW, NOW, NOW, 1, null);
         RunWrite close = new RunWrite("run_x", NOW).requireRev(9).closed(java.util.List.of(step, never));
         assertThat(resolve(close, close.conditionExpression())).isEqualTo("rev = 9 AND attribute_not_exists(closed)");
         String update = resolve(close, close.updateExpression());

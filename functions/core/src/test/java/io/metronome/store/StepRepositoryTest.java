@@ -19,9 +19,13 @@ class StepRepositoryTest {
     private final StepRepository steps = new StepRepository(stack.dynamo, stack.tables);
 
     private static Step step(String runId, String stepId, StepStatus status, long rev) {
+        return step(runId, stepId, status, rev, null);
+    }
+
+    private static Step step(String runId, String stepId, StepStatus status, long rev, String afterRunEnded) {
         Instant now = Instant.parse("2026-12-01T10:00:00Z");
         return new Step(stepId, runId, "met_00000000000000000000000001", "a", "transform", status, 1, null, null, null,
-                null, null, now, status == StepStatus.COMPLETED ? now : null, now, now, rev);
+                null, null, now, status == StepStatus.COMPLETED ? now : null, now, now, rev, afterRunEnded);
     }
 
     @Test
@@ -38,5 +42,23 @@ class StepRepositoryTest {
             assertThat(s.status()).isEqualTo(StepStatus.COMPLETED);
             assertThat(s.rev()).isEqualTo(3);
         });
+    }
+
+    @Test
+    void theFlagThatTheRunHadEndedIsAddedToTheSameRevisionOnceAndNeverTakenAway() {
+        String runId = Ids.next(Ids.RUN);
+        String stepId = Ids.next(Ids.STEP);
+        assertThat(steps.record(step(runId, stepId, StepStatus.COMPLETED, 3))).as("recorded before the cancel was known").isTrue();
+
+        assertThat(steps.record(step(runId, stepId, StepStatus.COMPLETED, 3, "cancelled"))).as("flagged").isTrue();
+        assertThat(steps.record(step(runId, stepId, StepStatus.COMPLETED, 3, "cancelled"))).as("flagged again").isFalse();
+        assertThat(steps.record(step(runId, stepId, StepStatus.COMPLETED, 3))).as("unflagged again").isFalse();
+        assertThat(steps.record(step(runId, stepId, StepStatus.RUNNING, 2, "cancelled"))).as("an older revision").isFalse();
+
+        assertThat(steps.find(runId, stepId)).get().satisfies(s -> {
+            assertThat(s.afterRunEnded()).isEqualTo("cancelled");
+            assertThat(s.rev()).isEqualTo(3);
+        });
+        assertThat(steps.summaries(runId)).singleElement().extracting(Step::afterRunEnded).isEqualTo("cancelled");
     }
 }
