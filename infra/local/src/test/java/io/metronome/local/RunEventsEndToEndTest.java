@@ -234,7 +234,11 @@ class RunEventsEndToEndTest {
     }
 
     private List<RunEvent> readAll(String runId) {
-        RunEventLog log = new RunEventLog(dynamo, tables);
+        return readAll(new RunEventLog(dynamo, tables), runId);
+    }
+
+    /** Every event in the run's log, page by page. */
+    static List<RunEvent> readAll(RunEventLog log, String runId) {
         List<RunEvent> all = new ArrayList<>();
         EventCursor cursor = null;
         RunEventLog.Page page;
