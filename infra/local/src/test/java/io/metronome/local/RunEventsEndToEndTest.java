@@ -51,13 +51,16 @@ import static org.assertj.core.api.Assertions.assertThat;
  * timeline's {@code lastEventId} sees exactly the events after it.
  *
  * <p>The log is filled as deployed: the local stack's stream poller feeds the runs table's stream to the
- * stream handler, which appends each write's events.
+ * stream handler, which appends each write's events. The run has {@value #NODES} nodes, driven by the local
+ * stack's worker pollers, several invocations at once (its steps' recorded times show it).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RunEventsEndToEndTest {
     private static final String KEY = "events-key-0123456789";
-    private static final int BRANCHES = 6;
-    private static final int CHAIN = 24;
+    private static final int BRANCHES = 8;
+    private static final int CHAIN = 25;
+
+    private static final int NODES = 1 + BRANCHES * CHAIN + 2;
 
     private LocalStack stack;
     private Http.As user;
@@ -189,8 +192,15 @@ class RunEventsEndToEndTest {
                 .isEqualTo(log.stream().filter(e -> e.cursor().compareTo(from) > 0).map(RunEvent::toJson).toList());
         assertThat(polled).isNotEmpty();
 
-        System.out.printf("a run of %d nodes: %d events; the SSE follower: %d responses, %d disconnections%n",
-                2 + BRANCHES * CHAIN + 1, log.size(), responses.get(), disconnections.get());
+        // Driven by several workers at once: two steps whose recorded spans overlap were held by two invocations
+        // at the same time (each invocation takes one message, so one node).
+        List<JsonNode> steps = steps(path);
+        assertThat(steps).as("the run's steps").hasSize(NODES);
+        int atOnce = mostAtOnce(steps.stream().filter(s -> s.get("nodeType").asText().equals("transform")).toList());
+        assertThat(atOnce).as("transform steps held at the same moment").isGreaterThanOrEqualTo(2);
+
+        System.out.printf("a run of %d nodes: %d events; the SSE follower: %d responses, %d disconnections; "
+                + "at most %d steps held at once%n", NODES, log.size(), responses.get(), disconnections.get(), atOnce);
     }
 
     /** A client reading the run's events, from the start or after {@code lastId}. */
@@ -233,8 +243,49 @@ class RunEventsEndToEndTest {
         throw new AssertionError("the long-poll never ended");
     }
 
+    /** Every step of the run, page by page through the timeline. */
+    private List<JsonNode> steps(String path) {
+        List<JsonNode> steps = new ArrayList<>();
+        String cursor = null;
+        for (int pages = 0; pages < 100; pages++) {
+            Http.Reply page = user.get(path + "/timeline?limit=100" + (cursor == null ? "" : "&cursor=" + cursor));
+            assertThat(page.status()).as(page.raw()).isEqualTo(200);
+            page.json().at("/data/steps").forEach(steps::add);
+            cursor = page.json().path("nextCursor").asText(null);
+            if (cursor == null) {
+                return steps;
+            }
+        }
+        throw new AssertionError("the timeline never ended");
+    }
+
+    /**
+     * The most steps whose recorded spans (startedAt to completedAt) overlap at one moment. A span that ends at the
+     * instant another starts does not overlap it: recorded times are truncated alike, so spans that followed one
+     * another can touch but never cross.
+     */
+    static int mostAtOnce(List<JsonNode> steps) {
+        List<long[]> edges = new ArrayList<>(); // {moment, +1 start / -1 end}
+        for (JsonNode s : steps) {
+            edges.add(new long[]{Instant.parse(s.get("startedAt").asText()).toEpochMilli(), 1});
+            edges.add(new long[]{Instant.parse(s.get("completedAt").asText()).toEpochMilli(), -1});
+        }
+        edges.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1])); // ends first
+        int now = 0;
+        int most = 0;
+        for (long[] e : edges) {
+            now += (int) e[1];
+            most = Math.max(most, now);
+        }
+        return most;
+    }
+
     private List<RunEvent> readAll(String runId) {
-        RunEventLog log = new RunEventLog(dynamo, tables);
+        return readAll(new RunEventLog(dynamo, tables), runId);
+    }
+
+    /** Every event in the run's log, page by page. */
+    static List<RunEvent> readAll(RunEventLog log, String runId) {
         List<RunEvent> all = new ArrayList<>();
         EventCursor cursor = null;
         RunEventLog.Page page;
