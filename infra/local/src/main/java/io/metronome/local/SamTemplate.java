@@ -179,12 +179,25 @@ public final class SamTemplate {
                 Map<String, Object> p = map(event.get("Properties"));
                 String queue = String.valueOf(((List<?>) map(p.get("Queue")).get("Fn::GetAtt")).get(0));
                 int batch = p.get("BatchSize") instanceof Number n ? n.intValue() : 10;
-                sources.add(new QueueSource(id, handler(id), queue, batch, 2,
+                sources.add(new QueueSource(id, handler(id), queue, batch, localConcurrency(p.get("ScalingConfig")),
                         java.time.Duration.ofSeconds(functionNumber(id, "Timeout", DEFAULT_TIMEOUT_SECONDS)),
                         functionNumber(id, "MemorySize", DEFAULT_MEMORY_MB)));
             }
         }));
         return sources;
+    }
+
+    /** Concurrent invocations a laptop gives one queue: the mapping's maximum, at most this many. */
+    static final int LOCAL_MAX_CONCURRENCY = 4;
+
+    /** The mapping's {@code ScalingConfig.MaximumConcurrency} (a number or a parameter's default), capped locally. */
+    private int localConcurrency(Object scalingConfig) {
+        Object max = map(scalingConfig).get("MaximumConcurrency");
+        if (max instanceof Map<?, ?> ref && ref.get("Ref") instanceof String parameter) {
+            max = map(map(root.get("Parameters")).get(parameter)).get("Default");
+        }
+        int value = max instanceof Number n ? n.intValue() : max instanceof String s ? Integer.parseInt(s) : LOCAL_MAX_CONCURRENCY;
+        return Math.max(1, Math.min(value, LOCAL_MAX_CONCURRENCY));
     }
 
     public List<StreamSource> streamSources() {

@@ -54,6 +54,15 @@ class LocalStackTest {
     }
 
     @Test
+    void eachQueueIsPolledAsConcurrentlyAsItsMappingAllowsUpToTheLocalCap() {
+        Map<String, Integer> concurrency = new TreeMap<>();
+        SamTemplate.load(TEMPLATE).queueSources().forEach(s -> concurrency.put(s.functionId(), s.maxConcurrency()));
+        // The worker's maximum is a parameter (50 by default), the trigger queue's a number (5): a laptop gives each 4.
+        assertThat(concurrency).containsEntry("WorkerFunction", SamTemplate.LOCAL_MAX_CONCURRENCY)
+                .containsEntry("QueuedEventTriggerFunction", SamTemplate.LOCAL_MAX_CONCURRENCY);
+    }
+
+    @Test
     void theTemplatesTablesAreTheOnesTheEngineIsTestedOn() {
         LocalEmulators emulators = LocalEmulators.shared();
         DynamoDbClient dynamo = LocalClients.dynamo(emulators.dynamoEndpoint(), LocalClients.plain());
