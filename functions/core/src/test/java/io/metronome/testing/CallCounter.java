@@ -6,6 +6,8 @@ import software.amazon.awssdk.core.interceptor.Context;
 import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
 import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
 import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemRequest;
+import software.amazon.awssdk.services.dynamodb.model.BatchWriteItemResponse;
 import software.amazon.awssdk.services.dynamodb.model.ConsumedCapacity;
 import software.amazon.awssdk.services.dynamodb.model.DeleteItemRequest;
 import software.amazon.awssdk.services.dynamodb.model.DeleteItemResponse;
@@ -78,6 +80,9 @@ public final class CallCounter implements ExecutionInterceptor {
         if (r instanceof TransactWriteItemsRequest t) {
             return t.toBuilder().returnConsumedCapacity(ReturnConsumedCapacity.TOTAL).build();
         }
+        if (r instanceof BatchWriteItemRequest b) {
+            return b.toBuilder().returnConsumedCapacity(ReturnConsumedCapacity.TOTAL).build();
+        }
         return r;
     }
 
@@ -119,6 +124,9 @@ public final class CallCounter implements ExecutionInterceptor {
         }
         if (response instanceof TransactWriteItemsResponse t && t.consumedCapacity() != null) {
             return t.consumedCapacity().stream().mapToDouble(CallCounter::wcu).sum();
+        }
+        if (response instanceof BatchWriteItemResponse b && b.consumedCapacity() != null) {
+            return b.consumedCapacity().stream().mapToDouble(CallCounter::wcu).sum();
         }
         return 0;
     }

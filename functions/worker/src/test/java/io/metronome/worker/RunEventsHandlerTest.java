@@ -144,6 +144,59 @@ class RunEventsHandlerTest {
         }
     }
 
+    /**
+     * What the log costs per node, measured on chains of 50 and 100 nodes handed to the handler in the template's
+     * batches of 100 records: every write with events is one request, and a node makes the same writes wherever it
+     * stands, so the 50 nodes more cost exactly 50 times what one node costs.
+     */
+    @Test
+    void theLogCostsTheSamePerNodeWhateverTheRunsLength() {
+        double[] shorter = logCost(50);
+        double[] longer = logCost(100);
+        double callsPerNode = (longer[0] - shorter[0]) / 50;
+        double unitsPerNode = (longer[1] - shorter[1]) / 50;
+        System.out.printf("run events: %.2f calls and %.2f write units per node (50 nodes: %.0f calls, %.1f units;"
+                + " 100 nodes: %.0f calls, %.1f units)%n", callsPerNode, unitsPerNode, shorter[0], shorter[1],
+                longer[0], longer[1]);
+        assertThat(longer[0] - 2 * 100).as("calls besides two per node, whatever the length").isEqualTo(shorter[0] - 2 * 50);
+        assertThat(longer[1] - 2 * 100).as("write units besides two per node").isEqualTo(shorter[1] - 2 * 50);
+    }
+
+    /** The handler's calls and write units for a chain of {@code length} transforms, from its stream. */
+    private double[] logCost(int length) {
+        StringBuilder nodes = new StringBuilder();
+        StringBuilder edges = new StringBuilder();
+        for (int i = 0; i < length; i++) {
+            nodes.append(i == 0 ? "" : ", ").append("{\"id\": \"n").append(i)
+                    .append("\", \"type\": \"transform\", \"config\": {\"expression\": \"1\"}}");
+            if (i > 0) {
+                edges.append(i == 1 ? "" : ", ").append("{\"from\": \"n").append(i - 1).append("\", \"to\": \"n")
+                        .append(i).append("\"}");
+            }
+        }
+        Run run = h.start(h.metronome("{\"nodes\": [" + nodes + "], \"edges\": [" + edges + "]}"), "{}");
+        h.awaitStatus(run, RunStatus.COMPLETED);
+        List<Record> records = readStream().stream().filter(r -> r.dynamodb().hasNewImage()
+                && RunRepository.fromImage(r.dynamodb().newImage()).id().equals(run.id())).toList();
+        RunEventsHandler handler = new RunEventsHandler(h.engine.eventLog, publishingNothing());
+        h.stack.counter.reset();
+        for (int from = 0; from < records.size(); from += 100) {
+            assertThat(handler.handleRequest(event(records.subList(from, Math.min(records.size(), from + 100))), null)
+                    .getBatchItemFailures()).isEmpty();
+        }
+        double calls = h.stack.counter.calls().size();
+        double units = h.stack.counter.writeUnits();
+        assertThat(calls).as("at most one request per record, and no read").isLessThanOrEqualTo(records.size());
+        assertThat(h.engine.eventLog.after(run.id(), null, 1000).events().size()).as("queued, started, each node's started and completed, completed")
+                .isEqualTo(2 * length + 3);
+        return new double[]{calls, units};
+    }
+
+    /** Publishing is EventBridge's cost, a few calls a run: the log's alone is counted here. */
+    private static io.metronome.engine.StatusNotifier publishingNothing() {
+        return notifications -> notifications.size();
+    }
+
     private static Map<String, List<String>> byRun(List<JsonNode> details) {
         return details.stream().collect(Collectors.groupingBy(d -> d.get("runId").asText(), TreeMap::new,
                 Collectors.mapping(JsonNode::toString, Collectors.toList())));
