@@ -92,6 +92,25 @@ public record NodeState(String nodeId, Phase phase, int attempt, String stepId, 
         NEXT = java.util.Collections.unmodifiableMap(next);
     }
 
+    /**
+     * Whether a worker is about to pick the node up, holds it, or is handing off from it: a pause has drained, and
+     * a run's {@code activeNodeCount} is 0, once no node is. A node waiting out a retry's backoff is not: nothing
+     * of it runs before its time (the message that brings it is delayed until then), and a paused run parks it
+     * when it comes.
+     */
+    public boolean inFlight() {
+        return switch (phase) {
+            case RUNNING, DECIDED, COMPLETED -> true;
+            case PENDING -> notBefore == null;
+            default -> false;
+        };
+    }
+
+    /** Whether the node waits out a retry's backoff, its message delayed until {@code notBefore}. */
+    public boolean deferred() {
+        return phase == Phase.PENDING && notBefore != null;
+    }
+
     public static NodeState pending(String nodeId, int attempt, Instant now, Instant notBefore) {
         return new NodeState(nodeId, Phase.PENDING, attempt, Ids.next(Ids.STEP), 1, null, null, now, null, null,
                 null, null, null, notBefore, null, null, null, null);

@@ -111,8 +111,8 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return status.isTerminal();
     }
 
-    /** Nodes a worker holds right now (claimed, not yet settled): a paused or cancelled run drains until none is. */
+    /** Nodes in flight ({@link NodeState#inFlight}): a paused or cancelled run drains until none is. */
     public int activeNodeCount() {
-        return (int) nodes.values().stream().filter(n -> n.phase() == NodeState.Phase.RUNNING).count();
+        return (int) nodes.values().stream().filter(NodeState::inFlight).count();
     }
 }

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * A run's events, read off two successive versions of its run item: pure, so a stream record delivered twice (or
@@ -101,9 +102,9 @@ public final class RunEvents {
                 drafts.add(workflow(Type.WORKFLOW_RESUMED, after));
             }
             if (now == RunStatus.PAUSED) {
-                drafts.add(inFlight(workflow(Type.WORKFLOW_PAUSING, after), after, RunService.IN_FLIGHT));
+                drafts.add(inFlight(workflow(Type.WORKFLOW_PAUSING, after), after, NodeState::inFlight));
             } else if (now == RunStatus.CANCELLED) {
-                drafts.add(inFlight(workflow(Type.WORKFLOW_CANCELLING, after), after, java.util.EnumSet.of(Phase.RUNNING)));
+                drafts.add(inFlight(workflow(Type.WORKFLOW_CANCELLING, after), after, s -> s.phase() == Phase.RUNNING));
             }
         }
 
@@ -203,9 +204,9 @@ public final class RunEvents {
         return new Draft(type, f);
     }
 
-    private static Draft inFlight(Draft d, Run after, java.util.Set<Phase> phases) {
+    private static Draft inFlight(Draft d, Run after, Predicate<NodeState> which) {
         var list = d.fields().putArray("inFlight");
-        after.nodes().values().stream().filter(s -> phases.contains(s.phase())).map(NodeState::nodeId)
+        after.nodes().values().stream().filter(which).map(NodeState::nodeId)
                 .sorted(NODE_ORDER).forEach(list::add);
         return d;
     }

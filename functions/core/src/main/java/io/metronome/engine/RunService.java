@@ -52,11 +52,10 @@ public final class RunService {
     static final int MAX_PAGE_BYTES = 1_000_000;
     private static final int ATTEMPTS = 20;
     /**
-     * Nodes a worker is about to pick up, holds, or is handing off from: they reach their checkpoint themselves,
-     * and the last of them to settle audits the pause.
+     * Nodes parked in place: where a paused run waits (with those waiting out a retry's backoff). The nodes in
+     * flight ({@link NodeState#inFlight}) reach their checkpoint themselves, and the last of them to settle
+     * audits the pause.
      */
-    static final Set<Phase> IN_FLIGHT = EnumSet.of(Phase.PENDING, Phase.RUNNING, Phase.DECIDED, Phase.COMPLETED);
-    /** Nodes parked in place: where a paused run waits. */
     private static final Set<Phase> PARKED = EnumSet.of(Phase.PAUSED, Phase.WAITING, Phase.WAITING_APPROVAL,
             Phase.MAPPING);
 
@@ -221,7 +220,7 @@ public final class RunService {
                     .text("resumeTo", run.status().wire());
             List<AuditEvent> events = new ArrayList<>();
             events.add(AuditEvent.of(run, userId, "run.pause_requested", reasonPayload(reason), now));
-            boolean settled = run.nodes().values().stream().noneMatch(s -> IN_FLIGHT.contains(s.phase()));
+            boolean settled = run.nodes().values().stream().noneMatch(NodeState::inFlight);
             w.flag("pauseSettled", settled);
             if (settled) {
                 // Nothing is about to run: the run is parked right here, at the nodes that wait.
@@ -237,8 +236,8 @@ public final class RunService {
      * them, the nodes paused before they started and those waiting for a deadline, a decision or children.
      */
     static ObjectNode checkpoint(Run run) {
-        List<String> parked = run.nodes().values().stream().filter(s -> PARKED.contains(s.phase()))
-                .map(NodeState::nodeId).sorted().toList();
+        List<String> parked = run.nodes().values().stream().filter(s -> PARKED.contains(s.phase()) || s.deferred())
+                .map(NodeState::nodeId).sorted(RunEvents.NODE_ORDER).toList();
         ObjectNode payload = Json.object();
         payload.put("checkpoint", parked.isEmpty() ? null : parked.get(0));
         var all = payload.putArray("checkpoints");

@@ -1144,7 +1144,7 @@ public final class Worker {
     }
 
     /**
-     * A pause has taken hold once no node is in flight (about to start, running, or applying a decision): then
+     * A pause has taken hold once no node is in flight ({@link NodeState#inFlight}): then
      * {@code run.paused} is audited, once, naming where the run parked. The write that audits it requires the
      * run unchanged since it was read, so of two workers settling at once only the one that sees the last in
      * flight settle audits.
@@ -1152,7 +1152,7 @@ public final class Worker {
     private void settledPause(Run run) {
         for (int i = 0; run != null && i < CONFLICT_RETRIES; i++) {
             if (run.status() != RunStatus.PAUSED || run.pauseSettled()
-                    || run.nodes().values().stream().anyMatch(s -> RunService.IN_FLIGHT.contains(s.phase()))) {
+                    || run.nodes().values().stream().anyMatch(NodeState::inFlight)) {
                 return;
             }
             Instant now = clock.instant();

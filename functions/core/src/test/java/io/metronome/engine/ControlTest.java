@@ -200,6 +200,34 @@ class ControlTest {
     }
 
     @Test
+    void aPauseDuringARetrysBackoffTakesHoldAtOnceAndTheRetryRunsAfterResume() throws Exception {
+        try (LocalHttpEndpoint endpoint = new LocalHttpEndpoint().answering(hit -> hit == 1 ? 503 : 200)) {
+            Metronome m = h.metronome("""
+                    {"nodes": [{"id": "call", "type": "http", "config": {"method": "GET", "url": "%s"},
+                                "retry": {"maxAttempts": 2, "intervalSeconds": 3, "backoffRate": 1}}], "edges": []}""".formatted(endpoint.url("/flaky")));
+            Run run = h.start(m, "{}");
+            h.pump.until(() -> h.run(run).node("call") != null && h.run(run).node("call").deferred(),
+                    Duration.ofSeconds(20), "the first attempt to fail and the retry to wait");
+
+            Run paused = pause(run, "looking into it");
+            assertThat(paused.pauseSettled()).as("nothing in flight: the retry waits out its backoff").isTrue();
+            assertThat(paused.activeNodeCount()).isZero();
+            var audit = h.timeline(run).auditEvents().stream().filter(e -> e.action().equals("run.paused")).toList();
+            assertThat(audit).singleElement().satisfies(e ->
+                    assertThat(e.payload().get("checkpoint").asText()).isEqualTo("call"));
+
+            h.pump.runFor(Duration.ofSeconds(5)); // the retry's message comes while paused: the node is parked
+            assertThat(endpoint.hits()).as("no attempt while paused").isEqualTo(1);
+            assertThat(h.timeline(run).auditEvents()).filteredOn(e -> e.action().equals("run.paused")).hasSize(1);
+
+            resume(run);
+            Run done = h.awaitStatus(run, RunStatus.COMPLETED);
+            assertThat(endpoint.hits()).isEqualTo(2);
+            assertConsistent(h.timeline(done));
+        }
+    }
+
+    @Test
     void pausingAQueuedRunParksItsFirstNodeAndResumeStartsIt() {
         Metronome m = h.metronome("""
                 {"nodes": [{"id": "only", "type": "transform", "config": {"expression": "42"}}], "edges": []}""");
