@@ -52,6 +52,11 @@ public final class RunEventFeed {
         this.pause = pause;
     }
 
+    /** The log's completeness mark, which only a settled run has: read before the events it vouches for. */
+    private Long markedThrough(Run run) {
+        return StreamEnd.settled(run) ? log.settledThrough(run.id()) : null;
+    }
+
     /** Waiting by sleeping, on this clock. */
     public static Pause sleeping(Clock clock) {
         return instant -> {
@@ -79,47 +84,42 @@ public final class RunEventFeed {
         }
         Run run = runs.owned(userId, metronomeId, runId);
         Instant start = clock.instant();
-        Instant until = start.plus(wait);
-        if (StreamEnd.settled(run) && StreamEnd.graceEnds(run).isBefore(until)) {
-            until = StreamEnd.graceEnds(run); // by then it has ended, whatever comes
-        }
 
         int polls = 1;
+        Long marked = markedThrough(run);
         RunEventLog.Page page = log.readable(runId, after, pageSize);
-        boolean closesItsWrite = false;
-        if (page.events().isEmpty() && StreamEnd.mayHoldTheLastWrite(run, after)) {
-            closesItsWrite = log.at(runId, after).map(StreamEnd::closesItsWrite).orElse(false);
-        }
         for (Duration offset : schedule.offsets(wait)) {
             // Nothing yet, or only what lies past a hole (an earlier event not readable yet): wait on.
-            if (!page.events().isEmpty() || StreamEnd.ended(run, after, closesItsWrite, page.more(), clock.instant())) {
+            if (!page.events().isEmpty() || StreamEnd.ended(run, marked, page.more(), clock.instant())) {
                 break;
             }
             Instant next = start.plus(offset);
-            boolean lastOne = !next.isBefore(until); // the grace ends first: look once more then
             try {
-                pause.until(lastOne ? until : next);
+                pause.until(next);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 break;
             }
             polls++;
+            marked = markedThrough(run);
             page = log.readable(runId, after, pageSize);
-            if (lastOne) {
-                break;
-            }
         }
 
         List<RunEvent> events = page.events();
         EventCursor position = page.last(after);
-        if (!events.isEmpty()) {
-            RunEvent last = events.get(events.size() - 1);
-            closesItsWrite = StreamEnd.closesItsWrite(last);
-            if (!StreamEnd.settled(run) && StreamEnd.maySettle(last)) {
-                run = runs.owned(userId, metronomeId, runId); // it may have just ended: say so now, not next time
+        if (!events.isEmpty() && !page.more() && !StreamEnd.settled(run)
+                && StreamEnd.maySettle(events.get(events.size() - 1))) {
+            // It may have just ended: say so now rather than on the next request, if the log is marked through
+            // its last write and holds nothing after what is handed.
+            Run now = runs.owned(userId, metronomeId, runId);
+            Long mark = markedThrough(now);
+            RunEventLog.Page rest = StreamEnd.ended(now, mark, false, clock.instant()) ? log.readable(runId, position, 1) : null;
+            if (rest != null && rest.events().isEmpty() && !rest.more()) {
+                run = now;
+                marked = mark;
             }
         }
-        boolean ended = StreamEnd.ended(run, position, closesItsWrite, page.more(), clock.instant());
+        boolean ended = StreamEnd.ended(run, marked, page.more(), clock.instant());
         // Ask again at once for a page that was full; not for a hole that outlasted the wait.
         return new Feed(run, events, position, page.more() && !events.isEmpty(), ended, polls);
     }

@@ -1,6 +1,5 @@
 package io.metronome.engine;
 
-import io.metronome.domain.EventCursor;
 import io.metronome.domain.Run;
 import io.metronome.domain.RunEvent;
 
@@ -9,17 +8,20 @@ import java.time.Instant;
 
 /**
  * Whether a follower has had the last event a run will ever have. A run has had its last event once it has ended
- * and nothing of it is active any more (no node is left to finish late and be recorded). The follower has it
- * when it holds the run item's last write that makes events (the last write, or the one before a closing write,
- * which makes none) in full: it was handed that write's ending event (completed, failed, cancelled, which come
- * last among a write's events), or it holds a position past the whole revision ({@code <rev>.999}, as the
- * timeline gives). Otherwise the log may lag behind the run item (the stream handler writes a write's events
- * shortly after it, and a revision's events become readable one by one): a settled run whose last change is
- * {@link #GRACE} old is taken to have all of its events in the log.
+ * and nothing of it is active any more (no node is left to finish late and be recorded): it is settled. The
+ * stream handler, having written the events of a write that left the run settled, marks the log as complete up
+ * to that write's revision ({@code RunEventLog.markSettled}); a follower has had everything once the mark has
+ * reached the run item's revision and nothing is left after its position. So the end comes as soon as the log
+ * holds the run's last events, however far the stream lags, and never before.
+ *
+ * <p>The mark is read before the events are: a mark read after them could cover events written in between.
  */
 public final class StreamEnd {
-    /** Time the run's stream has to bring its last writes' events to the log. */
-    public static final Duration GRACE = Duration.ofSeconds(60);
+    /**
+     * A DynamoDB stream keeps records 24 hours: a run settled longer ago has nothing left in the stream to come,
+     * whether or not its log was marked (a log the handler gave up on, or written before marks were).
+     */
+    public static final Duration RETENTION = Duration.ofHours(24);
 
     private StreamEnd() {
     }
@@ -30,48 +32,15 @@ public final class StreamEnd {
     }
 
     /**
-     * @param position where the follower is (null: before the first event)
-     * @param closesItsWrite whether the event at {@code position} is known to be the last of its write
-     * @param more whether the log has more after {@code position}
+     * @param markedThrough the revision through which the log is marked complete, read before the log was
+     *                      (null: not marked)
+     * @param more whether the log has more after what the follower was handed
      */
-    public static boolean ended(Run run, EventCursor position, boolean closesItsWrite, boolean more, Instant now) {
+    public static boolean ended(Run run, Long markedThrough, boolean more, Instant now) {
         if (!settled(run) || more) {
             return false;
         }
-        return holdsTheLastWrite(run, position, closesItsWrite) || !now.isBefore(graceEnds(run));
-    }
-
-    /** Whether it can matter to know if the event at {@code position} is the last of its write. */
-    public static boolean mayHoldTheLastWrite(Run run, EventCursor position) {
-        return settled(run) && position != null && position.rev() >= lastRevisionWithEvents(run)
-                && !holdsTheLastWrite(run, position, false);
-    }
-
-    private static boolean holdsTheLastWrite(Run run, EventCursor position, boolean closesItsWrite) {
-        if (position == null) {
-            return false;
-        }
-        long last = lastRevisionWithEvents(run);
-        return position.rev() > last
-                || position.rev() == last && (closesItsWrite || position.index() == EventCursor.MAX_INDEX);
-    }
-
-    /** The closing write of a failed or cancelled run comes last and makes no event. */
-    private static long lastRevisionWithEvents(Run run) {
-        return run.closed() ? run.rev() - 1 : run.rev();
-    }
-
-    /** When a settled run's stream is taken to be complete, whatever the follower was handed. */
-    public static Instant graceEnds(Run run) {
-        return run.updatedAt().plus(GRACE);
-    }
-
-    /** A write's ending event: nothing of the write follows it. */
-    public static boolean closesItsWrite(RunEvent e) {
-        return switch (e.type()) {
-            case WORKFLOW_COMPLETED, WORKFLOW_FAILED, WORKFLOW_CANCELLED, WORKFLOW_PAUSED -> true;
-            default -> false;
-        };
+        return markedThrough != null && markedThrough >= run.rev() || !now.isBefore(run.updatedAt().plus(RETENTION));
     }
 
     /** An event after which the run may have settled: worth a look at the run to tell. */

@@ -41,6 +41,7 @@ import static io.metronome.store.Items.str;
  *   <tr><td>{@code $sum#dec#...}, {@code $sum#thr#...}</td><td>the summary's branch decisions and thread ids</td>
  *       <td>before the write that completes the node; repeats land on the same key</td></tr>
  *   <tr><td>{@code evt#<rev>#<index>}</td><td>the run's events ({@link RunEventLog})</td>
+ *   <tr><td>{@code evt#settled}</td><td>the revision through which those are complete, once the run settled</td>
  *       <td>after the run item's write they come from</td></tr>
  * </table>
  */

@@ -37,9 +37,14 @@ import static io.metronome.store.Items.s;
  * that an event is readable only once every event of the run's earlier revisions is; and (2) {@link #readable}
  * hands out only what a second query, made after the first one saw it, still shows with no hole before it (a
  * revision's events are numbered from 0 with none left out, so a hole within a revision shows).
+ *
+ * <p>Beside the events, one item {@code evt#settled} says through which revision the log is complete, once the
+ * run has settled ({@link #markSettled}): it tells a follower its stream has ended.
  */
 public final class RunEventLog {
     static final String PREFIX = "evt#";
+    /** The log's completeness mark: after every event key ({@code e} sorts after the digits), so no read meets it. */
+    static final String SETTLED = PREFIX + "settled";
     private static final int BATCH = 25;
     /** A batch's unprocessed items are retried this many times, backing off, before the caller is told. */
     private static final int UNPROCESSED_RETRIES = 8;
@@ -89,20 +94,25 @@ public final class RunEventLog {
                 item.put("data", s(e.toJson().toString()));
                 writes.add(WriteRequest.builder().putRequest(PutRequest.builder().item(item).build()).build());
             }
-            Map<String, List<WriteRequest>> request = Map.of(tables.steps(), writes);
-            for (int attempt = 0; ; attempt++) {
-                Map<String, List<WriteRequest>> r = request;
-                BatchWriteItemResponse response = dynamo.batchWriteItem(b -> b.requestItems(r));
-                if (!response.hasUnprocessedItems() || response.unprocessedItems().isEmpty()) {
-                    break;
-                }
-                if (attempt == UNPROCESSED_RETRIES) {
-                    throw new IllegalStateException(response.unprocessedItems().values().stream().mapToInt(List::size)
-                            .sum() + " events were left unprocessed " + (attempt + 1) + " times; the batch is to come again");
-                }
-                request = response.unprocessedItems();
-                backOff(attempt);
+            write(writes);
+        }
+    }
+
+    /** One BatchWriteItem to the steps table, in full: what DynamoDB leaves unprocessed is sent again, backing off. */
+    private void write(List<WriteRequest> writes) {
+        Map<String, List<WriteRequest>> request = Map.of(tables.steps(), writes);
+        for (int attempt = 0; ; attempt++) {
+            Map<String, List<WriteRequest>> r = request;
+            BatchWriteItemResponse response = dynamo.batchWriteItem(b -> b.requestItems(r));
+            if (!response.hasUnprocessedItems() || response.unprocessedItems().isEmpty()) {
+                return;
             }
+            if (attempt == UNPROCESSED_RETRIES) {
+                throw new IllegalStateException(response.unprocessedItems().values().stream().mapToInt(List::size)
+                        .sum() + " items were left unprocessed " + (attempt + 1) + " times; the batch is to come again");
+            }
+            request = response.unprocessedItems();
+            backOff(attempt);
         }
     }
 
@@ -167,12 +177,26 @@ public final class RunEventLog {
         return new Page(events, response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty());
     }
 
-    /** The event at {@code cursor}, if the run has one there. */
-    public java.util.Optional<RunEvent> at(String runId, EventCursor cursor) {
+    /**
+     * Marks each run's log complete through a revision: every event of its writes up to it is in the log, and the
+     * run settled there (StreamEnd). To be called once those events were appended, so that a reader who sees the
+     * mark finds them. A batch delivered again may set a mark back to an earlier revision, then forward again as
+     * the later records follow; a follower told the end too early is not, since a mark is read before the events.
+     */
+    public void markSettled(Map<String, Long> revisions) {
+        List<WriteRequest> writes = revisions.entrySet().stream().map(e -> WriteRequest.builder().putRequest(
+                PutRequest.builder().item(Map.of("runId", s(e.getKey()), RunData.SK, s(SETTLED),
+                        "rev", AttributeValue.fromN(Long.toString(e.getValue())))).build()).build()).toList();
+        for (int from = 0; from < writes.size(); from += BATCH) {
+            write(writes.subList(from, Math.min(writes.size(), from + BATCH)));
+        }
+    }
+
+    /** The revision through which the run's log is marked complete (null: not marked). */
+    public Long settledThrough(String runId) {
         Map<String, AttributeValue> item = dynamo.getItem(g -> g.tableName(tables.steps())
-                .key(Map.of("runId", s(runId), RunData.SK, s(sortKey(cursor)))).consistentRead(true)).item();
-        return item == null || item.isEmpty() ? java.util.Optional.empty()
-                : java.util.Optional.of(RunEvent.fromJson(Json.read(item.get("data").s())));
+                .key(Map.of("runId", s(runId), RunData.SK, s(SETTLED))).consistentRead(true)).item();
+        return item == null || item.isEmpty() ? null : Long.parseLong(item.get("rev").n());
     }
 
     /**

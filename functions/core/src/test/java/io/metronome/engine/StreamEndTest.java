@@ -15,7 +15,7 @@ import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** When a follower has had a run's last event, from the run item and the follower's position alone. */
+/** When a follower has had a run's last event: from the run item, the log's completeness mark, and what is left. */
 class StreamEndTest {
     private static final Instant CHANGED = Instant.parse("2026-12-01T10:00:00Z");
     private static final Instant SOON = CHANGED.plusSeconds(1);
@@ -34,58 +34,40 @@ class StreamEndTest {
 
     @Test
     void aRunThatIsLiveOrHasANodeStillRunningHasNotEnded() {
-        assertThat(StreamEnd.ended(run(RunStatus.RUNNING, 9, false, false), at(9, 0), true, false, SOON)).isFalse();
-        assertThat(StreamEnd.ended(run(RunStatus.PAUSED, 9, false, false), at(9, 9), true, false,
-                SOON.plus(StreamEnd.GRACE))).as("paused is not the end, however long").isFalse();
+        assertThat(StreamEnd.ended(run(RunStatus.RUNNING, 9, false, false), 9L, false, SOON)).isFalse();
+        assertThat(StreamEnd.ended(run(RunStatus.PAUSED, 9, false, false), 9L, false, SOON.plus(StreamEnd.RETENTION)))
+                .as("paused is not the end, however long").isFalse();
         Run failedWithANodeRunning = run(RunStatus.FAILED, 9, false, true);
         assertThat(StreamEnd.settled(failedWithANodeRunning)).isFalse();
-        assertThat(StreamEnd.ended(failedWithANodeRunning, at(9, 0), true, false, SOON.plus(StreamEnd.GRACE)))
+        assertThat(StreamEnd.ended(failedWithANodeRunning, 9L, false, SOON.plus(StreamEnd.RETENTION)))
                 .as("its outcome is still to be recorded").isFalse();
     }
 
     @Test
-    void aSettledRunHasEndedForAFollowerHoldingItsLastWriteInFull() {
+    void aSettledRunHasEndedOnceItsLogIsMarkedCompleteThroughItsRevisionAndNothingIsLeftToHand() {
         Run completed = run(RunStatus.COMPLETED, 9, false, false);
-        assertThat(StreamEnd.ended(completed, at(9, 2), true, false, SOON)).as("handed workflow.completed").isTrue();
-        assertThat(StreamEnd.ended(completed, at(9, 2), true, true, SOON)).as("but more is there").isFalse();
-        assertThat(StreamEnd.ended(completed, at(9, 0), false, false, SOON))
-                .as("an event of the last write, more of which may still be on its way").isFalse();
-        assertThat(StreamEnd.ended(completed, at(8, 3), true, false, SOON)).as("an earlier write").isFalse();
-        assertThat(StreamEnd.ended(completed, at(9, EventCursor.MAX_INDEX), false, false, SOON))
-                .as("past the whole revision, as the timeline gives it").isTrue();
-        assertThat(StreamEnd.ended(completed, null, false, false, SOON)).as("nothing handed yet").isFalse();
-
+        assertThat(StreamEnd.ended(completed, 9L, false, SOON)).isTrue();
+        assertThat(StreamEnd.ended(completed, 9L, true, SOON)).as("but more is there to hand").isFalse();
+        assertThat(StreamEnd.ended(completed, 8L, false, SOON)).as("marked through an earlier write").isFalse();
+        assertThat(StreamEnd.ended(completed, null, false, SOON)).as("not marked yet").isFalse();
         Run cancelledAndClosed = run(RunStatus.CANCELLED, 12, true, false);
-        assertThat(StreamEnd.ended(cancelledAndClosed, at(11, 4), true, false, SOON))
-                .as("workflow.cancelled, then the closing write, which makes no event").isTrue();
-        assertThat(StreamEnd.ended(cancelledAndClosed, at(10, 4), true, false, SOON)).isFalse();
+        assertThat(StreamEnd.ended(cancelledAndClosed, 11L, false, SOON))
+                .as("the closing write, which makes no event, is still to be marked").isFalse();
+        assertThat(StreamEnd.ended(cancelledAndClosed, 12L, false, SOON)).isTrue();
     }
 
     @Test
-    void aSettledRunHasEndedForEveryFollowerOnceItsGraceIsOver() {
+    void aSettledRunNeverMarkedHasEndedOnceTheStreamCanHoldNothingMoreOfIt() {
         Run failed = run(RunStatus.FAILED, 9, true, false);
-        assertThat(StreamEnd.graceEnds(failed)).isEqualTo(CHANGED.plus(StreamEnd.GRACE));
-        assertThat(StreamEnd.ended(failed, null, false, false, StreamEnd.graceEnds(failed).minusMillis(1))).isFalse();
-        assertThat(StreamEnd.ended(failed, null, false, false, StreamEnd.graceEnds(failed))).isTrue();
-        assertThat(StreamEnd.ended(failed, at(3, 0), false, true, StreamEnd.graceEnds(failed)))
+        assertThat(StreamEnd.ended(failed, null, false, CHANGED.plus(StreamEnd.RETENTION).minusMillis(1))).isFalse();
+        assertThat(StreamEnd.ended(failed, null, false, CHANGED.plus(StreamEnd.RETENTION))).isTrue();
+        assertThat(StreamEnd.ended(failed, null, true, CHANGED.plus(StreamEnd.RETENTION)))
                 .as("never while the log has more for the follower").isFalse();
     }
 
     @Test
-    void theEventAtAPositionIsWorthLookingUpOnlyWhenItCouldBeTheLastWritesEnd() {
-        Run completed = run(RunStatus.COMPLETED, 9, false, false);
-        assertThat(StreamEnd.mayHoldTheLastWrite(completed, at(9, 1))).isTrue();
-        assertThat(StreamEnd.mayHoldTheLastWrite(completed, at(8, 1))).isFalse();
-        assertThat(StreamEnd.mayHoldTheLastWrite(completed, at(9, EventCursor.MAX_INDEX))).as("known already").isFalse();
-        assertThat(StreamEnd.mayHoldTheLastWrite(completed, null)).isFalse();
-        assertThat(StreamEnd.mayHoldTheLastWrite(run(RunStatus.RUNNING, 9, false, false), at(9, 1))).isFalse();
-    }
-
-    @Test
-    void aWritesEndingEventsAreTheRunsOwnAndALateStepMaySettleIt() {
+    void theRunsEndingEventsAndALateStepMaySettleIt() {
         RunEvent completed = event(RunEvent.Type.WORKFLOW_COMPLETED, false);
-        assertThat(StreamEnd.closesItsWrite(completed)).isTrue();
-        assertThat(StreamEnd.closesItsWrite(event(RunEvent.Type.STEP_COMPLETED, true))).isFalse();
         assertThat(StreamEnd.maySettle(completed)).isTrue();
         assertThat(StreamEnd.maySettle(event(RunEvent.Type.STEP_COMPLETED, true))).as("after its run ended").isTrue();
         assertThat(StreamEnd.maySettle(event(RunEvent.Type.STEP_COMPLETED, false))).isFalse();

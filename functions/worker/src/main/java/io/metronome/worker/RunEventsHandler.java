@@ -12,6 +12,7 @@ import io.metronome.engine.Engine;
 import io.metronome.engine.RunEvents;
 import io.metronome.engine.StatusNotification;
 import io.metronome.engine.StatusNotifier;
+import io.metronome.engine.StreamEnd;
 import io.metronome.observe.Invocation;
 import io.metronome.store.RunEventLog;
 import io.metronome.store.RunRepository;
@@ -19,12 +20,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The runs table's stream consumer: each record is one write to a run item, with the item before and after it;
- * the events between the two versions ({@link RunEvents}) are appended to the run's event log, and a changed
- * status is published ({@link StatusNotifier}).
+ * the events between the two versions ({@link RunEvents}) are appended to the run's event log, the log of a run
+ * the batch leaves settled is marked complete ({@link StreamEnd}), and a changed status is published
+ * ({@link StatusNotifier}).
  *
  * <p>Records are taken in order. The batch's events are written together (idempotent: a record delivered again
  * writes the same items), then its notifications published in order. At the first record that cannot be read,
@@ -53,7 +57,8 @@ public final class RunEventsHandler implements RequestHandler<DynamodbEvent, Str
     }
 
     /** One record's share of the batch: its events and, if its write changed the status, its notification. */
-    private record Derived(String sequenceNumber, List<RunEvent> events, StatusNotification notification) {
+    private record Derived(String sequenceNumber, List<RunEvent> events, StatusNotification notification,
+                           Run after) {
     }
 
     @Override
@@ -90,6 +95,7 @@ public final class RunEventsHandler implements RequestHandler<DynamodbEvent, Str
         }
         try {
             log.append(derived.stream().flatMap(d -> d.events().stream()).toList());
+            log.markSettled(settledRevisions(derived));
         } catch (RuntimeException e) {
             LOG.warn("the events of {} stream records were not written; the batch comes again from {}",
                     derived.size(), derived.get(0).sequenceNumber(), e);
@@ -107,12 +113,28 @@ public final class RunEventsHandler implements RequestHandler<DynamodbEvent, Str
         StreamRecord r = record.getDynamodb();
         String sequence = sequenceNumber(record);
         if ("REMOVE".equals(record.getEventName()) || r.getNewImage() == null) {
-            return new Derived(sequence, List.of(), null); // a deleted run item: nothing happened to the run
+            return new Derived(sequence, List.of(), null, null); // a deleted run item: nothing happened to the run
         }
         Run before = r.getOldImage() == null ? null : RunRepository.fromImage(StreamImages.toSdk(r.getOldImage()));
         Run after = RunRepository.fromImage(StreamImages.toSdk(r.getNewImage()));
         List<RunEvent> events = RunEvents.between(before, after);
-        return new Derived(sequence, events, StatusNotification.of(before, after, events));
+        return new Derived(sequence, events, StatusNotification.of(before, after, events), after);
+    }
+
+    /** The runs the batch leaves settled (StreamEnd), each at its last revision in it: their logs are complete. */
+    private static Map<String, Long> settledRevisions(List<Derived> derived) {
+        Map<String, Long> settled = new LinkedHashMap<>();
+        for (Derived d : derived) {
+            if (d.after() == null) {
+                continue;
+            }
+            if (StreamEnd.settled(d.after())) {
+                settled.merge(d.after().id(), d.after().rev(), Math::max);
+            } else {
+                settled.remove(d.after().id()); // it went on (a later write of the batch): not complete there
+            }
+        }
+        return settled;
     }
 
     private static String sequenceNumber(DynamodbEvent.DynamodbStreamRecord record) {

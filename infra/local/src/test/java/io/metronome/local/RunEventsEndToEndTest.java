@@ -15,7 +15,6 @@ import io.metronome.domain.NodeState;
 import io.metronome.domain.Run;
 import io.metronome.domain.RunEvent;
 import io.metronome.engine.RunEvents;
-import io.metronome.engine.StreamEnd;
 import io.metronome.store.RunEventLog;
 import io.metronome.store.RunRepository;
 import io.metronome.store.Tables;

@@ -204,18 +204,35 @@ class GetRunEventsHandlerTest {
     }
 
     @Test
-    void aRunWhoseLogLagsBehindItsEndIsDeclaredEndedOnceItsGraceIsOver() throws Exception {
-        Run run = completedRun(); // nothing in the log: its stream has not got there
-        APIGatewayV2HTTPResponse waited = handler.handleRequest(request(run, null, Map.of("wait", "5"), Map.of()), null);
-        assertThat(EventSources.parse(waited.getBody()).messages()).as("not yet").isEmpty();
+    void aRunWhoseLogLagsBehindItsEndEndsOnlyOnceTheLogIsMarkedCompleteThroughItsLastWrite() throws Exception {
+        Run run = completedRun();
+        List<RunEvent> all = eventsOf(run);
+        filler.append(all); // every event, but the handler has not yet marked the log: more could be coming
+        String last = all.get(all.size() - 1).id();
+        clock.set(h.run(run).updatedAt().plus(java.time.Duration.ofHours(1)));
+        EventSources.Parsed waited = EventSources.parse(handler.handleRequest(
+                request(run, last, Map.of("wait", "3"), Map.of()), null).getBody());
+        assertThat(waited.messages()).as("an hour after the run's end, the log not marked: not the end").isEmpty();
 
-        clock.set(h.run(run).updatedAt().plus(StreamEnd.GRACE).minusSeconds(3));
+        duringTheWait = () -> markIfSettled(run);
         pauses.set(0);
-        APIGatewayV2HTTPResponse r = handler.handleRequest(request(run, null, Map.of(), Map.of()), null);
-        EventSources.Parsed parsed = EventSources.parse(r.getBody());
+        EventSources.Parsed parsed = EventSources.parse(handler.handleRequest(request(run, last, Map.of(), Map.of()), null)
+                .getBody());
+        assertThat(parsed.messages()).extracting(MessageEvent::getEventName).as("marked during the wait: the end")
+                .containsExactly("end");
+        assertThat(pauses.get()).isPositive();
+    }
+
+    @Test
+    void aSettledRunsLogNeverMarkedEndsOnceTheStreamCanHoldNothingMoreOfIt() throws Exception {
+        Run run = completedRun();
+        List<RunEvent> all = eventsOf(run);
+        filler.append(all);
+        clock.set(h.run(run).updatedAt().plus(StreamEnd.RETENTION));
+        EventSources.Parsed parsed = EventSources.parse(handler.handleRequest(
+                request(run, all.get(all.size() - 1).id(), Map.of("wait", "3"), Map.of()), null).getBody());
         assertThat(parsed.messages()).extracting(MessageEvent::getEventName).containsExactly("end");
-        assertThat(Duration.between(h.run(run).updatedAt(), clock.instant())).as("it waited to the grace's end, no more")
-                .isEqualTo(StreamEnd.GRACE);
+        assertThat(pauses.get()).as("at once").isZero();
     }
 
     @Test
@@ -316,11 +333,22 @@ class GetRunEventsHandlerTest {
         return h.awaitStatus(run, RunStatus.COMPLETED);
     }
 
-    /** The run's events so far, from every version of its run item, appended as a stream handler would. */
+    /**
+     * The run's events so far, from every version of its run item, appended as a stream handler would, the log
+     * marked complete when the last version is settled.
+     */
     private List<RunEvent> fillTheLog(Run run) {
         List<RunEvent> events = eventsOf(run);
         filler.append(events);
+        markIfSettled(run);
         return events;
+    }
+
+    private void markIfSettled(Run run) {
+        Run last = RunRepository.fromImage(versions.versions(run.id()).lastEntry().getValue());
+        if (StreamEnd.settled(last)) {
+            filler.markSettled(Map.of(last.id(), last.rev()));
+        }
     }
 
     /** The events of every version of the run item so far. */
