@@ -95,9 +95,7 @@ public final class Views {
         time(o, "completedAt", s.completedAt());
         time(o, "createdAt", s.createdAt());
         time(o, "updatedAt", s.updatedAt());
-        if (s.afterRunEnded() != null) {
-            o.put("afterRunEnded", s.afterRunEnded());
-        }
+        o.put("afterRunEnded", s.afterRunEnded());
         return o;
     }
 

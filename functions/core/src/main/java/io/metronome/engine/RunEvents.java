@@ -161,7 +161,8 @@ public final class RunEvents {
             if (type == Type.STEP_FAILED) {
                 d.fields().put("error", ended.error());
             }
-            d.fields().put("runEnded", runHadEnded);
+            // Its side effect happened after its run had ended; a step cancelled never ran (Step.afterRunEnded).
+            d.fields().put("runEnded", runHadEnded && type != Type.STEP_CANCELLED);
             out.add(d);
         }
         if (a == null || a.phase().isFinal() || a.phase() == Phase.JOINING) {

@@ -46,8 +46,8 @@ public final class StreamEnd {
     /** An event after which the run may have settled: worth a look at the run to tell. */
     public static boolean maySettle(RunEvent e) {
         return switch (e.type()) {
-            case WORKFLOW_COMPLETED, WORKFLOW_FAILED, WORKFLOW_CANCELLED -> true;
-            case STEP_COMPLETED, STEP_FAILED, STEP_CANCELLED -> e.fields().path("runEnded").asBoolean();
+            case WORKFLOW_COMPLETED, WORKFLOW_FAILED, WORKFLOW_CANCELLED, STEP_CANCELLED -> true;
+            case STEP_COMPLETED, STEP_FAILED -> e.fields().path("runEnded").asBoolean();
             default -> false;
         };
     }

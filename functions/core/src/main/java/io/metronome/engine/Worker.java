@@ -304,7 +304,9 @@ public final class Worker {
             if (mapEntry != null && mapEntry.phase() == Phase.MAPPING && settled.phase().isFinal()) {
                 // A child ended: its map counts it and starts the next ones in the same write.
                 MapProgress counted = MapProgress.of(mapEntry.progress()).childEnded(settled.phase() == Phase.COMPLETED);
-                MapProgress.TopUp topUp = counted.overTolerance(def, map) ? new MapProgress.TopUp(List.of(), counted)
+                // An ended run starts no child: it only counts the one that ended.
+                MapProgress.TopUp topUp = counted.overTolerance(def, map) || run.isTerminal()
+                        ? new MapProgress.TopUp(List.of(), counted)
                         : counted.topUp(def, run.withoutNode(before.nodeId()), map, now, HAND_OFF_BUDGET);
                 mapEntries(write, mapEntry, topUp, ready);
             }
@@ -316,8 +318,10 @@ public final class Worker {
             }
             Run after;
             try {
-                if (recordedAgainst == null
-                        || Step.afterRunEnded(run, settled) != null && !recordedAgainst.isTerminal()) {
+                boolean notRecordedYet = recordedAgainst == null;
+                boolean runEndedSinceRecorded = !notRecordedYet && !recordedAgainst.isTerminal()
+                        && Step.afterRunEnded(run, settled) != null;
+                if (notRecordedYet || runEndedSinceRecorded) {
                     // Once the write lands the node is off the run item, and its record is all there is; a run
                     // that ended meanwhile is flagged on it (Step.afterRunEnded).
                     record(run, def, settled);

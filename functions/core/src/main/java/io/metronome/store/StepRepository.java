@@ -34,18 +34,24 @@ public final class StepRepository {
 
     /**
      * Records a step unless a record of the same or a newer revision is already there. A record flagged
-     * {@code afterRunEnded} may replace the same revision's record once, unflagged: the attempt's outcome was
-     * recorded before its run's end was known (the step is written before the run item, which then refused the
-     * write), and the retry that learnt of it adds the flag.
+     * {@code afterRunEnded} may replace the same revision's record of the same outcome once, unflagged: the
+     * attempt's outcome was recorded before its run's end was known (the step is written before the run item,
+     * which then refused the write), and the retry that learnt of it adds the flag. Another outcome at that
+     * revision (a takeover's verdict) is never replaced.
      */
     public boolean record(Step step) {
-        String condition = step.afterRunEnded() == null ? "attribute_not_exists(stepId) OR #rev < :rev"
-                : "attribute_not_exists(stepId) OR #rev < :rev OR (#rev = :rev AND attribute_not_exists(afterRunEnded))";
+        boolean flagging = step.afterRunEnded() != null;
+        String condition = flagging
+                ? "attribute_not_exists(stepId) OR #rev < :rev OR (#rev = :rev AND #s = :s AND attribute_not_exists(afterRunEnded))"
+                : "attribute_not_exists(stepId) OR #rev < :rev";
+        Map<String, String> names = flagging ? Map.of("#rev", "rev", "#s", "status") : Map.of("#rev", "rev");
+        Map<String, AttributeValue> values = flagging ? Map.of(":rev", n(step.rev()), ":s", s(step.status().wire()))
+                : Map.of(":rev", n(step.rev()));
         try {
             dynamo.putItem(r -> r.tableName(tables.steps()).item(toItem(step))
                     .conditionExpression(condition)
-                    .expressionAttributeNames(Map.of("#rev", "rev"))
-                    .expressionAttributeValues(Map.of(":rev", n(step.rev()))));
+                    .expressionAttributeNames(names)
+                    .expressionAttributeValues(values));
             return true;
         } catch (ConditionalCheckFailedException e) {
             return false;

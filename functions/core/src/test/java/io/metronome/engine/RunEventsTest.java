@@ -325,6 +325,13 @@ class RunEventsTest {
         assertThat(types(cancelled)).containsExactly("step.completed", "workflow.cancelled");
         assertThat(cancelled.get(0).fields().get("runEnded").asBoolean()).as("its side effect happened").isTrue();
         assertThat(RunEvents.between(v3, version(RunStatus.CANCELLED, 4))).as("closing the run").isEmpty();
+
+        // A node the run's end left waiting, cancelled by a later write: it never ran, so it is not flagged.
+        NodeState waiting = pending("c");
+        List<RunEvent> leftover = RunEvents.between(version(RunStatus.CANCELLED, 5, waiting),
+                version(RunStatus.CANCELLED, 6, false, null, ended("c", 1, StepStatus.CANCELLED)));
+        assertThat(types(leftover)).containsExactly("step.cancelled", "workflow.cancelled");
+        assertThat(leftover.get(0).fields().get("runEnded").asBoolean()).as("no side effect").isFalse();
     }
 
     @Test

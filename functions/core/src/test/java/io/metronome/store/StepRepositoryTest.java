@@ -60,5 +60,11 @@ class StepRepositoryTest {
             assertThat(s.rev()).isEqualTo(3);
         });
         assertThat(steps.summaries(runId)).singleElement().extracting(Step::afterRunEnded).isEqualTo("cancelled");
+
+        String lost = Ids.next(Ids.STEP);
+        assertThat(steps.record(step(runId, lost, StepStatus.FAILED, 4))).as("a takeover's verdict: lost").isTrue();
+        assertThat(steps.record(step(runId, lost, StepStatus.COMPLETED, 4, "cancelled")))
+                .as("the slow attempt's own outcome, flagged, does not replace another outcome").isFalse();
+        assertThat(steps.find(runId, lost)).get().extracting(Step::status).isEqualTo(StepStatus.FAILED);
     }
 }
