@@ -195,6 +195,18 @@ class RunEventsEndToEndTest {
         // at the same time (each invocation takes one message, so one node).
         List<JsonNode> steps = steps(path);
         assertThat(steps).as("the run's steps").hasSize(NODES);
+        // The log against the run itself, not only the follower against the log: the run's three workflow events,
+        // and for every step recorded, exactly one step.started and one step.completed of that attempt.
+        assertThat(log).as("queued, started, completed, and two per step").hasSize(2 * NODES + 3);
+        for (JsonNode step : steps) {
+            String node = step.get("nodeId").asText();
+            int attempt = step.get("attempt").asInt();
+            for (RunEvent.Type type : List.of(RunEvent.Type.STEP_STARTED, RunEvent.Type.STEP_COMPLETED)) {
+                assertThat(log).as(type.wire() + " " + node).filteredOn(e -> e.type() == type
+                        && e.fields().path("nodeId").asText().equals(node)
+                        && e.fields().path("attempt").asInt() == attempt).hasSize(1);
+            }
+        }
         int atOnce = mostAtOnce(steps.stream().filter(s -> s.get("nodeType").asText().equals("transform")).toList());
         assertThat(atOnce).as("transform steps held at the same moment").isGreaterThanOrEqualTo(2);
 
