@@ -213,6 +213,27 @@ class TemplateTest {
     }
 
     @Test
+    void followersHaveTheirOwnConcurrencyAndLeaveTheRestOfTheDefaultQuotaToTheWorkerAndTheApi() {
+        Map<String, Object> events = properties(FUNCTIONS.get("GetRunEventsFunction"));
+        assertThat(events.get("ReservedConcurrentExecutions")).isEqualTo(Map.of("Ref", "EventsFollowerConcurrency"));
+        Map<String, Object> parameters = map(TEMPLATE.raw().get("Parameters"));
+        int followers = ((Number) map(parameters.get("EventsFollowerConcurrency")).get("Default")).intValue();
+        int worker = ((Number) map(parameters.get("WorkerMaxConcurrency")).get("Default")).intValue();
+        assertThat(followers).isEqualTo(100);
+        int reserved = 0;
+        for (var f : FUNCTIONS.entrySet()) {
+            Object r = properties(f.getValue()).get("ReservedConcurrentExecutions");
+            reserved += r == null ? 0 : r instanceof Number n ? n.intValue() : followers;
+        }
+        // Lambda keeps 100 executions unreserved; the default quota is 1,000 a region.
+        int unreservedMinimum = 100;
+        int defaultQuota = 1000;
+        assertThat(reserved + unreservedMinimum).as("deployable with the default quota").isLessThanOrEqualTo(defaultQuota);
+        assertThat(defaultQuota - reserved).as("the reservations leave the worker many times its most")
+                .isGreaterThanOrEqualTo(10 * worker);
+    }
+
+    @Test
     void theWorkersSampleEventIsWhatItsMappingSends() throws IOException {
         var event = io.metronome.domain.Json.MAPPER.readTree(ROOT.resolve("events/WorkerFunction.json").toFile());
         assertThat(event.get("Records")).hasSize(1);
