@@ -1,23 +1,13 @@
 package io.metronome.worker;
 
-import com.amazonaws.services.lambda.runtime.events.DynamodbEvent;
-import com.amazonaws.services.lambda.runtime.events.StreamsEventResponse;
-import com.fasterxml.jackson.databind.JsonNode;
-import io.metronome.domain.EventCursor;
-import io.metronome.domain.Json;
-import io.metronome.domain.Metronome;
 import io.metronome.domain.Run;
 import io.metronome.domain.RunEvent;
 import io.metronome.domain.RunStatus;
-import io.metronome.engine.EventBridgeNotifier;
 import io.metronome.engine.RunEvents;
-import io.metronome.engine.StatusNotification;
 import io.metronome.store.RunRepository;
 import io.metronome.testing.Harness;
-import io.metronome.testing.LocalEventBridge;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.dynamodb.model.Record;
-import software.amazon.awssdk.services.dynamodb.model.ShardIteratorType;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 import java.time.Clock;
@@ -27,14 +17,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Real runs driven by the worker on a runs table with its stream; the stream's records, read with the real
  * Streams client, handed to the handler in batches as Lambda's event source mapping does (delivering again from
- * a reported failure); notifications published through the real EventBridge client to a local endpoint.
+ * a reported failure, {@link StreamMapping}).
  */
 class RunEventsHandlerTest {
     private static final int BATCH = 7;
@@ -42,31 +31,58 @@ class RunEventsHandlerTest {
     private final DynamoDbStreamsClient streams = h.stack.streams();
 
     @Test
-    void theLogHoldsExactlyTheEventsOfEveryVersionAndEachStatusChangeIsPublishedNoneLost() {
-        Metronome chain = h.metronome("""
-                {"nodes": [{"id": "a", "type": "transform", "config": {"expression": "1"}},
-                           {"id": "b", "type": "transform", "config": {"expression": "nodes.a + 1"}}],
-                 "edges": [{"from": "a", "to": "b"}]}""");
-        Metronome asks = h.metronome("""
-                {"nodes": [{"id": "ask", "type": "approval", "config": {"prompt": "ship it?"}},
-                           {"id": "done", "type": "transform", "config": {"expression": "'shipped'"}}],
-                 "edges": [{"from": "ask", "to": "done"}]}""");
-        Run one = h.start(chain, "{}");
-        Run two = h.start(chain, "{}");
-        Run approved = h.start(asks, "{}");
-        h.awaitStatus(one, RunStatus.COMPLETED);
-        h.awaitStatus(two, RunStatus.COMPLETED);
-        h.awaitStatus(approved, RunStatus.WAITING_APPROVAL);
-        h.engine.runService.approve(approved.userId(), approved.metronomeId(), approved.id(),
-                Json.read("{\"approved\": true}"));
-        h.awaitStatus(approved, RunStatus.COMPLETED);
-        Run cancelled = h.start(chain, "{}");
-        h.engine.runService.cancel(cancelled.userId(), cancelled.metronomeId(), cancelled.id(), null);
-        h.awaitStatus(cancelled, RunStatus.CANCELLED);
-        List<Run> runs = List.of(one, two, approved, cancelled);
-
+    void theLogHoldsExactlyTheEventsOfEveryVersionAndIsMarkedCompleteThroughEachSettledRunsLastWrite() {
+        List<Run> runs = RunStatusNotificationsHandlerTest.someRuns(h);
         List<Record> records = readStream();
-        // What the log must hold: the events between each run item version and the next, from the new images alone.
+        Map<String, List<RunEvent>> expected = expectedEvents(records, runs);
+        assertThat(expected.get(runs.get(0).id())).extracting(e -> e.type().wire()).containsExactly("workflow.queued",
+                "workflow.started", "step.started", "step.completed", "step.started", "step.completed",
+                "workflow.completed");
+
+        RunEventsHandler handler = new RunEventsHandler(h.engine.eventLog);
+        h.stack.counter.failNext("DynamoDb.BatchWriteItem"::equals);
+        StreamMapping mapping = new StreamMapping(handler, records, BATCH).drain(1);
+
+        assertThat(mapping.failures).as("the batch whose events were not written, reported and delivered again")
+                .containsExactly(records.get(0).dynamodb().sequenceNumber());
+        assertLogIsComplete(h, runs, records, expected);
+
+        // Lambda delivers a batch again (a timeout after the writes): nothing new is written or lost.
+        assertThat(handler.handleRequest(StreamMapping.event(records.subList(0, BATCH)), null).getBatchItemFailures()).isEmpty();
+        for (Run run : runs) {
+            assertThat(h.engine.eventLog.after(run.id(), null, 1000).events()).isEqualTo(expected.get(run.id()));
+        }
+    }
+
+    /** Each run's log holds exactly its expected events and is marked complete through the run's last write. */
+    static void assertLogIsComplete(Harness h, List<Run> runs, List<Record> records, Map<String, List<RunEvent>> expected) {
+        Map<String, TreeMap<Long, Run>> versions = versions(records);
+        for (Run run : runs) {
+            assertThat(h.engine.eventLog.after(run.id(), null, 1000).events()).as(run.id())
+                    .isEqualTo(expected.get(run.id()));
+            assertThat(h.engine.eventLog.settledThrough(run.id())).as("the log marked complete through the last write")
+                    .isEqualTo(versions.get(run.id()).lastEntry().getValue().rev());
+        }
+    }
+
+    /** What the log must hold: the events between each run item version and the next, from the new images alone. */
+    static Map<String, List<RunEvent>> expectedEvents(List<Record> records, List<Run> runs) {
+        Map<String, TreeMap<Long, Run>> versions = versions(records);
+        Map<String, List<RunEvent>> expected = new LinkedHashMap<>();
+        for (Run run : runs) {
+            Run before = null;
+            List<RunEvent> events = new ArrayList<>();
+            for (Run after : versions.get(run.id()).values()) {
+                events.addAll(RunEvents.between(before, after));
+                before = after;
+            }
+            expected.put(run.id(), events);
+        }
+        return expected;
+    }
+
+    /** Each run's item versions in the stream, by revision. */
+    static Map<String, TreeMap<Long, Run>> versions(List<Record> records) {
         Map<String, TreeMap<Long, Run>> versions = new LinkedHashMap<>();
         for (Record r : records) {
             if (r.dynamodb().hasNewImage()) {
@@ -74,80 +90,7 @@ class RunEventsHandlerTest {
                 versions.computeIfAbsent(v.id(), k -> new TreeMap<>()).put(v.rev(), v);
             }
         }
-        Map<String, List<RunEvent>> expected = new LinkedHashMap<>();
-        List<StatusNotification> expectedNotifications = new ArrayList<>();
-        for (Run run : runs) {
-            Run before = null;
-            List<RunEvent> events = new ArrayList<>();
-            for (Run after : versions.get(run.id()).values()) {
-                List<RunEvent> between = RunEvents.between(before, after);
-                events.addAll(between);
-                StatusNotification n = StatusNotification.of(before, after, between);
-                if (n != null) {
-                    expectedNotifications.add(n);
-                }
-                before = after;
-            }
-            expected.put(run.id(), events);
-        }
-        assertThat(expected.get(one.id())).extracting(e -> e.type().wire()).containsExactly("workflow.queued",
-                "workflow.started", "step.started", "step.completed", "step.started", "step.completed",
-                "workflow.completed");
-
-        try (LocalEventBridge bus = new LocalEventBridge().refusing(n -> n == 2)) {
-            RunEventsHandler handler = new RunEventsHandler(h.engine.eventLog,
-                    new EventBridgeNotifier(() -> h.stack.eventBridge(bus.endpoint()), "metronome-test-bus"));
-            List<String> failures = deliver(handler, records);
-
-            assertThat(failures).as("the refused entry's record, reported once and delivered again").hasSize(1);
-            for (Run run : runs) {
-                assertThat(h.engine.eventLog.after(run.id(), null, 1000).events()).as(run.id())
-                        .isEqualTo(expected.get(run.id()));
-            }
-
-            for (Run run : runs) {
-                Run last = versions.get(run.id()).lastEntry().getValue();
-                assertThat(h.engine.eventLog.settledThrough(run.id())).as("the log marked complete through the last write")
-                        .isEqualTo(last.rev());
-            }
-
-            // Lambda delivers a batch again (a timeout after the writes): nothing new is written or lost.
-            assertThat(handler.handleRequest(event(records.subList(0, BATCH)), null).getBatchItemFailures()).isEmpty();
-            for (Run run : runs) {
-                assertThat(h.engine.eventLog.after(run.id(), null, 1000).events()).isEqualTo(expected.get(run.id()));
-            }
-
-            // At least once: each status change taken; with duplicates dropped by eventId, and a run's changes put in
-            // the order of their eventIds (EventBridge keeps no order: a change after a refused one went first).
-            Map<String, JsonNode> byEventId = new LinkedHashMap<>();
-            for (JsonNode entry : bus.taken) {
-                assertThat(entry.get("Source").asText()).isEqualTo("metronome");
-                assertThat(entry.get("DetailType").asText()).isEqualTo("Metronome Run Status Change");
-                assertThat(entry.get("EventBusName").asText()).isEqualTo("metronome-test-bus");
-                JsonNode detail = Json.read(entry.get("Detail").asText());
-                byEventId.putIfAbsent(detail.get("runId").asText() + "/" + detail.get("eventId").asText(), detail);
-            }
-            assertThat(bus.taken.size()).as("the refused entry's batch-mates published again").isGreaterThan(byEventId.size());
-            List<JsonNode> published = byEventId.values().stream().sorted(java.util.Comparator.comparing(
-                    (JsonNode d) -> d.get("runId").asText()).thenComparing(d -> EventCursor.parse(
-                    d.get("eventId").asText(), "eventId"), java.util.Comparator.comparingLong(EventCursor::rev)
-                    .thenComparingInt(EventCursor::index))).toList();
-            // Runs' writes interleave in the stream: each run's own, in order.
-            assertThat(byRun(published)).isEqualTo(byRun(expectedNotifications.stream()
-                    .map(StatusNotification::detail).map(JsonNode.class::cast).toList()));
-            Map<String, List<String>> changes = published.stream().collect(Collectors.groupingBy(
-                    d -> d.get("runId").asText(), LinkedHashMap::new,
-                    Collectors.mapping(d -> d.get("oldStatus").asText(null) + ">" + d.get("newStatus").asText(),
-                            Collectors.toList())));
-            assertThat(changes.get(one.id())).containsExactly("null>queued", "queued>running", "running>completed");
-            assertThat(changes.get(approved.id())).containsExactly("null>queued", "queued>running",
-                    "running>waiting_approval", "waiting_approval>running", "running>completed");
-            assertThat(changes.get(cancelled.id()).get(changes.get(cancelled.id()).size() - 1)).endsWith(">cancelled");
-            JsonNode first = published.get(0);
-            assertThat(first.get("metronomeId").asText()).isEqualTo(one.metronomeId());
-            assertThat(first.get("userId").asText()).isEqualTo(Harness.USER);
-            assertThat(first.get("at").asText()).isNotBlank();
-        }
+        return versions;
     }
 
     /**
@@ -184,10 +127,10 @@ class RunEventsHandlerTest {
         h.awaitStatus(run, RunStatus.COMPLETED);
         List<Record> records = readStream().stream().filter(r -> r.dynamodb().hasNewImage()
                 && RunRepository.fromImage(r.dynamodb().newImage()).id().equals(run.id())).toList();
-        RunEventsHandler handler = new RunEventsHandler(h.engine.eventLog, publishingNothing());
+        RunEventsHandler handler = new RunEventsHandler(h.engine.eventLog);
         h.stack.counter.reset();
         for (int from = 0; from < records.size(); from += 100) {
-            assertThat(handler.handleRequest(event(records.subList(from, Math.min(records.size(), from + 100))), null)
+            assertThat(handler.handleRequest(StreamMapping.event(records.subList(from, Math.min(records.size(), from + 100))), null)
                     .getBatchItemFailures()).isEmpty();
         }
         double calls = h.stack.counter.calls().size();
@@ -199,60 +142,7 @@ class RunEventsHandlerTest {
         return new double[]{calls, units};
     }
 
-    /** Publishing is EventBridge's cost, a few calls a run: the log's alone is counted here. */
-    private static io.metronome.engine.StatusNotifier publishingNothing() {
-        return notifications -> notifications.size();
-    }
-
-    private static Map<String, List<String>> byRun(List<JsonNode> details) {
-        return details.stream().collect(Collectors.groupingBy(d -> d.get("runId").asText(), TreeMap::new,
-                Collectors.mapping(JsonNode::toString, Collectors.toList())));
-    }
-
-    /** As Lambda's event source mapping: batches in order, again from the record a batch reports as failed. */
-    private static List<String> deliver(RunEventsHandler handler, List<Record> records) {
-        List<String> failures = new ArrayList<>();
-        int from = 0;
-        while (from < records.size()) {
-            List<Record> batch = records.subList(from, Math.min(records.size(), from + BATCH));
-            StreamsEventResponse response = handler.handleRequest(event(batch), null);
-            if (response.getBatchItemFailures().isEmpty()) {
-                from += batch.size();
-                continue;
-            }
-            String failed = response.getBatchItemFailures().get(0).getItemIdentifier();
-            failures.add(failed);
-            assertThat(failures).as("delivered again and again").hasSizeLessThan(5);
-            int at = 0;
-            while (!batch.get(at).dynamodb().sequenceNumber().equals(failed)) {
-                at++;
-            }
-            from += at;
-        }
-        return failures;
-    }
-
-    private static DynamodbEvent event(List<Record> batch) {
-        DynamodbEvent e = new DynamodbEvent();
-        e.setRecords(batch.stream().map(r -> StreamImages.toLambda(r, "arn:aws:dynamodb:local")).toList());
-        return e;
-    }
-
     private List<Record> readStream() {
-        String arn = streams.listStreams(r -> r.tableName(h.engine.tables.runs())).streams().get(0).streamArn();
-        String shard = streams.describeStream(r -> r.streamArn(arn)).streamDescription().shards().get(0).shardId();
-        String iterator = streams.getShardIterator(r -> r.streamArn(arn).shardId(shard)
-                .shardIteratorType(ShardIteratorType.TRIM_HORIZON)).shardIterator();
-        List<Record> records = new ArrayList<>();
-        while (iterator != null) {
-            String it = iterator;
-            var page = streams.getRecords(r -> r.shardIterator(it));
-            records.addAll(page.records());
-            if (page.records().isEmpty()) {
-                break; // caught up: the shard stays open, so its iterator never ends
-            }
-            iterator = page.nextShardIterator();
-        }
-        return records;
+        return StreamMapping.readStream(streams, h.engine.tables.runs());
     }
 }

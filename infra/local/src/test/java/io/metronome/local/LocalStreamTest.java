@@ -13,8 +13,9 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The runs table's stream, locally: the stack creates the table with it, and its poller feeds the run events
- * function as Lambda's event source mapping would, going on after a restart from where it stopped.
+ * The runs table's stream, locally: the stack creates the table with it, and its two pollers feed the run events
+ * function and the status notifications function as Lambda's event source mappings would, each from its own
+ * position, going on after a restart from where it stopped.
  */
 class LocalStreamTest {
     private static final Path TEMPLATE = Path.of("../../template.yaml");
@@ -38,15 +39,40 @@ class LocalStreamTest {
             assertThat(events).extracting(RunEvent::id).isSorted();
             firstDone = first.streamPoller("RunEventsFunction").recordsDone();
             assertThat(firstDone).isGreaterThanOrEqualTo(events.get(events.size() - 1).cursor().rev());
+            // Locally each status change is a line of the functions' log.
+            waitFor(() -> notified(data, runId).contains("running>completed"));
+            assertThat(notified(data, runId)).containsExactly("null>queued", "queued>running", "running>completed");
+            waitFor(() -> first.streamPoller("RunStatusNotificationsFunction").recordsDone() >= firstDone);
         }
         assertThat(Files.readAllLines(data.resolve("stream-positions/RunEventsFunction"))).hasSize(2);
+        assertThat(Files.readAllLines(data.resolve("stream-positions/RunStatusNotificationsFunction"))).hasSize(2);
 
         try (LocalStack second = LocalStack.start(new LocalStack.Options(0, data, List.of(), TEMPLATE))) {
             String runId = runToCompletion(second);
             List<RunEvent> events = awaitEvents(second, runId, "workflow.completed");
             long lastRev = events.get(events.size() - 1).cursor().rev();
-            // Only the new run's writes were handed over: none of the first start's came again.
+            // Only the new run's writes were handed over, to each function: none of the first start's came again.
             assertThat(second.streamPoller("RunEventsFunction").recordsDone()).isEqualTo(lastRev);
+            StreamPoller notifications = second.streamPoller("RunStatusNotificationsFunction");
+            waitFor(() -> notifications.recordsDone() >= lastRev);
+            assertThat(notifications.recordsDone()).isEqualTo(lastRev);
+            assertThat(notified(data, runId)).containsExactly("null>queued", "queued>running", "running>completed");
+        }
+    }
+
+    /** The run's status changes the functions' log tells of, in order, as {@code old>new}. */
+    private static List<String> notified(Path data, String runId) {
+        String prefix = io.metronome.engine.StatusNotification.DETAIL_TYPE + ": ";
+        try {
+            return Files.readAllLines(data.resolve(LocalLogs.FILE)).stream()
+                    .map(line -> io.metronome.domain.Json.read(line).path("message").asText())
+                    .filter(m -> m.startsWith(prefix))
+                    .map(m -> io.metronome.domain.Json.read(m.substring(prefix.length())))
+                    .filter(d -> d.get("runId").asText().equals(runId))
+                    .map(d -> d.get("oldStatus").asText(null) + ">" + d.get("newStatus").asText())
+                    .toList();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
         }
     }
 

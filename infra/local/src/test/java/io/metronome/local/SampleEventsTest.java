@@ -54,9 +54,11 @@ class SampleEventsTest {
             "GetTimelineFunction", "GetRunEventsFunction", "PauseRunFunction", "ResumeRunFunction", "CancelRunFunction", "ApproveRunFunction",
             "UpdateMetronomeFunction", "WorkerFunction", "WebhookFunction", "ListTriggerEventsFunction",
             "RotateWebhookSecretFunction", "ScheduleTickFunction", "EventTriggerFunction", "QueuedEventTriggerFunction", "SweeperFunction",
-            "RunEventsFunction");
+            "RunEventsFunction", "RunStatusNotificationsFunction");
 
     private LocalStack stack;
+    /** What the cold engines' status notifier was handed. */
+    private final List<io.metronome.engine.StatusNotification> published = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @BeforeAll
     void start() throws Exception {
@@ -165,6 +167,13 @@ class SampleEventsTest {
         } else if (response instanceof SQSBatchResponse batch) {
             assertThat(batch.getBatchItemFailures()).isEmpty();
             assertThat(runsOf(Samples.EVENT_METRONOME)).as("the queued sample event started a run").hasSize(2);
+        } else if (response instanceof com.amazonaws.services.lambda.runtime.events.StreamsEventResponse batch
+                && function.equals("RunStatusNotificationsFunction")) {
+            // The same two records: the run's two status changes, published in order.
+            assertThat(batch.getBatchItemFailures()).isEmpty();
+            assertThat(published).extracting(n -> n.runId() + " " + n.oldStatus() + ">" + n.newStatus() + " " + n.eventId())
+                    .containsExactly("run_00000000000000000000000009 null>QUEUED 1.0",
+                            "run_00000000000000000000000009 QUEUED>RUNNING 2.0");
         } else if (response instanceof com.amazonaws.services.lambda.runtime.events.StreamsEventResponse batch) {
             // Its two records: a run created, then picked up (the sample's own run id: no other sample has it).
             assertThat(batch.getBatchItemFailures()).isEmpty();
@@ -212,7 +221,11 @@ class SampleEventsTest {
         SqsClient sqs = LocalClients.sqs(stack.emulators().sqsEndpoint(), config);
         return new Engine(dynamo, sqs, Tables.fromEnvironment(env::get), env.get("NODE_QUEUE_URL"),
                 EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, sqs,
-                () -> LocalClients.sfn(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN")), config)), clock);
+                () -> LocalClients.sfn(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN")), config)), clock,
+                notifications -> {
+                    published.addAll(notifications);
+                    return notifications.size();
+                });
     }
 
     /** The event and response types of a RequestHandler implementation, from its generic declaration. */

@@ -113,7 +113,7 @@ class TemplateTest {
         Set<String> providedByLambda = Set.of("AWS_LAMBDA_LOG_STREAM_NAME", "AWS_LAMBDA_FUNCTION_NAME",
                 "LAMBDA_TASK_ROOT", "AWS_LAMBDA_LOG_LEVEL", "AWS_XRAY_DAEMON_ADDRESS", "_X_AMZN_TRACE_ID", "LLM_API_KEY");
         Set<String> set = new TreeSet<>(TEMPLATE.globalEnvironment().keySet());
-        // and a function's own (EVENT_BUS_NAME: only the run events function publishes)
+        // and a function's own (EVENT_BUS_NAME: only the run status notifications function publishes)
         FUNCTIONS.values().forEach(f -> set.addAll(map(map(properties(f).get("Environment")).get("Variables")).keySet()));
         assertThat(read).as("variables the code reads").isNotEmpty();
         Set<String> missing = new TreeSet<>(read);
@@ -174,6 +174,63 @@ class TemplateTest {
         assertThat(visibility).as("visibility timeout >= 6 x the worker's timeout (AWS's guidance for SQS sources)")
                 .isGreaterThanOrEqualTo(timeout.multipliedBy(6));
         assertThat(lease).as("and a lease ends before its message comes back").isLessThan(visibility);
+    }
+
+    @Test
+    void theRunsStreamHasTwoReadersThatNeverSkipARecordAreWatchedAndOnlyTheNotifierPublishes() {
+        List<SamTemplate.StreamSource> sources = TEMPLATE.streamSources();
+        assertThat(sources).extracting(SamTemplate.StreamSource::functionId)
+                .containsExactlyInAnyOrder("RunEventsFunction", "RunStatusNotificationsFunction");
+        // DynamoDB Streams serves at most two readers a shard: a third would be throttled, and slow both others.
+        assertThat(sources).extracting(SamTemplate.StreamSource::tableId).containsOnly("RunsTable");
+        Map<String, String> alarmed = new java.util.HashMap<>();
+        TEMPLATE.resources("AWS::CloudWatch::Alarm").forEach((id, a) -> {
+            Map<String, Object> p = properties(a);
+            if ("AWS/Lambda".equals(p.get("Namespace")) && p.get("Dimensions") instanceof List<?> dimensions) {
+                dimensions.forEach(d -> alarmed.put(p.get("MetricName") + " " + map(map(d).get("Value")).get("Ref"), id));
+            }
+        });
+        for (SamTemplate.StreamSource source : sources) {
+            String id = source.functionId();
+            Map<String, Object> mapping = map(map(map(map(properties(FUNCTIONS.get(id)).get("Events")).values()
+                    .iterator().next()).get("Properties")));
+            assertThat(mapping).as(id + ": from the first record, the first not done reported, none ever given up")
+                    .containsEntry("StartingPosition", "TRIM_HORIZON")
+                    .containsEntry("FunctionResponseTypes", List.of("ReportBatchItemFailures"))
+                    .containsEntry("BisectBatchOnFunctionError", true)
+                    .containsEntry("MaximumRetryAttempts", -1).containsEntry("MaximumRecordAgeInSeconds", -1);
+            assertThat(map(map(mapping.get("DestinationConfig")).get("OnFailure")))
+                    .containsEntry("Destination", Map.of("Fn::GetAtt", List.of("AsyncFailureQueue", "Arn")));
+            assertThat(alarmed).as(id + " has an alarm on its iterator age and one on its errors")
+                    .containsKeys("IteratorAge " + id, "Errors " + id);
+        }
+        // The log's writer cannot publish, so a bus that refuses can never fail a record of the log.
+        assertThat(TemplateGrants.of(TEMPLATE, "RunEventsFunction").actions()).isEmpty();
+        TemplateGrants notifier = TemplateGrants.of(TEMPLATE, "RunStatusNotificationsFunction");
+        assertThat(notifier.actions()).containsExactly("events:PutEvents");
+        assertThat(notifier.reads()).as("the notifier touches no table").isEmpty();
+        assertThat(notifier.writes()).isEmpty();
+    }
+
+    @Test
+    void followersHaveTheirOwnConcurrencyAndLeaveTheRestOfTheDefaultQuotaToTheWorkerAndTheApi() {
+        Map<String, Object> events = properties(FUNCTIONS.get("GetRunEventsFunction"));
+        assertThat(events.get("ReservedConcurrentExecutions")).isEqualTo(Map.of("Ref", "EventsFollowerConcurrency"));
+        Map<String, Object> parameters = map(TEMPLATE.raw().get("Parameters"));
+        int followers = ((Number) map(parameters.get("EventsFollowerConcurrency")).get("Default")).intValue();
+        int worker = ((Number) map(parameters.get("WorkerMaxConcurrency")).get("Default")).intValue();
+        assertThat(followers).isEqualTo(100);
+        int reserved = 0;
+        for (var f : FUNCTIONS.entrySet()) {
+            Object r = properties(f.getValue()).get("ReservedConcurrentExecutions");
+            reserved += r == null ? 0 : r instanceof Number n ? n.intValue() : followers;
+        }
+        // Lambda keeps 100 executions unreserved; the default quota is 1,000 a region.
+        int unreservedMinimum = 100;
+        int defaultQuota = 1000;
+        assertThat(reserved + unreservedMinimum).as("deployable with the default quota").isLessThanOrEqualTo(defaultQuota);
+        assertThat(defaultQuota - reserved).as("the reservations leave the worker many times its most")
+                .isGreaterThanOrEqualTo(10 * worker);
     }
 
     @Test
