@@ -1,0 +1,254 @@
+package io.metronome.local;
+
+import io.metronome.local.Http.Reply;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.ExpectedConditions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The web console in a real browser (the system's Chromium, driven through its chromedriver) against the local
+ * stack over HTTP: sign in, start a run from the console, pause it in its delay and see it paused at its checkpoint
+ * without reloading, resume it, approve it, see it complete; scroll a run of ten thousand steps with a bounded DOM;
+ * see why a webhook delivery was ignored. Skipped, saying how to install them, where Chromium or its driver is
+ * missing. Takes the screenshots the README shows (see {@link #SCREENSHOTS}).
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ConsoleBrowserTest {
+    private static final String KEY = "console-key-0123456789";
+    /**
+     * Where the screenshots go: the build's own directory, so a test run leaves the work tree as it was; the README's,
+     * docs/console, with {@code -Dconsole.screenshots=../../docs/console}.
+     */
+    private static final Path SCREENSHOTS = Path.of(System.getProperty("console.screenshots", "target/console-screenshots"));
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    /** Start, a delay long enough to pause in, an approval, the end. */
+    private static final String ORDER_FLOW = """
+            {"name": "Order fulfilment", "definition": {"nodes": [
+              {"id": "total", "type": "transform", "config": {"expression": "$sum(input.items.price)"}},
+              {"id": "cool-off", "type": "delay", "config": {"seconds": 6}},
+              {"id": "approve", "type": "approval", "config": {"prompt": "Ship it?"}},
+              {"id": "ship", "type": "succeed", "config": {"output": "{\\"shipped\\": true, \\"total\\": nodes.total}"}}],
+             "edges": [{"from": "total", "to": "cool-off"}, {"from": "cool-off", "to": "approve"}, {"from": "approve", "to": "ship"}]}}""";
+
+    private LocalStack stack;
+    private Http.As user;
+    private Http http;
+    private WebDriver browser;
+    private String base;
+
+    @BeforeAll
+    void start() throws Exception {
+        Optional<Path> chromium = executable("CHROME_BIN", "chromium", "chromium-browser", "google-chrome");
+        Optional<Path> driver = executable("CHROMEDRIVER", "chromedriver");
+        assumeTrue(chromium.isPresent() && driver.isPresent(), "the console's browser tests need Chromium and its driver: "
+                + "apt-get install chromium chromium-driver (or set CHROME_BIN and CHROMEDRIVER)");
+        stack = LocalStack.start(new LocalStack.Options(0, null, List.<String[]>of(new String[]{"ann", KEY}),
+                Path.of("../../template.yaml")));
+        http = new Http(stack.port());
+        user = new Http.As(http, KEY);
+        base = "http://127.0.0.1:" + stack.port();
+        ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.get().toFile())
+                .usingAnyFreePort().build();
+        ChromeOptions options = new ChromeOptions();
+        options.setBinary(chromium.get().toFile());
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1400");
+        browser = new ChromeDriver(service, options);
+        Files.createDirectories(SCREENSHOTS);
+    }
+
+    @AfterAll
+    void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void signingInKeepsTheKeyInTheTabOnly() {
+        browser.get(base + "/");
+        assertThat(browser.getCurrentUrl()).isEqualTo(base + "/console");
+        WebElement key = until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
+        key.sendKeys("mk_not-a-key");
+        browser.findElement(By.cssSelector("form.sign-in button[type=submit]")).click();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("key-error"), "not valid"));
+        key.clear();
+        key.sendKeys(KEY);
+        browser.findElement(By.cssSelector("form.sign-in button[type=submit]")).click();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), "Metronomes"));
+        assertThat(js("return sessionStorage.getItem('metronome.apiKey')")).isEqualTo(KEY);
+        assertThat(js("return localStorage.length")).isEqualTo(0L);
+        assertThat(browser.getCurrentUrl()).doesNotContain(KEY);
+    }
+
+    @Test
+    @Order(2)
+    void aRunStartedFromTheConsoleIsPausedInItsDelayResumedApprovedAndSeenToComplete() throws IOException {
+        Reply created = user.post("/v1/metronomes", ORDER_FLOW);
+        assertThat(created.status()).as(created.raw()).isEqualTo(201);
+        String m = created.data().get("id").asText();
+
+        browser.get(base + "/console#/m/" + m);
+        until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#def-h ~ .graph-box svg g.node[data-node=cool-off]")));
+        screenshot("metronome.png");
+
+        browser.get(base + "/console#/m/" + m + "/runs");
+        WebElement input = until(ExpectedConditions.visibilityOfElementLocated(By.id("run-input")));
+        input.clear();
+        input.sendKeys("{\"items\": [{\"price\": 30},");
+        browser.findElement(By.id("start-run")).click();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("input-error"), "not valid JSON"));
+        assertThat(input.getAttribute("aria-invalid")).isEqualTo("true");
+        assertThat(user.get("/v1/metronomes/" + m + "/runs").data()).as("nothing was sent").isEmpty();
+        input.sendKeys(" {\"price\": 25}]}");
+        browser.findElement(By.id("start-run")).click();
+
+        until(ExpectedConditions.urlMatches("/runs/run_"));
+        String runId = browser.getCurrentUrl().replaceAll(".*/runs/", "");
+        // It reaches its delay: the graph and the timeline say so, live.
+        until(d -> "running".equals(node("cool-off").getAttribute("data-status")));
+        assertThat(browser.findElements(By.cssSelector(".gantt-row[data-node=cool-off][data-status=running]"))).hasSize(1);
+
+        browser.findElement(By.id("action-reason")).sendKeys("warehouse stock check");
+        browser.findElement(By.id("pause")).click();
+        until(d -> "paused".equals(runStatus()));
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("checkpoint"), "cool-off"));
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "warehouse stock check"));
+        assertThat(browser.findElement(By.id("run-status")).getText()).contains("paused");
+        assertThat(browser.findElement(By.id("pause")).isEnabled()).isFalse();
+        assertThat(browser.findElement(By.id("approve")).isEnabled()).isFalse();
+
+        browser.findElement(By.id("resume")).click();
+        until(d -> "waiting_approval".equals(runStatus()));
+        assertThat(browser.findElement(By.id("approve")).isEnabled()).isTrue();
+        browser.findElement(By.id("action-reason")).sendKeys("VIP customer");
+        browser.findElement(By.id("approve")).click();
+        until(d -> "completed".equals(runStatus()));
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("live-state"), "run ended"));
+        until(d -> "completed".equals(node("ship").getAttribute("data-status")));
+        assertThat(browser.findElement(By.id("audit")).getText()).contains("run.pause_requested by ann", "warehouse stock check",
+                "checkpoint cool-off", "VIP customer", "run.completed");
+        assertThat(browser.findElement(By.id("cancel")).isEnabled()).isFalse();
+        // A view older than the run (another tab acted first) offers what the server then refuses: its 409 is shown
+        // as the server says it.
+        js("document.getElementById('resume').disabled = false");
+        browser.findElement(By.id("resume")).click();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("action-message"), "cannot be resumed"));
+        assertThat(browser.findElement(By.id("action-message")).getText()).startsWith("Refused: run " + runId);
+
+        // A step's output, opened from the timeline with the keyboard.
+        WebElement row = browser.findElement(By.cssSelector(".gantt-row[data-node=total]"));
+        row.click();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("step-detail"), "output"));
+        assertThat(browser.findElement(By.id("step-detail")).getText()).contains("55");
+        screenshot("run.png");
+
+        browser.get(base + "/console#/m/" + m + "/runs");
+        until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#runs tr[data-run='" + runId + "']")));
+        new Select(browser.findElement(By.id("status-filter"))).selectByValue("failed");
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("runs"), "No failed runs"));
+        new Select(browser.findElement(By.id("status-filter"))).selectByValue("completed");
+        until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#runs tr[data-run='" + runId + "']")));
+        screenshot("runs.png");
+    }
+
+    @Test
+    @Order(3)
+    void theTriggerEventsShowWhyAWebhookDeliveryStartedNothing() {
+        Reply created = user.post("/v1/metronomes", ORDER_FLOW.replace("{\"name\": \"Order fulfilment\"",
+                "{\"name\": \"Pull requests\", \"trigger\": {\"type\": \"webhook\", \"filter\": \"body.action = 'opened'\"}"));
+        assertThat(created.status()).as(created.raw()).isEqualTo(201);
+        String m = created.data().get("id").asText();
+        String secret = created.data().get("webhookSecret").asText();
+        String body = "{\"action\": \"closed\", \"number\": 7}";
+        String ts = Long.toString(Instant.now().getEpochSecond());
+        Reply delivered = http.call("POST", "/v1/hooks/" + m, Map.of("Content-Type", "application/json",
+                "X-Metronome-Timestamp", ts, "X-Metronome-Delivery", "dlv-1", "X-Metronome-Signature", "v1="
+                        + io.metronome.engine.Triggers.sign(secret, ts + ".dlv-1.", body.getBytes(java.nio.charset.StandardCharsets.UTF_8))), body);
+        assertThat(delivered.data().get("status").asText()).isEqualTo("ignored");
+        String reason = delivered.data().get("reason").asText();
+
+        browser.get(base + "/console#/m/" + m);
+        WebElement row = until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#trigger-events tr[data-status=ignored]")));
+        assertThat(row.getText()).contains("ignored", reason);
+    }
+
+    private WebElement node(String id) {
+        return browser.findElement(By.cssSelector("#run-graph g.node[data-node='" + id + "']"));
+    }
+
+    private String runStatus() {
+        return browser.findElement(By.cssSelector("#run-status .badge")).getAttribute("data-status");
+    }
+
+    /** Waits for the condition; a timeout says what the page showed then. */
+    private <T> T until(java.util.function.Function<? super WebDriver, T> condition) {
+        try {
+            return new WebDriverWait(browser, WAIT).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
+                    .ignoring(org.openqa.selenium.NoSuchElementException.class).until(condition);
+        } catch (org.openqa.selenium.TimeoutException e) {
+            throw new AssertionError(e.getMessage() + "\npage " + browser.getCurrentUrl() + ":\n"
+                    + browser.findElement(By.tagName("body")).getText(), e);
+        }
+    }
+
+    private Object js(String script, Object... args) {
+        return ((JavascriptExecutor) browser).executeScript(script, args);
+    }
+
+    private void screenshot(String name) throws IOException {
+        File shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE);
+        Files.copy(shot.toPath(), SCREENSHOTS.resolve(name), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** An executable from the environment variable, else the first of the names on the PATH. */
+    private static Optional<Path> executable(String variable, String... names) {
+        String given = System.getenv(variable);
+        if (given != null && Files.isExecutable(Path.of(given))) {
+            return Optional.of(Path.of(given));
+        }
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            for (String name : names) {
+                Path p = Path.of(dir, name);
+                if (Files.isExecutable(p)) {
+                    return Optional.of(p);
+                }
+            }
+        }
+        return Optional.empty();
+    }
+}
