@@ -55,7 +55,7 @@ class ConsoleBrowserTest {
     private static final String ORDER_FLOW = """
             {"name": "Order fulfilment", "definition": {"nodes": [
               {"id": "total", "type": "transform", "config": {"expression": "$sum(input.items.price)"}},
-              {"id": "cool-off", "type": "delay", "config": {"seconds": 6}},
+              {"id": "cool-off", "type": "delay", "config": {"seconds": 12}},
               {"id": "approve", "type": "approval", "config": {"prompt": "Ship it?"}},
               {"id": "ship", "type": "succeed", "config": {"output": "{\\"shipped\\": true, \\"total\\": nodes.total}"}}],
              "edges": [{"from": "total", "to": "cool-off"}, {"from": "cool-off", "to": "approve"}, {"from": "approve", "to": "ship"}]}}""";
@@ -65,6 +65,12 @@ class ConsoleBrowserTest {
     private Http http;
     private WebDriver browser;
     private String base;
+    /** The run of ten thousand steps, started first: it takes the local stack a couple of minutes. */
+    private String bigMetronome;
+    private String bigRun;
+    private Instant bigRunStarted;
+    /** The most rows the timeline may put in the page: what a viewport shows and a margin, whatever the run's size. */
+    private static final int MAX_ROWS = 60;
 
     @BeforeAll
     void start() throws Exception {
@@ -77,6 +83,16 @@ class ConsoleBrowserTest {
         http = new Http(stack.port());
         user = new Http.As(http, KEY);
         base = "http://127.0.0.1:" + stack.port();
+        Reply big = user.post("/v1/metronomes", """
+                {"name": "Ten thousand", "definition": {"nodes": [
+                  {"id": "each", "type": "map", "config": {"items": "[1..10000]", "maxConcurrency": 100,
+                    "iterator": {"type": "transform", "config": {"expression": "item * 2"}}}},
+                  {"id": "done", "type": "succeed", "config": {"output": "nodes.each.count"}}],
+                 "edges": [{"from": "each", "to": "done"}]}}""");
+        assertThat(big.status()).as(big.raw()).isEqualTo(201);
+        bigMetronome = big.data().get("id").asText();
+        bigRunStarted = Instant.now();
+        bigRun = user.post("/v1/metronomes/" + bigMetronome + "/runs", "{}").data().get("id").asText();
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(driver.get().toFile())
                 .usingAnyFreePort().build();
         ChromeOptions options = new ChromeOptions();
@@ -163,19 +179,27 @@ class ConsoleBrowserTest {
         assertThat(browser.findElement(By.id("audit")).getText()).contains("run.pause_requested by ann", "warehouse stock check",
                 "checkpoint cool-off", "VIP customer", "run.completed");
         assertThat(browser.findElement(By.id("cancel")).isEnabled()).isFalse();
-        // A view older than the run (another tab acted first) offers what the server then refuses: its 409 is shown
-        // as the server says it.
-        js("document.getElementById('resume').disabled = false");
-        browser.findElement(By.id("resume")).click();
-        until(ExpectedConditions.textToBePresentInElementLocated(By.id("action-message"), "cannot be resumed"));
-        assertThat(browser.findElement(By.id("action-message")).getText()).startsWith("Refused: run " + runId);
 
         // A step's output, opened from the timeline with the keyboard.
         WebElement row = browser.findElement(By.cssSelector(".gantt-row[data-node=total]"));
         row.click();
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("step-detail"), "output"));
         assertThat(browser.findElement(By.id("step-detail")).getText()).contains("55");
+        // and with the keyboard: the timeline takes the focus, End goes to the last step, Enter opens it
+        WebElement timeline = browser.findElement(By.cssSelector(".gantt-viewport"));
+        timeline.sendKeys(org.openqa.selenium.Keys.END);
+        browser.switchTo().activeElement().sendKeys(org.openqa.selenium.Keys.ENTER);
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("detail-h"), "ship"));
+        assertThat(browser.findElement(By.id("step-detail")).getText()).contains("shipped");
+        row.click();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("detail-h"), "total"));
         screenshot("run.png");
+        // A view older than the run (another tab acted first) offers what the server then refuses: its 409 is shown
+        // as the server says it.
+        js("document.getElementById('resume').disabled = false");
+        browser.findElement(By.id("resume")).click();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("action-message"), "cannot be resumed"));
+        assertThat(browser.findElement(By.id("action-message")).getText()).startsWith("Refused: run " + runId);
 
         browser.get(base + "/console#/m/" + m + "/runs");
         until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#runs tr[data-run='" + runId + "']")));
@@ -205,6 +229,72 @@ class ConsoleBrowserTest {
         browser.get(base + "/console#/m/" + m);
         WebElement row = until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#trigger-events tr[data-status=ignored]")));
         assertThat(row.getText()).contains("ignored", reason);
+    }
+
+    @Test
+    @Order(4)
+    void aRunOfTenThousandStepsScrollsWithABoundedNumberOfRowsInThePageWhileLiveAndAfter() {
+        browser.get(base + "/console#/m/" + bigMetronome + "/runs/" + bigRun);
+        WebElement viewport = until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".gantt-viewport")));
+        // While it runs (if it still does): live, and the page holds a window of rows, not the run.
+        assertThat(rows()).isBetween(1, MAX_ROWS);
+        if (user.get("/v1/metronomes/" + bigMetronome + "/runs/" + bigRun).data().get("status").asText().equals("running")) {
+            until(ExpectedConditions.textToBePresentInElementLocated(By.id("live-state"), "following live"));
+            js("arguments[0].scrollTop = arguments[0].scrollHeight", viewport);
+            assertThat(rows()).isBetween(1, MAX_ROWS);
+        }
+        String status;
+        do {
+            status = user.get("/v1/metronomes/" + bigMetronome + "/runs/" + bigRun).data().get("status").asText();
+        } while (!status.equals("completed") && Instant.now().isBefore(bigRunStarted.plus(Duration.ofMinutes(4))) && pause());
+        System.out.println("the map of 10,000 items ran in " + Duration.between(bigRunStarted, Instant.now()).toSeconds() + " s");
+        assertThat(status).isEqualTo("completed");
+        until(d -> "completed".equals(runStatus()));
+        until(d -> "completed".equals(node("each").getAttribute("data-status")));
+        assertThat(node("each").getText()).contains("completed");
+
+        // Scrolling to the end asks for the next pages; the rows in the page stay a window however far it goes.
+        int loaded = 0;
+        for (int i = 0; i < 40 && loaded < 2_000; i++) {
+            js("arguments[0].scrollTop = arguments[0].scrollHeight", viewport);
+            int before = loaded;
+            until(d -> stepsShown() > before);
+            loaded = stepsShown();
+            assertThat(rows()).isBetween(1, MAX_ROWS);
+        }
+        assertThat(loaded).isGreaterThanOrEqualTo(2_000);
+        int total = stepsShown();
+        js("arguments[0].scrollTop = arguments[0].scrollHeight", viewport);
+        until(d -> lastRowShown() >= total - 1);
+        int lastShown = lastRowShown();
+        assertThat(lastShown).as("the rows at the end of what was scrolled through").isGreaterThan(1_900);
+        assertThat(browser.findElement(By.cssSelector(".gantt-row[data-index='" + lastShown + "']")).getAttribute("data-node"))
+                .matches("each\\[\\d+\\]");
+        int stepCount = user.get("/v1/metronomes/" + bigMetronome + "/runs/" + bigRun + "/timeline?limit=1").data()
+                .get("summary").get("stepCount").asInt();
+        assertThat(stepCount).isGreaterThan(10_000);
+        assertThat(browser.findElement(By.id("summary")).getText()).contains("Steps\n" + stepCount + " (");
+    }
+
+    private int lastRowShown() {
+        return ((Number) js("return Math.max(...[...document.querySelectorAll('.gantt-row')].map(r => +r.dataset.index))")).intValue();
+    }
+
+    private int rows() {
+        return browser.findElements(By.cssSelector(".gantt-row")).size();
+    }
+
+    private int stepsShown() {
+        return ((Number) js("return document.querySelector('.gantt-viewport').getAttribute('aria-rowcount') * 1")).intValue();
+    }
+
+    private static boolean pause() {
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return true;
     }
 
     private WebElement node(String id) {

@@ -20,7 +20,7 @@ function show(message) {
 
 function page(title, ...content) {
   document.title = `${title} · Metronome console`;
-  clear(main).append(...content);
+  clear(main).append(...content.flat().filter((c) => c !== null && c !== undefined && c !== false));
   main.focus({preventScroll: true});
 }
 
@@ -273,7 +273,7 @@ async function runPage(metronomeId, runId) {
       r.error ? h('span', {className: 'error'}, ` · ${r.error}`) : '');
     drawActions(actions, state, runPath, refresh);
     drawSummary(summary, state);
-    clear(graphBox).append(drawGraph(m.definition, nodeStates(state.steps)));
+    clear(graphBox).append(drawGraph(m.definition, nodeStates(state.steps), !state.pages[state.pages.length - 1].next));
     drawDecisions(decisions, state.summary.branchDecisions);
     drawAudit(audit, state.audits);
     gantt.setSteps(state.steps, Boolean(state.pages[state.pages.length - 1].next));
@@ -324,10 +324,12 @@ async function runPage(metronomeId, runId) {
     h('dt', {}, 'Version'), h('dd', {}, h('code', {}, r.versionId)),
     h('dt', {}, 'Created'), h('dd', {}, time(r.createdAt)),
     h('dt', {}, 'Input'), h('dd', {}, jsonView(r.input, 'input'))),
-  actions, summary,
-  h('section', {'aria-labelledby': 'graph-h'}, h('h2', {id: 'graph-h'}, 'Graph'), graphBox),
-  h('section', {'aria-labelledby': 'timeline-h'}, h('h2', {id: 'timeline-h'}, 'Timeline'), gantt.element), detail,
-  decisions, audit);
+  h('div', {className: 'run-top'}, h('div', {}, actions, summary),
+    h('section', {'aria-labelledby': 'graph-h'}, h('h2', {id: 'graph-h'}, 'Graph'), graphBox)),
+  h('section', {'aria-labelledby': 'timeline-h'}, h('h2', {id: 'timeline-h'}, 'Timeline'),
+    h('p', {className: 'help'}, 'One row per step attempt: its bar spans its run time on the run\'s axis, the pale part before it the time it waited to start. Arrow keys move, Enter opens a step.'),
+    gantt.element),
+  h('div', {className: 'run-bottom'}, detail, h('div', {}, decisions, audit)));
   draw();
   if (state.steps.length < 400 && state.pages[0].next) refresh();
 }
@@ -403,7 +405,7 @@ function drawSummary(el, state) {
     h('dl', {className: 'facts', id: 'summary'},
       h('dt', {}, 'Steps'), h('dd', {}, `${s.stepCount} (`, counts.map(([k, v], i) => [i ? ', ' : '', `${v} ${statusText(k)}`]), ')'),
       h('dt', {}, 'Attempts'), h('dd', {}, String(s.totalAttempts)),
-      h('dt', {}, 'Duration'), h('dd', {}, duration(s.totalDurationMs)),
+      h('dt', {}, 'Time in steps'), h('dd', {}, duration(s.totalDurationMs)),
       h('dt', {}, 'Cost'), h('dd', {}, `${s.cost.totalCt} ct (llm ${s.cost.llmInferenceCt}, resources ${s.cost.resourcesCt})`),
       h('dt', {}, 'Threads'), h('dd', {}, s.threadIds.length ? s.threadIds.join(', ') : 'none'),
       h('dt', {}, 'Audit events'), h('dd', {}, String(s.auditEventCount)),

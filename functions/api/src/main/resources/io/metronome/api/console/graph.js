@@ -4,8 +4,12 @@ import {svg, icon, statusText} from './dom.js';
 
 const NODE_W = 190, NODE_H = 54;
 
-/** @param states Map nodeId -> {status, attempts, detail} (a run), or null (a definition alone) */
-export function drawGraph(definition, states = null) {
+/**
+ * @param states Map nodeId -> {status, attempts, detail} (a run), or null (a definition alone)
+ * @param allSeen whether states come from every step of the run (else a node without one may be further on)
+ */
+export function drawGraph(definition, states = null, allSeen = true) {
+  const unseen = allSeen ? 'not reached' : 'not in the steps loaded';
   const g = new window.dagre.graphlib.Graph({multigraph: true});
   g.setGraph({rankdir: 'TB', nodesep: 30, ranksep: 40, marginx: 10, marginy: 10});
   g.setDefaultEdgeLabel(() => ({}));
@@ -34,14 +38,14 @@ export function drawGraph(definition, states = null) {
     const status = state ? state.status : states ? 'pending' : 'definition';
     const x = n.x - NODE_W / 2, y = n.y - NODE_H / 2;
     const title = state ? `${id}: ${statusText(status)}, ${state.attempts} attempt${state.attempts === 1 ? '' : 's'}`
-      : `${id} (${types[id]})${states ? ': not reached' : ''}`;
+      : `${id} (${types[id]})${states ? ': ' + unseen : ''}`;
     const group = svg('g', {class: `node st-${status}`, 'data-node': id, 'data-status': status},
       svg('title', {}, title),
       svg('rect', {x, y, width: NODE_W, height: NODE_H, rx: 6}),
       svg('text', {x: x + 10, y: y + 20, class: 'node-id'}, truncate(id, 22)),
       svg('text', {x: x + 10, y: y + 40, class: 'node-sub'},
         state ? `${icon(status)} ${statusText(status)} · ×${state.attempts}${state.detail ? ' · ' + state.detail : ''}`
-          : `${types[id]}${states ? ' · not reached' : ''}`));
+          : `${types[id]}${states ? ' · ' + unseen : ''}`));
     root.append(group);
   }
   return root;

@@ -34,7 +34,7 @@ export class Gantt {
     this.hasMore = hasMore;
     let start = Infinity, end = -Infinity;
     for (const s of steps) {
-      const a = s.startedAt ? Date.parse(s.startedAt) : Date.parse(s.createdAt);
+      const a = Date.parse(s.createdAt);
       const b = s.completedAt ? Date.parse(s.completedAt) : (s.status === 'running' || s.status === 'waiting_approval' ? now : a);
       if (a < start) start = a;
       if (b > end) end = b;
@@ -42,6 +42,7 @@ export class Gantt {
     this.start = Number.isFinite(start) ? start : now;
     this.span = Math.max(1, (Number.isFinite(end) ? end : now) - this.start);
     this.spacer.style.height = `${steps.length * ROW_HEIGHT}px`;
+    this.viewport.style.height = `${Math.min(420, Math.max(3, steps.length) * ROW_HEIGHT + 2)}px`;
     this.viewport.setAttribute('aria-rowcount', String(steps.length));
     this.count.textContent = `${steps.length} step${steps.length === 1 ? '' : 's'} shown${hasMore ? ' (more load as you scroll)' : ''}`;
     clear(this.axis).append(h('span', {}, '0'), h('span', {}, duration(this.span)));
@@ -71,14 +72,20 @@ export class Gantt {
     const bar = h('div', {className: `gantt-bar st-${s.status}`});
     bar.style.left = `${left}%`;
     bar.style.width = `${Math.min(width, 100 - left)}%`;
+    const created = Date.parse(s.createdAt);
+    const wait = waited > 0 ? h('div', {className: `gantt-wait st-${s.status}`}) : null;
+    if (wait) {
+      wait.style.left = `${((created - this.start) / this.span) * 100}%`;
+      wait.style.width = `${Math.max(0.2, (waited / this.span) * 100)}%`;
+    }
     const row = h('div', {className: `gantt-row${this.selected === s.id ? ' selected' : ''}`, role: 'row',
       'aria-rowindex': String(i + 1), 'data-index': String(i), 'data-step': s.id, 'data-node': s.nodeId,
       'data-status': s.status, tabindex: i === this.focusIndex ? '0' : '-1',
       onclick: () => this.select(i)},
-    h('span', {className: 'gantt-name', role: 'gridcell', title: s.nodeId}, s.nodeId),
+    h('span', {className: 'gantt-name', role: 'gridcell', title: `${s.nodeId} (${s.nodeType})`}, s.nodeId, ' ', h('span', {className: 'gantt-type'}, s.nodeType)),
     h('span', {className: 'gantt-attempt', role: 'gridcell'}, s.attempt > 1 ? `attempt ${s.attempt}` : s.attempt === 0 ? '' : '1st'),
     h('span', {className: `gantt-status st-${s.status}`, role: 'gridcell'}, h('span', {'aria-hidden': 'true'}, icon(s.status)), ' ', statusText(s.status)),
-    h('span', {className: 'gantt-lane', role: 'gridcell', 'aria-label': `${duration(s.durationMs)}${waited > 0 ? `, waited ${duration(waited)}` : ''}`}, bar),
+    h('span', {className: 'gantt-lane', role: 'gridcell', 'aria-label': `${duration(s.durationMs)}${waited > 0 ? `, waited ${duration(waited)}` : ''}`}, wait, bar),
     h('span', {className: 'gantt-duration', role: 'gridcell'}, duration(s.durationMs)));
     row.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
     return row;
