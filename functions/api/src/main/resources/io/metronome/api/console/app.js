@@ -251,6 +251,7 @@ async function runPage(metronomeId, runId) {
   const audit = h('section', {'aria-labelledby': 'audit-h', id: 'audit'});
   const detail = h('section', {className: 'step-detail', id: 'step-detail', 'aria-labelledby': 'detail-h', 'aria-live': 'polite'},
     h('h2', {id: 'detail-h'}, 'Step'), h('p', {className: 'help'}, 'Choose a step in the timeline to see its input, output, error and metadata.'));
+  const updateActions = actionsPanel(actions, state, runPath, () => refresh());
   let loadingMore = false;
   const gantt = new Gantt((s) => showStep(detail, s), async () => {
     const last = state.pages[state.pages.length - 1];
@@ -271,7 +272,7 @@ async function runPage(metronomeId, runId) {
         ? h('span', {id: 'draining'}, `draining: ${r.activeNodeCount} node${r.activeNodeCount === 1 ? '' : 's'} still running`) : '',
       state.checkpoint && r.status === 'paused' ? h('span', {id: 'checkpoint'}, ` · checkpoint: ${state.checkpoint}`) : '',
       r.error ? h('span', {className: 'error'}, ` · ${r.error}`) : '');
-    drawActions(actions, state, runPath, refresh);
+    updateActions();
     drawSummary(summary, state);
     clear(graphBox).append(drawGraph(m.definition, nodeStates(state.steps), !state.pages[state.pages.length - 1].next));
     drawDecisions(decisions, state.summary.branchDecisions);
@@ -362,8 +363,11 @@ function firstOpenPage(state) {
   return open ? state.pageOf.get(open.id) : state.pages.length - 1;
 }
 
-function drawActions(el, state, runPath, refresh) {
-  const s = state.run.status;
+/**
+ * The actions panel, built once (what is typed in it survives every live update); update() enables the buttons
+ * the run's state allows.
+ */
+function actionsPanel(el, state, runPath, refresh) {
   const reason = h('input', {id: 'action-reason', name: 'reason', type: 'text', maxlength: 1000, autocomplete: 'off',
     'aria-describedby': 'action-help'});
   const message = h('p', {id: 'action-message', className: 'error', role: 'alert'});
@@ -379,23 +383,31 @@ function drawActions(el, state, runPath, refresh) {
     }
   };
   const withReason = () => (reason.value.trim() ? {reason: reason.value.trim()} : {});
-  const button = (id, text, enabled, onclick) => h('button', {type: 'button', id, disabled: !enabled, onclick}, text);
+  const decision = (approved) => ({approved, ...(reason.value.trim() ? {comment: reason.value.trim()} : {})});
   const dialog = h('dialog', {id: 'cancel-dialog', 'aria-labelledby': 'cancel-h'},
     h('h2', {id: 'cancel-h'}, 'Cancel this run?'), h('p', {}, 'Nodes that have not run are recorded cancelled. A cancelled run cannot be resumed.'),
     h('form', {method: 'dialog'},
       h('button', {value: 'keep', id: 'cancel-keep'}, 'Keep it running'), ' ',
       h('button', {value: 'cancel', id: 'cancel-confirm', className: 'danger'}, 'Cancel the run')));
   dialog.addEventListener('close', () => { if (dialog.returnValue === 'cancel') act('cancel', withReason()); });
+  const buttons = {
+    pause: h('button', {type: 'button', id: 'pause', onclick: () => act('pause', withReason())}, 'Pause'),
+    resume: h('button', {type: 'button', id: 'resume', onclick: () => act('resume', withReason())}, 'Resume'),
+    cancel: h('button', {type: 'button', id: 'cancel', onclick: () => dialog.showModal()}, 'Cancel…'),
+    approve: h('button', {type: 'button', id: 'approve', onclick: () => act('approve', decision(true))}, 'Approve'),
+    reject: h('button', {type: 'button', id: 'reject', onclick: () => act('approve', decision(false))}, 'Reject'),
+  };
   clear(el).append(h('h2', {id: 'actions-h'}, 'Actions'),
     h('label', {for: 'action-reason'}, 'Reason or comment'), reason,
     h('p', {id: 'action-help', className: 'help'}, 'Sent with pause, resume and cancel as the reason, and with approve or reject as the comment; it goes in the audit trail.'),
-    h('div', {className: 'buttons'},
-      button('pause', 'Pause', ['queued', 'running', 'waiting_approval'].includes(s), () => act('pause', withReason())),
-      button('resume', 'Resume', s === 'paused', () => act('resume', withReason())),
-      button('cancel', 'Cancel…', !ENDED.has(s), () => dialog.showModal()),
-      button('approve', 'Approve', s === 'waiting_approval', () => act('approve', {approved: true, ...(reason.value.trim() ? {comment: reason.value.trim()} : {})})),
-      button('reject', 'Reject', s === 'waiting_approval', () => act('approve', {approved: false, ...(reason.value.trim() ? {comment: reason.value.trim()} : {})}))),
-    message, dialog);
+    h('div', {className: 'buttons'}, Object.values(buttons)), message, dialog);
+  return () => {
+    const s = state.run.status;
+    buttons.pause.disabled = !['queued', 'running', 'waiting_approval'].includes(s);
+    buttons.resume.disabled = s !== 'paused';
+    buttons.cancel.disabled = ENDED.has(s);
+    buttons.approve.disabled = buttons.reject.disabled = s !== 'waiting_approval';
+  };
 }
 
 function drawSummary(el, state) {
