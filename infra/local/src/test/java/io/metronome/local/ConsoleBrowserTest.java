@@ -233,6 +233,27 @@ class ConsoleBrowserTest {
 
     @Test
     @Order(4)
+    void cancellingAsksFirstAndKeepsTheReason() {
+        Reply created = user.post("/v1/metronomes", ORDER_FLOW);
+        String m = created.data().get("id").asText();
+        String runId = user.post("/v1/metronomes/" + m + "/runs", "{\"input\": {\"items\": []}}").data().get("id").asText();
+        browser.get(base + "/console#/m/" + m + "/runs/" + runId);
+        until(d -> "running".equals(node("cool-off").getAttribute("data-status")));
+        browser.findElement(By.id("action-reason")).sendKeys("customer withdrew");
+        browser.findElement(By.id("cancel")).click();
+        until(ExpectedConditions.visibilityOfElementLocated(By.id("cancel-keep"))).click();
+        assertThat(browser.findElement(By.id("cancel-dialog")).isDisplayed()).isFalse();
+        assertThat(user.get("/v1/metronomes/" + m + "/runs/" + runId).data().get("status").asText()).isEqualTo("running");
+        browser.findElement(By.id("cancel")).click();
+        until(ExpectedConditions.visibilityOfElementLocated(By.id("cancel-confirm"))).click();
+        until(d -> "cancelled".equals(runStatus()));
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "customer withdrew"));
+        assertThat(browser.findElement(By.id("resume")).isEnabled()).isFalse();
+        assertThat(browser.findElement(By.id("cancel")).isEnabled()).isFalse();
+    }
+
+    @Test
+    @Order(5)
     void aRunOfTenThousandStepsScrollsWithABoundedNumberOfRowsInThePageWhileLiveAndAfter() {
         browser.get(base + "/console#/m/" + bigMetronome + "/runs/" + bigRun);
         WebElement viewport = until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".gantt-viewport")));
