@@ -131,6 +131,26 @@ class ConsoleBrowserTest {
         assertThat(browser.getCurrentUrl()).doesNotContain(KEY);
     }
 
+    /** The console's Server-Sent Events parser, as the page loaded it, fed what a network may cut anywhere. */
+    @Test
+    @Order(2)
+    void theEventParserReadsEventsHoweverTheBytesArriveSplit() {
+        Object parsed = ((JavascriptExecutor) browser).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                const url = performance.getEntriesByType('resource').map((e) => e.name).find((n) => /\\/events\\.[0-9a-f]{10}\\.js$/.test(n));
+                import(url).then(({SseParser}) => {
+                  const seen = [];
+                  const p = new SseParser((type, data, id) => seen.push([type, data, id]), (ms) => seen.push(['retry', ms]));
+                  const text = ': events of run r\\r\\n\\r\\nid: 1.0\\r\\nevent: step.started\\r\\ndata: {"a":\\r\\ndata: 1}\\r\\n\\r\\n'
+                    + 'id: 1.1\\nevent: step.completed\\ndata:{"b":2}\\n\\nevent: end\\ndata: {}\\n\\nretry: 500\\n\\n';
+                  for (let i = 0; i < text.length; i += 3) p.feed(text.slice(i, i + 3));
+                  done(JSON.stringify(seen));
+                }, (e) => done('failed: ' + e));
+                """);
+        assertThat(parsed).isEqualTo("[[\"step.started\",\"{\\\"a\\\":\\n1}\",\"1.0\"],[\"step.completed\",\"{\\\"b\\\":2}\",\"1.1\"],"
+                + "[\"end\",\"{}\",null],[\"retry\",500]]");
+    }
+
     @Test
     @Order(2)
     void aRunStartedFromTheConsoleIsPausedInItsDelayResumedApprovedAndSeenToComplete() throws IOException {
@@ -295,6 +315,17 @@ class ConsoleBrowserTest {
                 .get("summary").get("stepCount").asInt();
         assertThat(stepCount).isGreaterThan(10_000);
         assertThat(browser.findElement(By.id("summary")).getText()).contains("Steps\n" + stepCount + " (");
+    }
+
+    @Test
+    @Order(6)
+    void signingOutForgetsTheKey() {
+        browser.get(base + "/console#/");
+        until(ExpectedConditions.elementToBeClickable(By.id("sign-out"))).click();
+        until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
+        assertThat(js("return sessionStorage.getItem('metronome.apiKey')")).isNull();
+        browser.navigate().refresh();
+        until(ExpectedConditions.visibilityOfElementLocated(By.id("api-key")));
     }
 
     private int lastRowShown() {

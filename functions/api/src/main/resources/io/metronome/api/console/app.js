@@ -251,7 +251,8 @@ async function runPage(metronomeId, runId) {
   const audit = h('section', {'aria-labelledby': 'audit-h', id: 'audit'});
   const detail = h('section', {className: 'step-detail', id: 'step-detail', 'aria-labelledby': 'detail-h', 'aria-live': 'polite'},
     h('h2', {id: 'detail-h'}, 'Step'), h('p', {className: 'help'}, 'Choose a step in the timeline to see its input, output, error and metadata.'));
-  const updateActions = actionsPanel(actions, state, runPath, () => refresh());
+  const approvalPrompt = h('p', {id: 'approval-prompt', className: 'prompt', 'aria-live': 'polite'});
+  const updateActions = actionsPanel(actions, state, runPath, () => refresh(), approvalPrompt);
   let loadingMore = false;
   const gantt = new Gantt((s) => showStep(detail, s), async () => {
     const last = state.pages[state.pages.length - 1];
@@ -273,6 +274,9 @@ async function runPage(metronomeId, runId) {
       state.checkpoint && r.status === 'paused' ? h('span', {id: 'checkpoint'}, ` · checkpoint: ${state.checkpoint}`) : '',
       r.error ? h('span', {className: 'error'}, ` · ${r.error}`) : '');
     updateActions();
+    const waiting = state.steps.find((st) => st.status === 'waiting_approval');
+    const node = waiting && m.definition.nodes.find((n) => n.id === waiting.nodeId);
+    approvalPrompt.textContent = waiting ? `${waiting.nodeId} waits for a decision${node && node.config && node.config.prompt ? ': ' + node.config.prompt : ''}` : '';
     drawSummary(summary, state);
     clear(graphBox).append(drawGraph(m.definition, nodeStates(state.steps), !state.pages[state.pages.length - 1].next));
     drawDecisions(decisions, state.summary.branchDecisions);
@@ -367,7 +371,7 @@ function firstOpenPage(state) {
  * The actions panel, built once (what is typed in it survives every live update); update() enables the buttons
  * the run's state allows.
  */
-function actionsPanel(el, state, runPath, refresh) {
+function actionsPanel(el, state, runPath, refresh, prompt) {
   const reason = h('input', {id: 'action-reason', name: 'reason', type: 'text', maxlength: 1000, autocomplete: 'off',
     'aria-describedby': 'action-help'});
   const message = h('p', {id: 'action-message', className: 'error', role: 'alert'});
@@ -400,7 +404,7 @@ function actionsPanel(el, state, runPath, refresh) {
   clear(el).append(h('h2', {id: 'actions-h'}, 'Actions'),
     h('label', {for: 'action-reason'}, 'Reason or comment'), reason,
     h('p', {id: 'action-help', className: 'help'}, 'Sent with pause, resume and cancel as the reason, and with approve or reject as the comment; it goes in the audit trail.'),
-    h('div', {className: 'buttons'}, Object.values(buttons)), message, dialog);
+    prompt, h('div', {className: 'buttons'}, Object.values(buttons)), message, dialog);
   return () => {
     const s = state.run.status;
     buttons.pause.disabled = !['queued', 'running', 'waiting_approval'].includes(s);

@@ -14,9 +14,12 @@ export class SseParser {
   reset() { this.type = 'message'; this.data = []; this.id = null; }
 
   feed(chunk) {
-    this.buffer += chunk;
-    const lines = this.buffer.split(/\r\n|\r|\n/);
-    this.buffer = lines.pop(); // an unfinished line waits for the rest
+    let text = this.buffer + chunk;
+    // A CR at the end may be half of a CRLF whose LF comes in the next chunk: it waits to be one line end, not two.
+    const pendingCR = text.endsWith('\r');
+    if (pendingCR) text = text.slice(0, -1);
+    const lines = text.split(/\r\n|\r|\n/);
+    this.buffer = lines.pop() + (pendingCR ? '\r' : ''); // an unfinished line waits for the rest
     for (const line of lines) this.line(line);
   }
 

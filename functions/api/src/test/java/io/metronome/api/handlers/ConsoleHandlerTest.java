@@ -57,7 +57,8 @@ class ConsoleHandlerTest {
             assertThat(file.getStatusCode()).as(path).isEqualTo(200);
             assertThat(file.getHeaders()).as(path).containsEntry("Cache-Control", "public, max-age=31536000, immutable");
             assertThat(file.getHeaders().get("Content-Type")).as(path)
-                    .isEqualTo(path.endsWith(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8");
+                    .isEqualTo(path.endsWith(".css") ? "text/css; charset=utf-8" : path.endsWith(".svg")
+                            ? "image/svg+xml; charset=utf-8" : "text/javascript; charset=utf-8");
             files++;
             // a module's imports are served too, at the names it imports them by
             Matcher imports = Pattern.compile("from\\s*'\\./([^']+)'").matcher(file.getBody());
@@ -66,7 +67,7 @@ class ConsoleHandlerTest {
                 toFetch.add(dir + imports.group(1));
             }
         }
-        assertThat(files).as("the stylesheet, dagre and the app's modules").isGreaterThanOrEqualTo(7);
+        assertThat(files).as("the icon, the stylesheet, dagre and the app's modules").isGreaterThanOrEqualTo(8);
     }
 
     @Test
