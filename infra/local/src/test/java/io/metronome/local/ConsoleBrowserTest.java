@@ -275,7 +275,8 @@ class ConsoleBrowserTest {
     @Test
     @Order(5)
     void aRunOfTenThousandStepsScrollsWithABoundedNumberOfRowsInThePageWhileLiveAndAfter() {
-        browser.get(base + "/console#/m/" + bigMetronome + "/runs/" + bigRun);
+        browser.get(base + "/console#/m/" + bigMetronome + "/runs/" + bigRun); // the same document: wait for the page
+        until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), bigRun));
         WebElement viewport = until(ExpectedConditions.presenceOfElementLocated(By.cssSelector(".gantt-viewport")));
         // While it runs (if it still does): live, and the page holds a window of rows, not the run.
         assertThat(rows()).isBetween(1, MAX_ROWS);

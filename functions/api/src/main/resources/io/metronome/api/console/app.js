@@ -1,6 +1,6 @@
 // The console: hash routes (#/, #/m/<id>, #/m/<id>/runs, #/m/<id>/runs/<runId>), each a page built from the API.
 import {api, paths, query, session, ApiError} from './api.js';
-import {h, badge, time, duration, jsonView, clear, statusText} from './dom.js';
+import {h, badge, time, duration, jsonView, clear, fill, statusText} from './dom.js';
 import {drawGraph, nodeStates} from './graph.js';
 import {Gantt} from './timeline.js';
 import {follow} from './events.js';
@@ -20,7 +20,7 @@ function show(message) {
 
 function page(title, ...content) {
   document.title = `${title} · Metronome console`;
-  clear(main).append(...content.flat().filter((c) => c !== null && c !== undefined && c !== false));
+  fill(main, ...content.flat().filter((c) => c !== null && c !== undefined && c !== false));
   main.focus({preventScroll: true});
 }
 
@@ -145,7 +145,7 @@ async function metronomePage(id) {
       h('dt', {}, 'Timeout'), h('dd', {}, m.timeoutMs ? duration(m.timeoutMs) : 'none'),
       h('dt', {}, 'Updated'), h('dd', {}, time(m.updatedAt))),
     h('section', {'aria-labelledby': 'def-h'}, h('h2', {id: 'def-h'}, 'Definition'),
-      h('div', {className: 'graph-box'}, drawGraph(m.definition)), jsonView(m.definition, 'definition')),
+      h('div', {className: 'graph-box'}, drawGraph(m.definition).element), jsonView(m.definition, 'definition')),
     h('section', {'aria-labelledby': 'tev-h', id: 'trigger-events'}, h('h2', {id: 'tev-h'}, 'Trigger events'),
       h('p', {className: 'help'}, 'Every delivery of the trigger and what came of it: why a run started, or why not.'),
       h('table', {className: 'list'}, h('thead', {}, h('tr', {}, ['When', 'Type', 'Outcome', 'Reason', 'Run', 'Payload'].map((t) => h('th', {scope: 'col'}, t)))), events), more));
@@ -225,7 +225,8 @@ async function runsPage(id) {
   page(`Runs of ${m.name}`, crumbs({href: '#/', text: 'Metronomes'}, {href: `#/m/${encodeURIComponent(id)}`, text: m.name}, {text: 'Runs'}),
     h('h1', {}, `Runs of ${m.name}`), start,
     h('section', {'aria-labelledby': 'runs-h'}, h('h2', {id: 'runs-h'}, 'Runs, newest first'),
-      h('p', {}, h('label', {for: 'status-filter'}, 'Status '), status),
+      h('div', {className: 'filters'}, h('label', {for: 'status-filter'}, 'Status'), status,
+        h('button', {type: 'button', id: 'refresh-runs', onclick: () => load(true).catch((e) => show(e.message))}, 'Refresh')),
       h('table', {className: 'list', id: 'runs'}, h('thead', {}, h('tr', {}, ['Run', 'Status', 'Trigger', 'Created', 'Ended', 'Error'].map((t) => h('th', {scope: 'col'}, t)))), list), more));
 }
 
@@ -246,7 +247,8 @@ async function runPage(metronomeId, runId) {
   const liveState = h('span', {className: 'live', id: 'live-state', 'aria-live': 'polite'});
   const actions = h('section', {className: 'actions', 'aria-labelledby': 'actions-h'});
   const summary = h('section', {'aria-labelledby': 'summary-h'});
-  const graphBox = h('div', {className: 'graph-box', id: 'run-graph'});
+  const graph = drawGraph(m.definition);
+  const graphBox = h('div', {className: 'graph-box', id: 'run-graph'}, graph.element);
   const decisions = h('section', {'aria-labelledby': 'decisions-h'});
   const audit = h('section', {'aria-labelledby': 'audit-h', id: 'audit'});
   const detail = h('section', {className: 'step-detail', id: 'step-detail', 'aria-labelledby': 'detail-h', 'aria-live': 'polite'},
@@ -268,7 +270,7 @@ async function runPage(metronomeId, runId) {
 
   const draw = () => {
     const r = state.run;
-    clear(status).append(badge(r.status), ' ',
+    fill(status, badge(r.status), ' ',
       r.activeNodeCount > 0 && (r.status === 'paused' || r.status === 'cancelled')
         ? h('span', {id: 'draining'}, `draining: ${r.activeNodeCount} node${r.activeNodeCount === 1 ? '' : 's'} still running`) : '',
       state.checkpoint && r.status === 'paused' ? h('span', {id: 'checkpoint'}, ` · checkpoint: ${state.checkpoint}`) : '',
@@ -278,7 +280,7 @@ async function runPage(metronomeId, runId) {
     const node = waiting && m.definition.nodes.find((n) => n.id === waiting.nodeId);
     approvalPrompt.textContent = waiting ? `${waiting.nodeId} waits for a decision${node && node.config && node.config.prompt ? ': ' + node.config.prompt : ''}` : '';
     drawSummary(summary, state);
-    clear(graphBox).append(drawGraph(m.definition, nodeStates(state.steps), !state.pages[state.pages.length - 1].next));
+    graph.setStates(nodeStates(state.steps), !state.pages[state.pages.length - 1].next);
     drawDecisions(decisions, state.summary.branchDecisions);
     drawAudit(audit, state.audits);
     gantt.setSteps(state.steps, Boolean(state.pages[state.pages.length - 1].next));
@@ -401,7 +403,7 @@ function actionsPanel(el, state, runPath, refresh, prompt) {
     approve: h('button', {type: 'button', id: 'approve', onclick: () => act('approve', decision(true))}, 'Approve'),
     reject: h('button', {type: 'button', id: 'reject', onclick: () => act('approve', decision(false))}, 'Reject'),
   };
-  clear(el).append(h('h2', {id: 'actions-h'}, 'Actions'),
+  fill(el, h('h2', {id: 'actions-h'}, 'Actions'),
     h('label', {for: 'action-reason'}, 'Reason or comment'), reason,
     h('p', {id: 'action-help', className: 'help'}, 'Sent with pause, resume and cancel as the reason, and with approve or reject as the comment; it goes in the audit trail.'),
     prompt, h('div', {className: 'buttons'}, Object.values(buttons)), message, dialog);
@@ -417,7 +419,7 @@ function actionsPanel(el, state, runPath, refresh, prompt) {
 function drawSummary(el, state) {
   const s = state.summary;
   const counts = Object.entries(s.statusCounts).filter(([, v]) => v > 0);
-  clear(el).append(h('h2', {id: 'summary-h'}, 'Summary'),
+  fill(el, h('h2', {id: 'summary-h'}, 'Summary'),
     h('dl', {className: 'facts', id: 'summary'},
       h('dt', {}, 'Steps'), h('dd', {}, `${s.stepCount} (`, counts.map(([k, v], i) => [i ? ', ' : '', `${v} ${statusText(k)}`]), ')'),
       h('dt', {}, 'Attempts'), h('dd', {}, String(s.totalAttempts)),
@@ -430,7 +432,7 @@ function drawSummary(el, state) {
 }
 
 function drawDecisions(el, decisions) {
-  clear(el).append(h('h2', {id: 'decisions-h'}, 'Branch decisions'), decisions.length
+  fill(el, h('h2', {id: 'decisions-h'}, 'Branch decisions'), decisions.length
     ? h('table', {className: 'list'}, h('thead', {}, h('tr', {}, ['Node', 'Branch', 'Taken', 'Why'].map((t) => h('th', {scope: 'col'}, t)))),
       h('tbody', {}, decisions.map((d) => h('tr', {},
         h('td', {}, d.nodeId), h('td', {}, d.branchLabel || d.branchId),
@@ -439,7 +441,7 @@ function drawDecisions(el, decisions) {
 }
 
 function drawAudit(el, audits) {
-  clear(el).append(h('h2', {id: 'audit-h'}, 'Audit trail'),
+  fill(el, h('h2', {id: 'audit-h'}, 'Audit trail'),
     h('ol', {className: 'audit'}, audits.map((a) => h('li', {'data-action': a.action},
       time(a.createdAt), ' ', h('strong', {}, a.action), a.actorUserId ? ` by ${a.actorUserId}` : '',
       a.payload && a.payload.reason ? ` — “${a.payload.reason}”` : '',
@@ -449,7 +451,7 @@ function drawAudit(el, audits) {
 }
 
 function showStep(el, s) {
-  clear(el).append(h('h2', {id: 'detail-h'}, 'Step ', h('code', {}, s.nodeId), s.attempt > 1 ? `, attempt ${s.attempt}` : ''),
+  fill(el, h('h2', {id: 'detail-h'}, 'Step ', h('code', {}, s.nodeId), s.attempt > 1 ? `, attempt ${s.attempt}` : ''),
     h('p', {}, badge(s.status), ` ${s.nodeType} · ${duration(s.durationMs)} · started `, time(s.startedAt), ' · ended ', time(s.completedAt)),
     s.error ? h('p', {className: 'error'}, s.error) : null,
     jsonView(s.input, 'input', true), jsonView(s.output, 'output', true), jsonView(s.metadata, 'metadata', true));

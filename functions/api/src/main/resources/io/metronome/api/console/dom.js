@@ -86,6 +86,13 @@ function leaf(v) {
   return h('span', {className: `json-${type}`}, type === 'string' ? JSON.stringify(v) : String(v));
 }
 
+/** Replaces the element's children with these (null, undefined and false leave nothing). */
+export function fill(el, ...children) {
+  clear(el);
+  append(el, children);
+  return el;
+}
+
 export function clear(el) {
   while (el.firstChild) el.removeChild(el.firstChild);
   return el;

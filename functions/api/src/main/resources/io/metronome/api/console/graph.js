@@ -5,11 +5,10 @@ import {svg, icon, statusText} from './dom.js';
 const NODE_W = 190, NODE_H = 54;
 
 /**
- * @param states Map nodeId -> {status, attempts, detail} (a run), or null (a definition alone)
- * @param allSeen whether states come from every step of the run (else a node without one may be further on)
+ * Lays the definition out once and draws it; for a run, call setStates on what it returns to show each node's state
+ * (no new layout: a definition of two thousand nodes is laid out once, however often its run changes).
  */
-export function drawGraph(definition, states = null, allSeen = true) {
-  const unseen = allSeen ? 'not reached' : 'not in the steps loaded';
+export function drawGraph(definition) {
   const g = new window.dagre.graphlib.Graph({multigraph: true});
   g.setGraph({rankdir: 'TB', nodesep: 30, ranksep: 40, marginx: 10, marginy: 10});
   g.setDefaultEdgeLabel(() => ({}));
@@ -31,24 +30,37 @@ export function drawGraph(definition, states = null, allSeen = true) {
     root.append(svg('path', {d, class: 'edge', 'marker-end': 'url(#arrow)'}));
     if (edge.label) root.append(svg('text', {x: edge.x, y: edge.y, class: 'edge-label', 'text-anchor': 'middle'}, edge.label));
   }
-  const types = Object.fromEntries(definition.nodes.map((n) => [n.id, n.type]));
-  for (const id of g.nodes()) {
-    const n = g.node(id);
-    const state = states && states.get(id);
-    const status = state ? state.status : states ? 'pending' : 'definition';
-    const x = n.x - NODE_W / 2, y = n.y - NODE_H / 2;
-    const title = state ? `${id}: ${statusText(status)}, ${state.attempts} attempt${state.attempts === 1 ? '' : 's'}`
-      : `${id} (${types[id]})${states ? ': ' + unseen : ''}`;
-    const group = svg('g', {class: `node st-${status}`, 'data-node': id, 'data-status': status},
-      svg('title', {}, title),
+  const nodes = new Map();
+  for (const n of definition.nodes) {
+    const box = g.node(n.id);
+    const x = box.x - NODE_W / 2, y = box.y - NODE_H / 2;
+    const title = svg('title', {}, `${n.id} (${n.type})`);
+    const sub = svg('text', {x: x + 10, y: y + 40, class: 'node-sub'}, n.type);
+    const group = svg('g', {class: 'node st-definition', 'data-node': n.id, 'data-status': 'definition'}, title,
       svg('rect', {x, y, width: NODE_W, height: NODE_H, rx: 6}),
-      svg('text', {x: x + 10, y: y + 20, class: 'node-id'}, truncate(id, 22)),
-      svg('text', {x: x + 10, y: y + 40, class: 'node-sub'},
-        state ? `${icon(status)} ${statusText(status)} · ×${state.attempts}${state.detail ? ' · ' + state.detail : ''}`
-          : `${types[id]}${states ? ' · ' + unseen : ''}`));
+      svg('text', {x: x + 10, y: y + 20, class: 'node-id'}, truncate(n.id, 22)), sub);
+    nodes.set(n.id, {group, title, sub, type: n.type});
     root.append(group);
   }
-  return root;
+  return {element: root, setStates: (states, allSeen = true) => setStates(nodes, states, allSeen)};
+}
+
+/**
+ * @param states Map nodeId -> {status, attempts, detail}
+ * @param allSeen whether states come from every step of the run (else a node without one may be further on)
+ */
+function setStates(nodes, states, allSeen) {
+  const unseen = allSeen ? 'not reached' : 'not in the steps loaded';
+  for (const [id, n] of nodes) {
+    const state = states.get(id);
+    const status = state ? state.status : 'pending';
+    n.group.setAttribute('class', `node st-${status}`);
+    n.group.setAttribute('data-status', status);
+    n.title.textContent = state ? `${id}: ${statusText(status)}, ${state.attempts} attempt${state.attempts === 1 ? '' : 's'}${state.detail ? ' (' + state.detail + ')' : ''}`
+      : `${id} (${n.type}): ${unseen}`;
+    n.sub.textContent = state ? `${icon(status)} ${statusText(status)} · ×${state.attempts}${state.detail ? ' · ' + state.detail : ''}`
+      : `${n.type} · ${unseen}`;
+  }
 }
 
 function truncate(s, n) {
