@@ -160,7 +160,6 @@ class ConsoleBrowserTest {
 
         browser.get(base + "/console#/m/" + m);
         until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#def-h ~ .graph-box svg g.node[data-node=cool-off]")));
-        screenshot("metronome.png");
 
         browser.get(base + "/console#/m/" + m + "/runs");
         WebElement input = until(ExpectedConditions.visibilityOfElementLocated(By.id("run-input")));
@@ -232,23 +231,32 @@ class ConsoleBrowserTest {
 
     @Test
     @Order(3)
-    void theTriggerEventsShowWhyAWebhookDeliveryStartedNothing() {
+    void theTriggerEventsShowWhyAWebhookDeliveryStartedNothing() throws IOException {
         Reply created = user.post("/v1/metronomes", ORDER_FLOW.replace("{\"name\": \"Order fulfilment\"",
                 "{\"name\": \"Pull requests\", \"trigger\": {\"type\": \"webhook\", \"filter\": \"body.action = 'opened'\"}"));
         assertThat(created.status()).as(created.raw()).isEqualTo(201);
         String m = created.data().get("id").asText();
         String secret = created.data().get("webhookSecret").asText();
-        String body = "{\"action\": \"closed\", \"number\": 7}";
-        String ts = Long.toString(Instant.now().getEpochSecond());
-        Reply delivered = http.call("POST", "/v1/hooks/" + m, Map.of("Content-Type", "application/json",
-                "X-Metronome-Timestamp", ts, "X-Metronome-Delivery", "dlv-1", "X-Metronome-Signature", "v1="
-                        + io.metronome.engine.Triggers.sign(secret, ts + ".dlv-1.", body.getBytes(java.nio.charset.StandardCharsets.UTF_8))), body);
-        assertThat(delivered.data().get("status").asText()).isEqualTo("ignored");
-        String reason = delivered.data().get("reason").asText();
+        Reply ignored = deliver(m, secret, "dlv-1", "{\"action\": \"closed\", \"number\": 7}");
+        assertThat(ignored.data().get("status").asText()).isEqualTo("ignored");
+        String reason = ignored.data().get("reason").asText();
+        Reply matched = deliver(m, secret, "dlv-2", "{\"action\": \"opened\", \"number\": 8}");
+        assertThat(matched.data().get("status").asText()).isEqualTo("matched");
 
         browser.get(base + "/console#/m/" + m);
         WebElement row = until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#trigger-events tr[data-status=ignored]")));
         assertThat(row.getText()).contains("ignored", reason);
+        WebElement started = browser.findElement(By.cssSelector("#trigger-events tr[data-status=matched]"));
+        assertThat(started.findElement(By.tagName("a")).getText()).isEqualTo(matched.data().get("runId").asText());
+        screenshot("metronome.png");
+    }
+
+    private Reply deliver(String metronomeId, String secret, String delivery, String body) {
+        String ts = Long.toString(Instant.now().getEpochSecond());
+        return http.call("POST", "/v1/hooks/" + metronomeId, Map.of("Content-Type", "application/json",
+                "X-Metronome-Timestamp", ts, "X-Metronome-Delivery", delivery, "X-Metronome-Signature", "v1="
+                        + io.metronome.engine.Triggers.sign(secret, ts + "." + delivery + ".",
+                        body.getBytes(java.nio.charset.StandardCharsets.UTF_8))), body);
     }
 
     @Test
