@@ -20,7 +20,9 @@ import java.util.TreeSet;
 
 /**
  * The API's routes as API Gateway matches them: a method and a path template whose {@code {name}} segments each
- * match one non-empty segment. Decides, for a request, which route it is, or that its path has routes but none for
+ * match one non-empty segment, and whose last segment may be greedy, {@code {name+}}, matching the rest of the path
+ * (one segment or more, not empty as a whole: {@code /console/{proxy+}} takes {@code /console/a/b.js}, whose
+ * {@code proxy} is {@code a/b.js}, but not {@code /console/}). Decides, for a request, which route it is, or that its path has routes but none for
  * its method (405, with the methods it has), or that no route has its path (404). A literal segment is preferred
  * to a variable one, as API Gateway prefers the most specific route.
  */
@@ -32,12 +34,16 @@ public final class RouteTable {
     /** One path template and the methods it has. */
     private record Template(String path, List<String> segments, Set<String> methods) {
         boolean matches(List<String> request) {
-            if (request.size() != segments.size()) {
+            boolean greedy = isGreedy(segments.get(segments.size() - 1));
+            if (greedy ? request.size() < segments.size() : request.size() != segments.size()) {
                 return false;
             }
             for (int i = 0; i < segments.size(); i++) {
                 String s = segments.get(i);
                 String r = request.get(i);
+                if (greedy && i == segments.size() - 1) {
+                    return !rest(request, i).isEmpty();
+                }
                 if (isVariable(s) ? r.isEmpty() : !s.equals(r)) {
                     return false;
                 }
@@ -45,10 +51,13 @@ public final class RouteTable {
             return true;
         }
 
-        /** Literal segments before variable ones, from the left: the most specific template sorts first. */
+        /**
+         * Literal segments before variable ones, variable ones before a greedy one, from the left: the most
+         * specific template sorts first.
+         */
         String specificity() {
             StringBuilder b = new StringBuilder();
-            segments.forEach(s -> b.append(isVariable(s) ? '1' : '0'));
+            segments.forEach(s -> b.append(isGreedy(s) ? '2' : isVariable(s) ? '1' : '0'));
             return b.toString();
         }
     }
@@ -148,7 +157,9 @@ public final class RouteTable {
                 Map<String, String> parameters = new LinkedHashMap<>();
                 for (int i = 0; i < t.segments().size(); i++) {
                     String s = t.segments().get(i);
-                    if (isVariable(s)) {
+                    if (isGreedy(s)) {
+                        parameters.put(s.substring(1, s.length() - 2), rest(segments, i));
+                    } else if (isVariable(s)) {
                         parameters.put(s.substring(1, s.length() - 1), segments.get(i));
                     }
                 }
@@ -167,7 +178,28 @@ public final class RouteTable {
         return Arrays.asList(p.split("/", -1));
     }
 
+    /**
+     * The name of the route parameter that segment {@code index} of a request falls in, for a template: its
+     * variable, the greedy one for any segment from it on, or null for a literal segment.
+     */
+    public static String parameterAt(String template, int index) {
+        List<String> t = segments(template);
+        String s = index < t.size() ? t.get(index) : isGreedy(t.get(t.size() - 1)) ? t.get(t.size() - 1) : null;
+        if (s == null || !isVariable(s)) {
+            return null;
+        }
+        return s.substring(1, s.length() - (isGreedy(s) ? 2 : 1));
+    }
+
+    private static String rest(List<String> segments, int from) {
+        return String.join("/", segments.subList(from, segments.size()));
+    }
+
     private static boolean isVariable(String segment) {
         return segment.length() > 2 && segment.startsWith("{") && segment.endsWith("}");
+    }
+
+    private static boolean isGreedy(String segment) {
+        return isVariable(segment) && segment.endsWith("+}") && segment.length() > 3;
     }
 }

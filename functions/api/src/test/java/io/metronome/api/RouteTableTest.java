@@ -60,6 +60,32 @@ class RouteTableTest {
     }
 
     @Test
+    void aGreedyVariableTakesTheRestOfThePathButNeverNothingAndYieldsToAnyOtherTemplate() {
+        RouteTable routes = RouteTable.of(List.of("GET /console", "GET /console/{proxy+}", "GET /console/{page}/x",
+                "GET /console/fixed", "GET /"));
+        assertThat(routes.match("GET", "/console/app.js"))
+                .isEqualTo(new RouteTable.Found("GET", "/console/{proxy+}", Map.of("proxy", "app.js")));
+        assertThat(routes.match("GET", "/console/lib/dagre.js"))
+                .isEqualTo(new RouteTable.Found("GET", "/console/{proxy+}", Map.of("proxy", "lib/dagre.js")));
+        assertThat(routes.match("GET", "/console/a//b/"))
+                .isEqualTo(new RouteTable.Found("GET", "/console/{proxy+}", Map.of("proxy", "a//b/")));
+        assertThat(routes.match("GET", "/console")).isEqualTo(new RouteTable.Found("GET", "/console", Map.of()));
+        assertThat(routes.match("GET", "/")).isEqualTo(new RouteTable.Found("GET", "/", Map.of()));
+        assertThat(routes.match("GET", "/console/")).as("an empty rest").isInstanceOf(RouteTable.NotFound.class);
+        assertThat(routes.match("GET", "/console/fixed")).as("a literal first")
+                .isEqualTo(new RouteTable.Found("GET", "/console/fixed", Map.of()));
+        assertThat(routes.match("GET", "/console/p/x")).as("a single-segment variable before the greedy one")
+                .isEqualTo(new RouteTable.Found("GET", "/console/{page}/x", Map.of("page", "p")));
+        assertThat(routes.match("POST", "/console/a/b")).isInstanceOfSatisfying(RouteTable.MethodNotAllowed.class,
+                m -> assertThat(m.path()).isEqualTo("/console/{proxy+}"));
+        assertThat(RouteTable.parameterAt("/console/{proxy+}", 3)).isEqualTo("proxy");
+        assertThat(RouteTable.parameterAt("/console/{proxy+}", 1)).isEqualTo("proxy");
+        assertThat(RouteTable.parameterAt("/console/{proxy+}", 0)).isNull();
+        assertThat(RouteTable.parameterAt("/v1/metronomes/{metronomeId}", 2)).isEqualTo("metronomeId");
+        assertThat(RouteTable.parameterAt("/v1/metronomes/{metronomeId}", 3)).isNull();
+    }
+
+    @Test
     void segmentsArePassedAsGivenSoACallerCanDecodeThemFirst() {
         assertThat(ROUTES.match("GET", List.of("v1", "metronomes", "a/b", "runs")))
                 .isEqualTo(new RouteTable.Found("GET", "/v1/metronomes/{metronomeId}/runs", Map.of("metronomeId", "a/b")));

@@ -205,13 +205,8 @@ final class HttpGateway {
         RouteTable.Match raw = table.match(method, rawSegments);
         String template = raw instanceof RouteTable.Found f ? f.path()
                 : raw instanceof RouteTable.MethodNotAllowed m ? m.path() : null;
-        if (template != null) {
-            String segment = RouteTable.segments(template).get(index);
-            if (segment.startsWith("{") && segment.endsWith("}")) {
-                return segment.substring(1, segment.length() - 1);
-            }
-        }
-        return "$path";
+        String parameter = template == null ? null : RouteTable.parameterAt(template, index);
+        return parameter == null ? "$path" : parameter;
     }
 
     /** Query parameters as API Gateway gives them: decoded, repeated names joined with commas. */

@@ -354,6 +354,7 @@ public final class LocalStack implements AutoCloseable {
             System.out.println("Sample data for events/ added (user 'demo', key '" + Samples.API_KEY + "')");
         }
         System.out.println("Metronome local API on http://127.0.0.1:" + stack.port());
+        System.out.println("Metronome console on http://127.0.0.1:" + stack.port() + "/console (sign in with the API key)");
         System.out.println("Press Ctrl-C to stop.");
         System.out.flush();
         try {

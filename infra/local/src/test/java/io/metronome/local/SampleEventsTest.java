@@ -49,7 +49,7 @@ class SampleEventsTest {
     private static final Path EVENTS = Path.of("../../events");
     private static final SamTemplate TEMPLATE = SamTemplate.load(Path.of("../../template.yaml"));
     /** An order in which every sample makes sense: reads before the changes, the queued run paused before resumed. */
-    private static final List<String> ORDER = List.of("HealthFunction", "RouteNotFoundFunction", "AuthorizerFunction", "CreateMetronomeFunction",
+    private static final List<String> ORDER = List.of("HealthFunction", "ConsoleFunction", "RouteNotFoundFunction", "AuthorizerFunction", "CreateMetronomeFunction",
             "ListMetronomesFunction", "GetMetronomeFunction", "CreateRunFunction", "ListRunsFunction", "GetRunFunction",
             "GetTimelineFunction", "GetRunEventsFunction", "PauseRunFunction", "ResumeRunFunction", "CancelRunFunction", "ApproveRunFunction",
             "UpdateMetronomeFunction", "WorkerFunction", "WebhookFunction", "ListTriggerEventsFunction",
