@@ -84,7 +84,9 @@ export class Gantt {
       onclick: () => this.select(i)},
     h('span', {className: 'gantt-name', role: 'gridcell', title: `${s.nodeId} (${s.nodeType})`}, s.nodeId, ' ', h('span', {className: 'gantt-type'}, s.nodeType)),
     h('span', {className: 'gantt-attempt', role: 'gridcell'}, s.attempt > 1 ? `attempt ${s.attempt}` : s.attempt === 0 ? '' : '1st'),
-    h('span', {className: `gantt-status st-${s.status}`, role: 'gridcell'}, h('span', {'aria-hidden': 'true'}, icon(s.status)), ' ', statusText(s.status)),
+    h('span', {className: `gantt-status st-${s.status}`, role: 'gridcell'}, h('span', {'aria-hidden': 'true'}, icon(s.status)), ' ', statusText(s.status),
+      // It ended by itself after its run had: its side effect happened all the same.
+      s.afterRunEnded ? h('span', {className: 'after-run-ended', title: `finished after the run was ${s.afterRunEnded}: its work was done anyway`}, ` · after run ${s.afterRunEnded}`) : ''),
     h('span', {className: 'gantt-lane', role: 'gridcell', 'aria-label': `${duration(s.durationMs)}${waited > 0 ? `, waited ${duration(waited)}` : ''}`}, wait, bar),
     h('span', {className: 'gantt-duration', role: 'gridcell'}, duration(s.durationMs)));
     row.style.transform = `translateY(${i * ROW_HEIGHT}px)`;
