@@ -529,6 +529,7 @@ class ApiEndToEndTest {
         expected.add("nextCursor"); // the paged timeline's addition to the seed
         expected.add("data.run.activeNodeCount"); // the run's: whether a pause or a cancel is still draining
         expected.add("data.lastEventId"); // where this read stands in the run's events, to follow on live from
+        expected.add("data.steps[].afterRunEnded"); // an attempt that finished by itself after its run had ended
         assertThat(responseFields).isEqualTo(expected);
     }
 
