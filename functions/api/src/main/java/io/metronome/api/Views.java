@@ -70,6 +70,18 @@ public final class Views {
         time(o, "createdAt", r.createdAt());
         time(o, "updatedAt", r.updatedAt());
         o.put("activeNodeCount", r.activeNodeCount());
+        time(o, "deadlineAt", r.deadlineAt());
+        o.put("timeoutPolicy", r.controls().timeoutPolicy().wire());
+        r.controls().pauseBefore().forEach(o.putArray("pauseBefore")::add);
+        if (r.controls().budgetCt() == null) {
+            o.putNull("budgetCt");
+        } else {
+            o.put("budgetCt", r.controls().budgetCt());
+        }
+        o.put("costCt", r.costCt());
+        time(o, "pausedAt", r.pause().since());
+        o.put("pausedMs", r.pause().pausedMs());
+        o.set("pauseCause", r.pause().cause());
         return o;
     }
 
