@@ -79,9 +79,10 @@ public final class Views {
             o.put("budgetCt", r.controls().budgetCt());
         }
         o.put("costCt", r.costCt());
-        time(o, "pausedAt", r.pause().since());
+        boolean paused = r.status() == io.metronome.domain.RunStatus.PAUSED; // an ended run's last pause is over
+        time(o, "pausedAt", paused ? r.pause().since() : null);
         o.put("pausedMs", r.pause().pausedMs());
-        o.set("pauseCause", r.pause().cause());
+        o.set("pauseCause", paused ? r.pause().cause() : null);
         return o;
     }
 

@@ -14,6 +14,10 @@ import io.metronome.domain.Times;
 import io.metronome.testing.Harness;
 import io.metronome.testing.LocalHttpEndpoint;
 import io.metronome.testing.MovableClock;
+import io.metronome.testing.RunItemVersions;
+import io.metronome.testing.TestStack;
+import io.metronome.domain.RunEvent;
+import io.metronome.store.RunRepository;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
@@ -56,7 +60,8 @@ class RunControlsTest {
 
     @Test
     void aBreakpointParksBeforeItsNodeWhoseSideEffectHappensOnlyAfterResumeAndOnce() {
-        Harness h = new Harness(Duration.ofSeconds(10));
+        RunItemVersions versions = new RunItemVersions(TestStack.get().plainDynamo, TestStack.get().tables.runs());
+        Harness h = Harness.observedBy(versions);
         try (LocalHttpEndpoint endpoint = new LocalHttpEndpoint()) {
             Metronome m = h.metronome("""
                     {"nodes": [{"id": "prep", "type": "transform", "config": {"expression": "1"}},
@@ -91,6 +96,24 @@ class RunControlsTest {
             assertThat(audits(h, run, "run.paused")).as("it fired once: not again on resume").hasSize(1);
             assertThat(done.pause().cause()).isNull();
             assertConsistent(h.timeline(done));
+
+            // The run's events, read off its item's versions as the stream delivers them: the pause before the
+            // call, with its reason, then the call's start only after the resume
+            List<String> events = new java.util.ArrayList<>();
+            Run before = null;
+            for (var image : versions.versions(run.id()).values()) {
+                Run after = RunRepository.fromImage(image);
+                for (RunEvent e : RunEvents.between(before, after)) {
+                    String node = e.fields().path("nodeId").asText("");
+                    String reason = e.fields().path("reason").asText("");
+                    events.add(e.type().wire() + (node.isEmpty() ? "" : " " + node) + (reason.isEmpty() ? "" : " " + reason));
+                }
+                before = after;
+            }
+            assertThat(events).containsSubsequence("step.completed prep", "workflow.pausing",
+                    "workflow.paused call breakpoint", "workflow.resumed", "step.started call", "step.completed call",
+                    "workflow.completed");
+            assertThat(events.indexOf("step.started call")).isGreaterThan(events.indexOf("workflow.resumed"));
         }
     }
 
