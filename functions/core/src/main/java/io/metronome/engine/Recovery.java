@@ -79,7 +79,8 @@ public final class Recovery {
             switch (s.phase()) {
                 case PENDING -> out.add(NodeMessage.node(run.id(), s.nodeId(), s.attempt(), s.notBefore()));
                 case RUNNING -> out.add(held(run, s));
-                case WAITING -> out.add(NodeMessage.node(run.id(), s.nodeId(), s.attempt(), s.dueAt()));
+                case WAITING -> out.add(NodeMessage.node(run.id(), s.nodeId(), s.attempt(),
+                        s.dueAt() == null ? null : io.metronome.domain.PauseClock.dueAt(run, s, run.updatedAt())));
                 case DECIDED, MAPPING, COMPLETED -> out.add(NodeMessage.node(run.id(), s.nodeId(), s.attempt(), null));
                 case PAUSED -> {
                     if (active) {
