@@ -2,6 +2,7 @@ package io.metronome.engine;
 
 import io.metronome.domain.NodeState;
 import io.metronome.domain.NodeState.Phase;
+import io.metronome.domain.PauseClock;
 import io.metronome.domain.Run;
 import io.metronome.domain.RunStatus;
 
@@ -75,7 +76,7 @@ public enum RefusedClaim {
         if (node == null) {
             return REPLAY;
         }
-        if (io.metronome.domain.PauseClock.timedOut(run, now)) {
+        if (PauseClock.timedOut(run, now)) {
             return TIME_OUT;
         }
         boolean active = Worker.CLAIMABLE.contains(run.status());
@@ -91,7 +92,7 @@ public enum RefusedClaim {
             case PAUSED -> active ? CLAIM_PARKED : DROP;
             case RUNNING -> node.leaseExpired(now) ? TAKE_OVER : WAIT_FOR_LEASE;
             case WAITING -> paused ? PARK : run.isTerminal() ? STOP_AND_CANCEL : !active ? DROP
-                    : now.isBefore(io.metronome.domain.PauseClock.dueAt(run, node, now)) ? WAIT_UNTIL_DUE : isDelay ? COMPLETE_DELAY : CHECK_WORK;
+                    : now.isBefore(PauseClock.dueAt(run, node, now)) ? WAIT_UNTIL_DUE : isDelay ? COMPLETE_DELAY : CHECK_WORK;
             case MAPPING -> TEND_MAP;
             case DECIDED -> paused ? PARK : active ? APPLY_DECISION : DROP;
             case WAITING_APPROVAL, JOINING -> DROP;

@@ -10,6 +10,7 @@ import io.metronome.domain.Json;
 import io.metronome.domain.Metronome;
 import io.metronome.domain.NodeState;
 import io.metronome.domain.NodeState.Phase;
+import io.metronome.domain.PauseClock;
 import io.metronome.domain.RequestBody;
 import io.metronome.domain.Run;
 import io.metronome.domain.RunStatus;
@@ -351,7 +352,7 @@ public final class RunService {
                     .sweepAt(sweepAt(now));
             ObjectNode payload = reasonPayload(reason);
             if (run.controls().timeoutPolicy() == Run.TimeoutPolicy.EXCLUDE_PAUSED && run.deadlineAt() != null) {
-                Instant deadline = io.metronome.domain.PauseClock.afterPause(run.deadlineAt(), since, now);
+                Instant deadline = PauseClock.afterPause(run.deadlineAt(), since, now);
                 w.time("deadlineAt", deadline);
                 payload.put("deadlineAt", io.metronome.domain.Times.format(deadline));
             }

@@ -9,6 +9,7 @@ import io.metronome.domain.Ids;
 import io.metronome.domain.Json;
 import io.metronome.domain.NodeState;
 import io.metronome.domain.NodeState.Phase;
+import io.metronome.domain.PauseClock;
 import io.metronome.domain.Run;
 import io.metronome.domain.RunStatus;
 import io.metronome.domain.RunTransition;
@@ -835,7 +836,7 @@ public final class Worker {
             dispatcher.send(NodeMessage.deadline(run.id(), run.deadlineAt()));
             return;
         }
-        if (!io.metronome.domain.PauseClock.timedOut(run, now)) {
+        if (!PauseClock.timedOut(run, now)) {
             return; // paused, and its pauses do not count: the resume moves the deadline on and sends its message
         }
         timeOut(run);
@@ -902,10 +903,10 @@ public final class Worker {
                 cancelNode(run, def, node);
             }
             case WAIT_UNTIL_DUE -> dispatcher.send(NodeMessage.node(run.id(), node.nodeId(), node.attempt(),
-                    io.metronome.domain.PauseClock.dueAt(run, node, clock.instant())));
+                    PauseClock.dueAt(run, node, clock.instant())));
             case COMPLETE_DELAY -> {
                 ObjectNode out = Json.object();
-                out.put("waitedUntil", Times.format(io.metronome.domain.PauseClock.dueAt(run, node, clock.instant())));
+                out.put("waitedUntil", Times.format(PauseClock.dueAt(run, node, clock.instant())));
                 complete(run, def, node, new Outcome.Done(out, null));
             }
             case TEND_MAP -> mapHousekeeping(run, def, node);
