@@ -317,9 +317,10 @@ public final class RunService {
 
     /**
      * A paused run continues from where it parked; an active one is left as it is; an ended one is a 409. With
-     * {@code budgetCt}, the paused run's budget is set to it in the same write (a run paused at its budget goes on
-     * only with a budget above what it has cost: 409 otherwise). The pause's length is added to the run's time
-     * paused; under {@code excludePaused} the run's deadline moves on by it.
+     * {@code budgetCt}, the run's budget is set to it in the same write (a run paused at its budget goes on only
+     * with a budget above what it has cost: 409 otherwise; an active run's budget is set, audited
+     * {@code run.budget_set}, and nothing else changes). The pause's length is added to the run's time paused;
+     * under {@code excludePaused} the run's deadline moves on by it.
      */
     public Run resume(String userId, String metronomeId, String runId, JsonNode body) {
         RequestBody b = new RequestBody(body, Set.of("reason", "budgetCt"));
@@ -330,11 +331,19 @@ public final class RunService {
             if (run.isTerminal()) {
                 throw ApiException.invalidState("run " + run.id() + " is " + run.status().wire() + " and cannot be resumed");
             }
+            Double before = run.controls().budgetCt();
             if (run.status() != RunStatus.PAUSED) {
+                if (budget != null && !budget.equals(before)) {
+                    // Active: only the budget changes (raised before the run reaches it, it never pauses for it).
+                    Instant now = clock.instant();
+                    ObjectNode payload = Json.object().put("budgetCt", budget);
+                    payload.put("previousBudgetCt", before);
+                    return new Change(new RunWrite(run.id(), now).requireRev(run.rev()).budget(budget),
+                            List.of(AuditEvent.of(run, userId, "run.budget_set", payload, now)));
+                }
                 redispatch(run); // already active; send parked nodes again in case an earlier resume stopped short
                 return null;
             }
-            Double before = run.controls().budgetCt();
             Double after = budget != null ? budget : before;
             JsonNode cause = run.pause().cause();
             if (cause != null && PauseBefore.BUDGET.equals(cause.path("reason").asText()) && after != null

@@ -306,6 +306,26 @@ class RunControlsTest {
     // ---------------------------------------------------------------- cost budget
 
     @Test
+    void anActiveRunsBudgetIsSetByResumeAloneAndOnce() {
+        Harness h = new Harness(Duration.ofSeconds(10));
+        Metronome m = h.metronome("""
+                {"nodes": [{"id": "wait", "type": "delay", "config": {"seconds": 600}}], "edges": []}""");
+        Run run = h.start(m, "{\"budgetCt\": 5}");
+        h.pump.until(() -> h.run(run).node("wait") != null && h.run(run).node("wait").dueAt() != null,
+                Duration.ofSeconds(10), "the delay to wait");
+        Run raised = resume(h, run, "{\"budgetCt\": 12.5}");
+        assertThat(raised.status()).isEqualTo(RunStatus.RUNNING);
+        assertThat(raised.controls().budgetCt()).isEqualTo(12.5);
+        assertThat(resume(h, run, "{\"budgetCt\": 12.5}").rev()).as("the same budget again").isEqualTo(raised.rev());
+        assertThat(audits(h, run, "run.budget_set")).singleElement().satisfies(e -> {
+            assertThat(e.payload().get("budgetCt").asDouble()).isEqualTo(12.5);
+            assertThat(e.payload().get("previousBudgetCt").asDouble()).isEqualTo(5.0);
+        });
+        assertThat(audits(h, run, "run.resumed")).isEmpty();
+        h.engine.runService.cancel(run.userId(), run.metronomeId(), run.id(), null);
+    }
+
+    @Test
     void aRunOfLlmNodesPausesAtItsBudgetNotOneNodeLaterAndGoesOnWhenItIsRaised() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         HttpServer provider = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
