@@ -171,6 +171,65 @@ class RunControlsTest {
         }
     }
 
+    @Test
+    void aBreakpointReachedWhileAnotherNodeRunsPausesHonestlyOnceThatNodeHasSettled() throws Exception {
+        Harness h = new Harness(Duration.ofSeconds(10));
+        try (LocalHttpEndpoint endpoint = new LocalHttpEndpoint().holdRequests()) {
+            Metronome m = h.metronome("""
+                    {"nodes": [{"id": "s", "type": "transform", "config": {"expression": "1"}},
+                               {"id": "a", "type": "http", "config": {"method": "GET", "url": "%s"}},
+                               {"id": "b", "type": "transform", "config": {"expression": "2"}}],
+                     "edges": [{"from": "s", "to": "a"}, {"from": "s", "to": "b"}]}""".formatted(endpoint.url("/slow")));
+            Run run = h.start(m, "{\"pauseBefore\": [\"b\"]}");
+            // The queue's deliveries played by hand, so that a is in flight when b is reached
+            h.engine.worker.handle(NodeMessage.node(run.id(), "s", 1, null));
+            CompletableFuture<Void> slow = CompletableFuture.runAsync(
+                    () -> h.engine.worker.handle(NodeMessage.node(run.id(), "a", 1, null)));
+            assertThat(endpoint.awaitFirstRequest(20)).isTrue();
+            h.engine.worker.handle(NodeMessage.node(run.id(), "b", 1, null));
+
+            Run draining = h.run(run);
+            assertThat(draining.status()).isEqualTo(RunStatus.PAUSED);
+            assertThat(draining.activeNodeCount()).as("a still runs").isEqualTo(1);
+            assertThat(draining.pauseSettled()).isFalse();
+            assertThat(audits(h, run, "run.paused")).as("not before a has settled").isEmpty();
+            assertThat(audits(h, run, "run.pause_requested")).singleElement()
+                    .satisfies(e -> assertThat(e.payload().get("reason").asText()).isEqualTo("breakpoint"));
+
+            endpoint.release();
+            slow.get();
+            assertThat(audits(h, run, "run.paused")).singleElement().satisfies(e -> {
+                assertThat(e.payload().get("reason").asText()).isEqualTo("breakpoint");
+                assertThat(e.payload().get("checkpoint").asText()).isEqualTo("b");
+            });
+            assertThat(lastStatusByNode(h.timeline(run))).containsEntry("a", StepStatus.COMPLETED)
+                    .containsEntry("b", StepStatus.PAUSED);
+            resume(h, run, null);
+            assertThat(h.awaitStatus(run, RunStatus.COMPLETED).status()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(endpoint.hits()).isEqualTo(1);
+            assertConsistent(h.timeline(run));
+        }
+    }
+
+    @Test
+    void aBreakpointOnAMapPausesBeforeTheMapStartsAndItsChildrenRunOnResume() {
+        Harness h = new Harness(Duration.ofSeconds(10));
+        Metronome m = h.metronome("""
+                {"nodes": [{"id": "each", "type": "map", "config": {"items": "[1, 2, 3]",
+                             "iterator": {"type": "transform", "config": {"expression": "item * 10"}}}}], "edges": []}""");
+        Run run = h.start(m, "{\"pauseBefore\": [\"each\"]}");
+        h.awaitStatus(run, RunStatus.PAUSED);
+        h.pump.runFor(Duration.ofSeconds(1));
+        var t = h.timeline(run);
+        assertThat(t.steps()).extracting(Step::nodeId).as("no child has started").containsExactly("each");
+        assertThat(lastStatusByNode(t)).containsEntry("each", StepStatus.PAUSED);
+        resume(h, run, null);
+        Run done = h.awaitStatus(run, RunStatus.COMPLETED);
+        assertThat(done.output().get("outputs").toString()).isEqualTo("[10,20,30]");
+        assertThat(audits(h, run, "run.paused")).hasSize(1);
+        assertConsistent(h.timeline(done));
+    }
+
     // ---------------------------------------------------------------- clock policies
 
     /** Runs a 60 s delay paused from 20 s to 40 s; returns the timeline once the run completed. */
