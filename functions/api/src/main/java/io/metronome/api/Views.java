@@ -70,6 +70,19 @@ public final class Views {
         time(o, "createdAt", r.createdAt());
         time(o, "updatedAt", r.updatedAt());
         o.put("activeNodeCount", r.activeNodeCount());
+        time(o, "deadlineAt", r.deadlineAt());
+        o.put("timeoutPolicy", r.controls().timeoutPolicy().wire());
+        r.controls().pauseBefore().forEach(o.putArray("pauseBefore")::add);
+        if (r.controls().budgetCt() == null) {
+            o.putNull("budgetCt");
+        } else {
+            o.put("budgetCt", r.controls().budgetCt());
+        }
+        o.put("costCt", r.costCt());
+        boolean paused = r.status() == io.metronome.domain.RunStatus.PAUSED; // an ended run's last pause is over
+        time(o, "pausedAt", paused ? r.pause().since() : null);
+        o.put("pausedMs", r.pause().pausedMs());
+        o.set("pauseCause", paused ? r.pause().cause() : null);
         return o;
     }
 

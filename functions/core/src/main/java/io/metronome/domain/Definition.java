@@ -144,6 +144,12 @@ public final class Definition {
         return reads.computeIfAbsent(map != null ? map + "[]" : nodeId, id -> ExpressionReads.of(node(nodeId).config()));
     }
 
+    /** The cost budget a run of this definition starts with, in cents ({@code budgetCt}); null: none. */
+    public Double budgetCt() {
+        JsonNode b = source.get("budgetCt");
+        return b == null || !b.isNumber() ? null : b.asDouble();
+    }
+
     /** The definition as the user wrote it (normalised), for storage and for the API. */
     public JsonNode source() {
         return source;

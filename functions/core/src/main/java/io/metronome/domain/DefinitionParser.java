@@ -40,6 +40,8 @@ public final class DefinitionParser {
     public static final int MAX_EDGES = 4_000;
     /** The longest an http node may wait for its exchange ({@code timeoutMs}); the worker's timeout is sized on it. */
     public static final int MAX_HTTP_TIMEOUT_MS = 60_000;
+    /** The highest cost budget, in cents: a million dollars. */
+    public static final double MAX_BUDGET_CT = 100_000_000;
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
     private static final Set<String> HTTP_METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD");
 
@@ -102,6 +104,12 @@ public final class DefinitionParser {
         if (edgesJson.size() > MAX_EDGES) {
             error(".edges", "at most " + MAX_EDGES + " edges");
             return null;
+        }
+        JsonNode budget = json.get("budgetCt");
+        if (budget != null && !budget.isNull() && (!budget.isNumber() || budget.asDouble() < 0
+                || budget.asDouble() > MAX_BUDGET_CT)) {
+            error(".budgetCt", "must be a number of cents from 0 to " + (long) MAX_BUDGET_CT
+                    + ": each run pauses before a node that costs once its steps have cost that much");
         }
         List<Node> nodes = new ArrayList<>();
         // Each id's place in the request, for errors found after parsing (an unreachable node).
@@ -261,6 +269,12 @@ public final class DefinitionParser {
                     }
                 } else {
                     expression(config, "until", path, true);
+                }
+                JsonNode onPause = config.get("onPause");
+                if (onPause != null && !(onPause.isTextual()
+                        && Set.of(PauseClock.KEEP_DEADLINE, PauseClock.FREEZE).contains(onPause.asText()))) {
+                    error(path + ".onPause", "must be 'keepDeadline' (the default: a pause does not move the deadline) "
+                            + "or 'freeze' (the time left is kept through a pause)");
                 }
             }
             case HTTP -> {

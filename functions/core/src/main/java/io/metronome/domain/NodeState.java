@@ -83,7 +83,8 @@ public record NodeState(String nodeId, Phase phase, int attempt, String stepId, 
         next.put(Phase.WAITING_APPROVAL, java.util.EnumSet.of(Phase.DECIDED, Phase.CANCELLED));
         next.put(Phase.DECIDED, java.util.EnumSet.of(Phase.COMPLETED, Phase.FAILED, Phase.PENDING, Phase.PAUSED,
                 Phase.CANCELLED));
-        next.put(Phase.PAUSED, java.util.EnumSet.of(Phase.RUNNING, Phase.CANCELLED));
+        // PAUSED to PAUSED: a parked node held again on resume (by its breakpoint, or the cost budget).
+        next.put(Phase.PAUSED, java.util.EnumSet.of(Phase.RUNNING, Phase.PAUSED, Phase.CANCELLED));
         next.put(Phase.MAPPING, java.util.EnumSet.of(Phase.MAPPING, Phase.COMPLETED, Phase.FAILED, Phase.CANCELLED));
         next.put(Phase.COMPLETED, java.util.EnumSet.of(Phase.COMPLETED));
         next.put(Phase.FAILED, java.util.EnumSet.noneOf(Phase.class));

@@ -64,6 +64,23 @@ public final class RequestBody {
         return v.asLong();
     }
 
+    /** A number from {@code min} to {@code max}, or null when absent. */
+    public Double number(String field, double min, double max) {
+        JsonNode v = body.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isNumber() || !Double.isFinite(v.asDouble()) || v.asDouble() < min || v.asDouble() > max) {
+            errors.add(new ErrorDetail(field, "must be a number from " + fmt(min) + " to " + fmt(max)));
+            return null;
+        }
+        return v.asDouble();
+    }
+
+    private static String fmt(double d) {
+        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
+    }
+
     public Boolean bool(String field, boolean required) {
         JsonNode v = body.get(field);
         if (v == null || v.isNull()) {

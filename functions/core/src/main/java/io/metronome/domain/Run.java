@@ -21,6 +21,8 @@ import java.util.Map;
  * @param ended the steps that the write which left this version of the run item ended, by node id (completed,
  *              failed, cancelled; a node that ends leaves {@link #nodes} in the same write, so without this the
  *              version would not say how it ended); empty on any other version
+ * @param controls what the run was told to stop at and how its timeout counts (breakpoints, cost budget)
+ * @param pause the time the run has spent paused, and why it is paused now
  */
 public record Run(String id, String metronomeId, String userId, String triggerType, String versionId,
                   String triggerEventId, String idempotencyKey, RunStatus status, JsonNode input, JsonNode output,
@@ -29,10 +31,80 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
                   String attachedTicketId, Instant completedAt, Instant createdAt, Instant updatedAt,
                   RunStatus resumeTo, Instant deadlineAt, long rev, Map<String, NodeState> nodes,
                   Summary summary, String lastNodeId, boolean pauseSettled, boolean closed,
-                  Map<String, EndedStep> ended) {
+                  Map<String, EndedStep> ended, Controls controls, Pause pause) {
 
     public Run {
         ended = ended == null ? Map.of() : ended;
+        controls = controls == null ? Controls.NONE : controls;
+        pause = pause == null ? Pause.NEVER : pause;
+    }
+
+    /** A run without controls or pauses (every version but those the engine builds itself). */
+    public Run(String id, String metronomeId, String userId, String triggerType, String versionId,
+               String triggerEventId, String idempotencyKey, RunStatus status, JsonNode input, JsonNode output,
+               String error, Instant startedAt, Instant queuedAt, Instant nextAttemptAt, Instant lockedAt,
+               String lockedBy, int attemptCount, int maxAttempts, long timeoutMs, String attachedProjectId,
+               String attachedTicketId, Instant completedAt, Instant createdAt, Instant updatedAt,
+               RunStatus resumeTo, Instant deadlineAt, long rev, Map<String, NodeState> nodes,
+               Summary summary, String lastNodeId, boolean pauseSettled, boolean closed,
+               Map<String, EndedStep> ended) {
+        this(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input, output,
+                error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts, timeoutMs,
+                attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo, deadlineAt, rev,
+                nodes, summary, lastNodeId, pauseSettled, closed, ended, Controls.NONE, Pause.NEVER);
+    }
+
+    /** How a run's {@code timeoutMs} is counted. */
+    public enum TimeoutPolicy {
+        /** From the run's creation, paused or not (API.md's timeout). */
+        WALL_CLOCK("wallClock"),
+        /** Time spent paused does not count: each resume moves the deadline on by the pause's length. */
+        EXCLUDE_PAUSED("excludePaused");
+
+        private final String wire;
+
+        TimeoutPolicy(String wire) {
+            this.wire = wire;
+        }
+
+        public String wire() {
+            return wire;
+        }
+
+        /** The policy a wire name means, or null for none of them. */
+        public static TimeoutPolicy fromWire(String value) {
+            for (TimeoutPolicy p : values()) {
+                if (p.wire.equals(value)) {
+                    return p;
+                }
+            }
+            return null;
+        }
+    }
+
+    /**
+     * What a run was told to stop at: breakpoints (the run pauses before starting any of these nodes) and a cost
+     * budget (it pauses before starting a node that costs, once its steps' cost has reached the budget).
+     *
+     * @param pauseBefore node ids of the definition, sorted
+     * @param budgetCt null: no budget
+     */
+    public record Controls(List<String> pauseBefore, Double budgetCt, TimeoutPolicy timeoutPolicy) {
+        public static final Controls NONE = new Controls(List.of(), null, TimeoutPolicy.WALL_CLOCK);
+
+        public Controls {
+            pauseBefore = pauseBefore == null ? List.of() : List.copyOf(new java.util.TreeSet<>(pauseBefore));
+            timeoutPolicy = timeoutPolicy == null ? TimeoutPolicy.WALL_CLOCK : timeoutPolicy;
+        }
+    }
+
+    /**
+     * The run's time paused: {@code pausedMs} over the pauses that ended, and {@code since} the current one began
+     * (null while not paused); {@code cause} why the run is paused now, as {@code run.paused} names it
+     * ({@code reason} requested, breakpoint or budget, and the node and figures that go with it).
+     */
+    public record Pause(Instant since, long pausedMs, JsonNode cause) {
+        public static final Pause NEVER = new Pause(null, 0, null);
     }
 
     /** A run whose version says nothing of ended steps (every version but those read from the run item). */
@@ -46,7 +118,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         this(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input, output,
                 error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts, timeoutMs,
                 attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo, deadlineAt, rev,
-                nodes, summary, lastNodeId, pauseSettled, closed, Map.of());
+                nodes, summary, lastNodeId, pauseSettled, closed, Map.of(), Controls.NONE, Pause.NEVER);
     }
 
     /**
@@ -74,7 +146,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled, closed, ended);
+                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled, closed, ended, controls, pause);
     }
 
     /** This run with its input, as read from where it is kept. */
@@ -82,7 +154,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, value,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled, closed, ended);
+                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled, closed, ended, controls, pause);
     }
 
     /** This run without a node (which a write just made final). */
@@ -92,7 +164,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled, closed, ended);
+                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled, closed, ended, controls, pause);
     }
 
     /** This run at another revision (after a write whose result was derived rather than read back). */
@@ -100,11 +172,35 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, newRev, nodes, summary, lastNodeId, pauseSettled, closed, ended);
+                deadlineAt, newRev, nodes, summary, lastNodeId, pauseSettled, closed, ended, controls, pause);
     }
 
     public NodeState node(String nodeId) {
         return nodes.get(nodeId);
+    }
+
+    /**
+     * The cost of the run's steps so far (each completed step's {@code costCt}, summed on the run item as
+     * {@code llmInferenceCt}; no step counts {@code resourcesCt} today): what its budget is held to.
+     */
+    public double costCt() {
+        return summary.llmInferenceCt();
+    }
+
+    /** This run with other controls (as the run starts with them). */
+    public Run withControls(Controls c) {
+        return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
+                output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
+                timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
+                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled, closed, ended, c, pause);
+    }
+
+    /** This run with another pause accounting (as a pause or a resume leaves it). */
+    public Run withPause(Pause p) {
+        return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
+                output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
+                timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
+                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled, closed, ended, controls, p);
     }
 
     public boolean isTerminal() {

@@ -1,6 +1,7 @@
 package io.metronome.engine;
 
 import io.metronome.domain.NodeState;
+import io.metronome.domain.PauseClock;
 import io.metronome.domain.Run;
 import io.metronome.domain.RunStatus;
 import io.metronome.store.RunRepository;
@@ -79,7 +80,8 @@ public final class Recovery {
             switch (s.phase()) {
                 case PENDING -> out.add(NodeMessage.node(run.id(), s.nodeId(), s.attempt(), s.notBefore()));
                 case RUNNING -> out.add(held(run, s));
-                case WAITING -> out.add(NodeMessage.node(run.id(), s.nodeId(), s.attempt(), s.dueAt()));
+                case WAITING -> out.add(NodeMessage.node(run.id(), s.nodeId(), s.attempt(),
+                        s.dueAt() == null ? null : PauseClock.dueAt(run, s, run.updatedAt())));
                 case DECIDED, MAPPING, COMPLETED -> out.add(NodeMessage.node(run.id(), s.nodeId(), s.attempt(), null));
                 case PAUSED -> {
                     if (active) {

@@ -2,6 +2,7 @@ package io.metronome.engine;
 
 import io.metronome.domain.NodeState;
 import io.metronome.domain.NodeState.Phase;
+import io.metronome.domain.PauseClock;
 import io.metronome.domain.Run;
 import io.metronome.domain.RunStatus;
 
@@ -31,6 +32,10 @@ public enum RefusedClaim {
     CANCEL_LEFTOVERS,
     /** The node is claimable after all (the run changed between the claim and its refusal): claim again. */
     TRY_AGAIN,
+    /** The node is a breakpoint, or costs and the run's budget is reached: the run pauses before it ({@link PauseBefore}). */
+    PAUSE_BEFORE,
+    /** The run's budget is reached, but this node costs nothing: claim it again without the budget's condition. */
+    CLAIM_PAST_BUDGET,
     /** A node parked by a pause, its run active again: claim it where it parked. */
     CLAIM_PARKED,
     /** Its worker's lease ran out: take the node over. */
@@ -58,6 +63,12 @@ public enum RefusedClaim {
      *                at the work they wait on)
      */
     public static RefusedClaim decide(Run run, String nodeId, int attempt, boolean isDelay, Instant now) {
+        return decide(run, nodeId, attempt, isDelay, false, now);
+    }
+
+    /** @param costly whether the message's node is of a type that costs ({@link PauseBefore#costs}) */
+    public static RefusedClaim decide(Run run, String nodeId, int attempt, boolean isDelay, boolean costly,
+                                      Instant now) {
         if (run == null) {
             return DROP;
         }
@@ -65,7 +76,7 @@ public enum RefusedClaim {
         if (node == null) {
             return REPLAY;
         }
-        if (!run.isTerminal() && run.deadlineAt() != null && !now.isBefore(run.deadlineAt())) {
+        if (PauseClock.timedOut(run, now)) {
             return TIME_OUT;
         }
         boolean active = Worker.CLAIMABLE.contains(run.status());
@@ -75,11 +86,13 @@ public enum RefusedClaim {
         }
         return switch (node.phase()) {
             case PENDING -> node.attempt() != attempt ? (attempt < node.attempt() && !run.isTerminal() ? RESEND_RETRY : DROP)
-                    : paused ? PARK : run.isTerminal() ? CANCEL_LEFTOVERS : TRY_AGAIN;
+                    : paused ? PARK : run.isTerminal() ? CANCEL_LEFTOVERS
+                    : PauseBefore.cause(run, node, costly) != null ? PAUSE_BEFORE
+                    : PauseBefore.overBudget(run) ? CLAIM_PAST_BUDGET : TRY_AGAIN;
             case PAUSED -> active ? CLAIM_PARKED : DROP;
             case RUNNING -> node.leaseExpired(now) ? TAKE_OVER : WAIT_FOR_LEASE;
             case WAITING -> paused ? PARK : run.isTerminal() ? STOP_AND_CANCEL : !active ? DROP
-                    : now.isBefore(node.dueAt()) ? WAIT_UNTIL_DUE : isDelay ? COMPLETE_DELAY : CHECK_WORK;
+                    : now.isBefore(PauseClock.dueAt(run, node, now)) ? WAIT_UNTIL_DUE : isDelay ? COMPLETE_DELAY : CHECK_WORK;
             case MAPPING -> TEND_MAP;
             case DECIDED -> paused ? PARK : active ? APPLY_DECISION : DROP;
             case WAITING_APPROVAL, JOINING -> DROP;

@@ -10,6 +10,7 @@ import io.metronome.domain.Json;
 import io.metronome.domain.Metronome;
 import io.metronome.domain.NodeState;
 import io.metronome.domain.NodeState.Phase;
+import io.metronome.domain.PauseClock;
 import io.metronome.domain.RequestBody;
 import io.metronome.domain.Run;
 import io.metronome.domain.RunStatus;
@@ -47,6 +48,8 @@ public final class RunService {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RunService.class);
     public static final long IDEMPOTENCY_SECONDS = 48 * 3600;
     public static final long MAX_TIMEOUT_MS = 30L * 24 * 3600 * 1000;
+    /** The highest cost budget a run or a definition may set, in cents: a million dollars. */
+    public static final double MAX_BUDGET_CT = io.metronome.domain.DefinitionParser.MAX_BUDGET_CT;
     private static final int MAX_INPUT_BYTES = Worker.MAX_OUTPUT_BYTES;
     /** A timeline page's steps and audit events together stay under this (API Gateway and Lambda allow 6 MB). */
     static final int MAX_PAGE_BYTES = 1_000_000;
@@ -106,7 +109,7 @@ public final class RunService {
 
     public Started start(String userId, String metronomeId, JsonNode body) {
         RequestBody b = new RequestBody(body, Set.of("input", "idempotencyKey", "attachedProjectId",
-                "attachedTicketId", "timeoutMs"));
+                "attachedTicketId", "timeoutMs", "pauseBefore", "budgetCt", "timeoutPolicy"));
         JsonNode input = b.raw("input");
         if (input.toString().length() > MAX_INPUT_BYTES) {
             b.error("input", "at most " + MAX_INPUT_BYTES + " bytes of JSON");
@@ -115,12 +118,53 @@ public final class RunService {
         String project = b.text("attachedProjectId", false, 256);
         String ticket = b.text("attachedTicketId", false, 256);
         Long timeout = b.integer("timeoutMs", 1000, MAX_TIMEOUT_MS);
+        Double budget = b.number("budgetCt", 0, MAX_BUDGET_CT);
+        String policyName = b.text("timeoutPolicy", false, 32);
+        Run.TimeoutPolicy policy = policyName == null ? Run.TimeoutPolicy.WALL_CLOCK : Run.TimeoutPolicy.fromWire(policyName);
+        if (policy == null) {
+            b.error("timeoutPolicy", "must be 'wallClock' (the default) or 'excludePaused'");
+        }
+        JsonNode pauseBefore = b.raw("pauseBefore");
         b.check();
         Metronome m = ownedMetronome(userId, metronomeId);
+        Definition def = metronomes.version(m.id(), m.versionId()).definition();
+        Run.Controls controls = new Run.Controls(breakpoints(pauseBefore, def), budget != null ? budget : def.budgetCt(),
+                policy);
         ObjectNode payload = Json.object();
         payload.set("input", input);
-        return start(m, input, key, project, ticket, timeout, "manual", null,
-                "started through the API by " + userId, payload, userId);
+        return start(Ids.next(Ids.RUN), m, input, key, project, ticket, timeout, "manual", null,
+                "started through the API by " + userId, payload, userId, true, true, IDEMPOTENCY_SECONDS, controls);
+    }
+
+    /**
+     * Breakpoints as a request names them: an array of the definition's node ids (a map's children are not
+     * nodes of it; a breakpoint on the map pauses before the map starts). Null or absent: none. 400 otherwise.
+     */
+    static List<String> breakpoints(JsonNode ids, Definition def) {
+        if (ids == null || ids.isNull() || ids.isMissingNode()) {
+            return List.of();
+        }
+        if (!ids.isArray() || ids.size() > io.metronome.domain.DefinitionParser.MAX_NODES) {
+            throw ApiException.validation("pauseBefore", "must be an array of at most "
+                    + io.metronome.domain.DefinitionParser.MAX_NODES + " node ids of the definition");
+        }
+        List<ApiException.ErrorDetail> errors = new ArrayList<>();
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < ids.size(); i++) {
+            JsonNode id = ids.get(i);
+            if (!id.isTextual() || !def.hasNode(id.asText())) {
+                errors.add(new ApiException.ErrorDetail("pauseBefore[" + i + "]", (id.isTextual() ? "'" + id.asText()
+                        + "' is no" : "must be a") + " node id of the definition; one of "
+                        + String.join(", ", def.nodes().keySet().stream().sorted().limit(20).toList())
+                        + (def.nodes().size() > 20 ? ", ..." : "")));
+            } else {
+                out.add(id.asText());
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw ApiException.validation(errors);
+        }
+        return out;
     }
 
     /** Starts a run of a metronome's current version; shared by every trigger. */
@@ -163,6 +207,15 @@ public final class RunService {
                           String ticketId, Long timeoutMs, String triggerType, String sourceEventId, String summary,
                           JsonNode triggerPayload, String actorUserId, boolean dispatch, boolean swept,
                           long idempotencySeconds) {
+        return start(runId, m, input, idempotencyKey, projectId, ticketId, timeoutMs, triggerType, sourceEventId,
+                summary, triggerPayload, actorUserId, dispatch, swept, idempotencySeconds, null);
+    }
+
+    /** @param controls null: the definition's budget, no breakpoints, the wall-clock timeout */
+    private Started start(String runId, Metronome m, JsonNode input, String idempotencyKey, String projectId,
+                          String ticketId, Long timeoutMs, String triggerType, String sourceEventId, String summary,
+                          JsonNode triggerPayload, String actorUserId, boolean dispatch, boolean swept,
+                          long idempotencySeconds, Run.Controls controls) {
         if (input != null && input.toString().length() > MAX_INPUT_BYTES) {
             throw ApiException.validation("input", "at most " + MAX_INPUT_BYTES + " bytes of JSON");
         }
@@ -178,7 +231,9 @@ public final class RunService {
                 RunStatus.QUEUED, input, null, null, null, now, null, null, null, 0, maxAttempts, timeout,
                 projectId, ticketId, null, now, now, null, timeout > 0 ? now.plusMillis(timeout) : null, 1,
                 Map.of(first.nodeId(), first),
-                new Run.Summary(1, counts, 0, 0, List.of(), List.of(), 0, 0, 1), null, false, false);
+                new Run.Summary(1, counts, 0, 0, List.of(), List.of(), 0, 0, 1), null, false, false)
+                .withControls(controls != null ? controls
+                        : new Run.Controls(List.of(), def.budgetCt(), Run.TimeoutPolicy.WALL_CLOCK));
         TriggerEvent trigger = new TriggerEvent(triggerId, m.id(), m.userId(), runId, triggerType, "matched",
                 sourceEventId, summary, null, triggerPayload, now);
         ObjectNode createdPayload = Json.object();
@@ -217,14 +272,16 @@ public final class RunService {
             }
             Instant now = clock.instant();
             RunWrite w = write(run, now, RunTransition.PAUSE).status(run.metronomeId(), RunStatus.PAUSED)
-                    .text("resumeTo", run.status().wire());
+                    .text("resumeTo", run.status().wire()).time("pausedAt", now)
+                    .json("pauseCause", Json.object().put("reason", PauseBefore.REQUESTED));
             List<AuditEvent> events = new ArrayList<>();
             events.add(AuditEvent.of(run, userId, "run.pause_requested", reasonPayload(reason), now));
             boolean settled = run.nodes().values().stream().noneMatch(NodeState::inFlight);
             w.flag("pauseSettled", settled);
             if (settled) {
                 // Nothing is about to run: the run is parked right here, at the nodes that wait.
-                events.add(AuditEvent.of(run, null, "run.paused", checkpoint(run), now));
+                events.add(AuditEvent.of(run, null, "run.paused",
+                        checkpoint(run, Json.object().put("reason", PauseBefore.REQUESTED)), now));
             }
             return new Change(w, events);
         }, fresh -> {
@@ -232,36 +289,126 @@ public final class RunService {
     }
 
     /**
-     * Where a paused run parked: {@code checkpoint} the first node (in id order) and {@code checkpoints} all of
+     * Where a paused run parked: {@code checkpoint} the first node (in node order) and {@code checkpoints} all of
      * them, the nodes paused before they started and those waiting for a deadline, a decision or children.
      */
     static ObjectNode checkpoint(Run run) {
+        return checkpoint(run, run.pause().cause());
+    }
+
+    /**
+     * As above, for a pause with this cause ({@code reason}: requested, breakpoint or budget, with what goes with
+     * it): a pause before a node (a breakpoint, the budget) names that node as the checkpoint.
+     */
+    static ObjectNode checkpoint(Run run, JsonNode cause) {
         List<String> parked = run.nodes().values().stream().filter(s -> PARKED.contains(s.phase()) || s.deferred())
                 .map(NodeState::nodeId).sorted(RunEvents.NODE_ORDER).toList();
         ObjectNode payload = Json.object();
-        payload.put("checkpoint", parked.isEmpty() ? null : parked.get(0));
+        String before = cause == null ? null : cause.path("nodeId").asText(null);
+        payload.put("checkpoint", before != null ? before : parked.isEmpty() ? null : parked.get(0));
         var all = payload.putArray("checkpoints");
         parked.forEach(all::add);
+        if (cause != null && cause.isObject()) {
+            payload.setAll((ObjectNode) cause.deepCopy());
+        }
         return payload;
     }
 
-    /** A paused run continues from where it parked; an active one is left as it is; an ended one is a 409. */
+    /**
+     * A paused run continues from where it parked; an active one is left as it is; an ended one is a 409. With
+     * {@code budgetCt}, the run's budget is set to it in the same write (a run paused at its budget goes on only
+     * with a budget above what it has cost: 409 otherwise; an active run's budget is set, audited
+     * {@code run.budget_set}, and nothing else changes). The pause's length is added to the run's time paused;
+     * under {@code excludePaused} the run's deadline moves on by it.
+     */
     public Run resume(String userId, String metronomeId, String runId, JsonNode body) {
-        String reason = reason(body);
+        RequestBody b = new RequestBody(body, Set.of("reason", "budgetCt"));
+        String reason = b.text("reason", false, 1000);
+        Double budget = b.number("budgetCt", 0, MAX_BUDGET_CT);
+        b.check();
         return change(userId, metronomeId, runId, run -> {
             if (run.isTerminal()) {
                 throw ApiException.invalidState("run " + run.id() + " is " + run.status().wire() + " and cannot be resumed");
             }
+            Double before = run.controls().budgetCt();
             if (run.status() != RunStatus.PAUSED) {
+                if (budget != null && !budget.equals(before)) {
+                    // Active: only the budget changes (raised before the run reaches it, it never pauses for it).
+                    Instant now = clock.instant();
+                    ObjectNode payload = Json.object().put("budgetCt", budget);
+                    payload.put("previousBudgetCt", before);
+                    return new Change(new RunWrite(run.id(), now).requireRev(run.rev()).budget(budget),
+                            List.of(AuditEvent.of(run, userId, "run.budget_set", payload, now)));
+                }
                 redispatch(run); // already active; send parked nodes again in case an earlier resume stopped short
                 return null;
             }
+            Double after = budget != null ? budget : before;
+            JsonNode cause = run.pause().cause();
+            if (cause != null && PauseBefore.BUDGET.equals(cause.path("reason").asText()) && after != null
+                    && run.costCt() >= after) {
+                throw ApiException.invalidState("run " + run.id() + " is paused at its budget: its steps have cost "
+                        + run.costCt() + " ct, its budget is " + after + " ct; resume it with a budgetCt above "
+                        + run.costCt());
+            }
             Instant now = clock.instant();
             RunStatus back = run.resumeTo() != null ? run.resumeTo() : RunStatus.RUNNING;
+            Instant since = run.pause().since();
             RunWrite w = write(run, now, RunTransition.RESUME).status(run.metronomeId(), back).text("resumeTo", null)
+                    .time("pausedAt", null).json("pauseCause", null)
+                    .addPausedMs(since == null ? 0 : Math.max(0, java.time.Duration.between(since, now).toMillis()))
                     .sweepAt(sweepAt(now));
-            return new Change(w, List.of(AuditEvent.of(run, userId, "run.resumed", reasonPayload(reason), now)));
-        }, this::redispatch);
+            ObjectNode payload = reasonPayload(reason);
+            if (run.controls().timeoutPolicy() == Run.TimeoutPolicy.EXCLUDE_PAUSED && run.deadlineAt() != null) {
+                Instant deadline = PauseClock.afterPause(run.deadlineAt(), since, now);
+                w.time("deadlineAt", deadline);
+                payload.put("deadlineAt", io.metronome.domain.Times.format(deadline));
+            }
+            if (budget != null) {
+                w.budget(budget);
+                payload.put("budgetCt", budget);
+                payload.put("previousBudgetCt", before);
+            }
+            return new Change(w, List.of(AuditEvent.of(run, userId, "run.resumed", payload, now)));
+        }, fresh -> {
+            redispatch(fresh);
+            if (fresh.controls().timeoutPolicy() == Run.TimeoutPolicy.EXCLUDE_PAUSED && fresh.deadlineAt() != null) {
+                dispatcher.send(NodeMessage.deadline(fresh.id(), fresh.deadlineAt())); // the moved deadline's own
+            }
+        });
+    }
+
+    /**
+     * Replaces a live run's breakpoints ({@code pauseBefore}: node ids of its definition; empty: none). A node
+     * the run has already started is past its breakpoint; one parked by a pause is held by it on resume.
+     * Unchanged: the run as it is, nothing audited.
+     */
+    public Run setBreakpoints(String userId, String metronomeId, String runId, JsonNode body) {
+        RequestBody b = new RequestBody(body, Set.of("pauseBefore"));
+        JsonNode ids = b.raw("pauseBefore");
+        if (ids.isNull()) {
+            b.error("pauseBefore", "required: an array of node ids (empty: no breakpoints)");
+        }
+        b.check();
+        return change(userId, metronomeId, runId, run -> {
+            if (run.isTerminal()) {
+                throw ApiException.invalidState("run " + run.id() + " is " + run.status().wire()
+                        + "; breakpoints apply to a run that has not ended");
+            }
+            Definition def = metronomes.version(run.metronomeId(), run.versionId()).definition();
+            List<String> wanted = new Run.Controls(breakpoints(ids, def), null, null).pauseBefore();
+            List<String> previous = run.controls().pauseBefore();
+            if (wanted.equals(previous)) {
+                return null;
+            }
+            Instant now = clock.instant();
+            RunWrite w = new RunWrite(run.id(), now).requireRev(run.rev()).breakpoints(wanted);
+            ObjectNode payload = Json.object();
+            wanted.forEach(payload.putArray("pauseBefore")::add);
+            previous.forEach(payload.putArray("previousPauseBefore")::add);
+            return new Change(w, List.of(AuditEvent.of(run, userId, "run.breakpoints_set", payload, now)));
+        }, fresh -> {
+        });
     }
 
     /** A live run is cancelled at once; nodes not yet run are recorded cancelled; the node executing finishes. */

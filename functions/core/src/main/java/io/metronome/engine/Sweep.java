@@ -2,6 +2,7 @@ package io.metronome.engine;
 
 import io.metronome.domain.Definition;
 import io.metronome.domain.NodeState;
+import io.metronome.domain.PauseClock;
 import io.metronome.domain.Run;
 import io.metronome.store.RunRepository;
 
@@ -106,7 +107,8 @@ public record Sweep(List<NodeMessage> messages, Instant next, RunRepository.Rese
         return switch (s.phase()) {
             case PENDING -> later(s.queuedAt() != null ? s.queuedAt() : run.updatedAt(), s.notBefore());
             case RUNNING -> s.leaseUntil() != null ? s.leaseUntil() : run.updatedAt();
-            case WAITING -> s.dueAt() != null ? s.dueAt() : run.updatedAt();
+            // a frozen delay's due time as of the run's last write (exact while the run is not paused)
+            case WAITING -> s.dueAt() != null ? PauseClock.dueAt(run, s, run.updatedAt()) : run.updatedAt();
             // Its active children move it on, and are looked after themselves.
             case MAPPING -> childActive(run, s.nodeId()) ? null : run.updatedAt();
             default -> run.updatedAt();

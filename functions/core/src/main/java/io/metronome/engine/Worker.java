@@ -9,6 +9,7 @@ import io.metronome.domain.Ids;
 import io.metronome.domain.Json;
 import io.metronome.domain.NodeState;
 import io.metronome.domain.NodeState.Phase;
+import io.metronome.domain.PauseClock;
 import io.metronome.domain.Run;
 import io.metronome.domain.RunStatus;
 import io.metronome.domain.RunTransition;
@@ -128,24 +129,37 @@ public final class Worker {
             }
             return;
         }
+        boolean pastBudget = false; // the run's budget is reached, and this node costs nothing
         for (int i = 0; i < CONFLICT_RETRIES; i++) {
             Instant now = clock.instant();
             Instant leaseUntil = now.plus(settings.lease());
             Run before;
             try {
-                before = runs.update(new RunWrite(m.runId(), now)
+                RunWrite claim = new RunWrite(m.runId(), now)
                         .requireStatus(CLAIMABLE)
                         .requireNodePhase(m.nodeId(), Phase.PENDING)
                         .requireNodeAttempt(m.nodeId(), m.attempt())
-                        .requireBeforeDeadline(now)
-                        .claimPending(m.nodeId(), m.attempt(), settings.workerId(), now, leaseUntil), ReturnValue.ALL_OLD);
+                        .requireBeforeDeadline(now);
+                if (m.attempt() == 1) {
+                    claim.requireNoBreakpoint(m.nodeId()); // a breakpoint holds the node's first attempt only
+                }
+                if (!pastBudget) {
+                    claim.requireUnderBudget(); // the node's type is known once the run is read: see PAUSE_BEFORE
+                }
+                before = runs.update(claim.claimPending(m.nodeId(), m.attempt(), settings.workerId(), now, leaseUntil),
+                        ReturnValue.ALL_OLD);
             } catch (RunConflict refused) {
                 // A queued run's first claim is refused by design (the run is started, then claimed again): that is
                 // not two workers meeting.
                 if (refused.current() == null || refused.current().status() != RunStatus.QUEUED) {
                     Metrics.claimConflict();
                 }
-                if (!reconcile(m, refused.current())) {
+                RefusedClaim decision = decide(m, refused.current());
+                if (decision == RefusedClaim.CLAIM_PAST_BUDGET) {
+                    pastBudget = true;
+                    continue;
+                }
+                if (!reconcile(m, refused.current(), decision)) {
                     return;
                 }
                 continue;
@@ -217,7 +231,8 @@ public final class Worker {
         if (outcome instanceof Outcome.Done done) {
             complete(run, def, before, done);
         } else if (outcome instanceof Outcome.Wait wait) {
-            waitUntil(run, before, wait.dueAt(), DelayNode.waitingMetadata(wait.dueAt()));
+            waitUntil(run, before, wait.dueAt(), wait.metadata() != null ? wait.metadata()
+                    : DelayNode.waitingMetadata(wait.dueAt()));
         } else if (outcome instanceof Outcome.Poll poll) {
             waitUntil(run, before, poll.dueAt(), poll.metadata());
         } else if (outcome instanceof Outcome.AwaitApproval ask) {
@@ -820,9 +835,13 @@ public final class Worker {
         if (run.isTerminal() || run.deadlineAt() == null) {
             return;
         }
-        if (clock.instant().isBefore(run.deadlineAt())) {
+        Instant now = clock.instant();
+        if (now.isBefore(run.deadlineAt())) {
             dispatcher.send(NodeMessage.deadline(run.id(), run.deadlineAt()));
             return;
+        }
+        if (!PauseClock.timedOut(run, now)) {
+            return; // paused, and its pauses do not count: the resume moves the deadline on and sends its message
         }
         timeOut(run);
     }
@@ -838,12 +857,18 @@ public final class Worker {
      * The claim's condition did not hold: look at why, using the run as the refusal returned it. Returns true
      * when the claim should simply be tried again (the run was just started).
      */
-    private boolean reconcile(NodeMessage m, Run run) {
-        Instant now = clock.instant();
+    private RefusedClaim decide(NodeMessage m, Run run) {
+        NodeState node = run == null ? null : run.node(m.nodeId());
+        Definition.NodeType type = node == null ? null : definition(run).node(node.nodeId()).type();
+        return RefusedClaim.decide(run, m.nodeId(), m.attempt(), type == Definition.NodeType.DELAY,
+                type != null && PauseBefore.costs(type), clock.instant());
+    }
+
+    /** Carries out what {@link #decide} made of a refused claim. */
+    private boolean reconcile(NodeMessage m, Run run, RefusedClaim decision) {
         Definition def = run == null ? null : definition(run);
         NodeState node = run == null ? null : run.node(m.nodeId());
-        boolean isDelay = node != null && def.node(node.nodeId()).type() == Definition.NodeType.DELAY;
-        switch (RefusedClaim.decide(run, m.nodeId(), m.attempt(), isDelay, now)) {
+        switch (decision) {
             case DROP -> {
                 return false;
             }
@@ -862,8 +887,12 @@ public final class Worker {
                 return park(run, node, null, null);
             }
             case CANCEL_LEFTOVERS -> cancelLeftovers(run, def);
-            case TRY_AGAIN -> {
+            case TRY_AGAIN, CLAIM_PAST_BUDGET -> {
                 return true;
+            }
+            case PAUSE_BEFORE -> {
+                return pauseBefore(run, def, node, PauseBefore.cause(run, node,
+                        PauseBefore.costs(def.node(node.nodeId()).type())));
             }
             case CLAIM_PARKED, CHECK_WORK -> claimAndRun(run, node.nodeId());
             case TAKE_OVER -> {
@@ -877,10 +906,11 @@ public final class Worker {
                 stopExternalWork(run, def, node);
                 cancelNode(run, def, node);
             }
-            case WAIT_UNTIL_DUE -> dispatcher.send(NodeMessage.node(run.id(), node.nodeId(), node.attempt(), node.dueAt()));
+            case WAIT_UNTIL_DUE -> dispatcher.send(NodeMessage.node(run.id(), node.nodeId(), node.attempt(),
+                    PauseClock.dueAt(run, node, clock.instant())));
             case COMPLETE_DELAY -> {
                 ObjectNode out = Json.object();
-                out.put("waitedUntil", Times.format(node.dueAt()));
+                out.put("waitedUntil", Times.format(PauseClock.dueAt(run, node, clock.instant())));
                 complete(run, def, node, new Outcome.Done(out, null));
             }
             case TEND_MAP -> mapHousekeeping(run, def, node);
@@ -927,16 +957,29 @@ public final class Worker {
 
     /** Claims a node that is parked or waiting to be taken over, with the revision it was read at. */
     private void claimAndRun(Run run, String nodeId) {
-        if (run == null) {
+        if (run == null || !CLAIMABLE.contains(run.status())) {
             return;
         }
         NodeState node = run.node(nodeId);
-        if (node.phase() != Phase.PAUSED && node.phase() != Phase.WAITING) {
+        if (node == null || node.phase() != Phase.PAUSED && node.phase() != Phase.WAITING) {
+            return;
+        }
+        Definition def = definition(run);
+        ObjectNode cause = PauseBefore.cause(run, node, PauseBefore.costs(def.node(nodeId).type()));
+        if (cause != null) {
+            // Parked by a pause before it started, and a breakpoint or the budget holds it still.
+            if (pauseBefore(run, def, node, cause)) {
+                claimAndRun(runs.find(run.id()).orElse(null), nodeId);
+            }
             return;
         }
         Instant now = clock.instant();
-        NodeState running = node.to(Phase.RUNNING).lease(settings.workerId(), now.plus(settings.lease()))
-                .startedAt(node.startedAt() != null ? node.startedAt() : now).build();
+        NodeState.Builder start = node.to(Phase.RUNNING).lease(settings.workerId(), now.plus(settings.lease()))
+                .startedAt(node.startedAt() != null ? node.startedAt() : now);
+        if (node.startedAt() == null) {
+            start.metadata(null); // what its parking said (PauseBefore.parkedMetadata) is not its work's
+        }
+        NodeState running = start.build();
         Run after;
         try {
             after = runs.update(new RunWrite(run.id(), now).requireStatus(CLAIMABLE).requireBeforeDeadline(now)
@@ -946,7 +989,39 @@ public final class Worker {
         } catch (RunConflict c) {
             return;
         }
-        execute(after, definition(after), running);
+        execute(after, def, running);
+    }
+
+    /**
+     * A node about to start that its run must pause before ({@link PauseBefore}: a breakpoint on it, or the
+     * budget reached): the run pauses as a user's pause does, in one audited write against the run as read, the
+     * node parked where it is with the cause on its step. Nodes still in flight settle as under any pause, and
+     * the last of them audits {@code run.paused}; with none, this write does. Returns true when the run changed
+     * meanwhile (look again).
+     */
+    private boolean pauseBefore(Run run, Definition def, NodeState node, ObjectNode cause) {
+        Instant now = clock.instant();
+        NodeState parked = node.to(Phase.PAUSED).lease(null, null).metadata(PauseBefore.parkedMetadata(node, cause))
+                .build();
+        Run after = run.withNode(parked);
+        boolean settled = after.nodes().values().stream().noneMatch(NodeState::inFlight);
+        RunWrite write = new RunWrite(run.id(), now).requireRev(run.rev()).requireStatus(CLAIMABLE)
+                .status(run.metronomeId(), RunStatus.PAUSED).text("resumeTo", run.status().wire())
+                .time("pausedAt", now).json("pauseCause", cause).flag("pauseSettled", settled)
+                .node(node, parked);
+        List<AuditEvent> events = new ArrayList<>();
+        events.add(AuditEvent.of(run, null, "run.pause_requested", cause, now));
+        if (settled) {
+            events.add(AuditEvent.of(run, null, "run.paused", RunService.checkpoint(after, cause), now));
+        }
+        try {
+            runs.transact(write, events);
+        } catch (RunConflict c) {
+            return c.current() != null;
+        }
+        record(run, def, parked);
+        LOG.info("run {} paused before {}: {}", run.id(), node.nodeId(), cause.path("reason").asText());
+        return false;
     }
 
     /**

@@ -105,6 +105,7 @@ final class RunItems {
             });
             m.put("ended", AttributeValue.fromM(ended));
         }
+        putControls(m, r.controls(), r.pause());
         // Absent rather than null, so that every write to the run item costs as little as it can; the deadline
         // stays, null or not, because the claim's condition tests its type.
         m.entrySet().removeIf(e -> Boolean.TRUE.equals(e.getValue().nul()) && !e.getKey().equals("deadlineAt"));
@@ -137,7 +138,45 @@ final class RunItems {
                 new Run.Summary((int) num(m, "stepCount"), counts, num(m, "totalDurationMs"),
                         (int) num(m, "totalAttempts"), List.of(), List.of(), dbl(m, "llmInferenceCt"),
                         dbl(m, "resourcesCt"), (int) num(m, "auditEventCount")), str(m, "lastNodeId"), bool(m, "pauseSettled"),
-                bool(m, "closed"), ended(m));
+                bool(m, "closed"), ended(m), controls(m), pause(m));
+    }
+
+    /**
+     * The run's controls and pause accounting: {@code pauseBefore} a map of node ids (so that a claim's condition
+     * can test one id), {@code budgetCt}, {@code timeoutPolicy}; {@code pausedAt}, {@code pausedMs} and
+     * {@code pauseCause}. Absent when unset, as most runs have none.
+     */
+    private static void putControls(Map<String, AttributeValue> m, Run.Controls c, Run.Pause p) {
+        if (!c.pauseBefore().isEmpty()) {
+            Map<String, AttributeValue> ids = new HashMap<>();
+            c.pauseBefore().forEach(id -> ids.put(id, bool(true)));
+            m.put("pauseBefore", AttributeValue.fromM(ids));
+        }
+        if (c.budgetCt() != null) {
+            m.put("budgetCt", n(c.budgetCt()));
+        }
+        if (c.timeoutPolicy() != Run.TimeoutPolicy.WALL_CLOCK) {
+            m.put("timeoutPolicy", s(c.timeoutPolicy().wire()));
+        }
+        m.put("pausedAt", time(p.since()));
+        if (p.pausedMs() != 0) {
+            m.put("pausedMs", n(p.pausedMs()));
+        }
+        m.put("pauseCause", json(p.cause()));
+    }
+
+    private static Run.Controls controls(Map<String, AttributeValue> m) {
+        AttributeValue ids = m.get("pauseBefore");
+        List<String> pauseBefore = ids != null && ids.hasM() ? new ArrayList<>(ids.m().keySet()) : List.of();
+        AttributeValue budget = m.get("budgetCt");
+        String policy = str(m, "timeoutPolicy");
+        return new Run.Controls(pauseBefore, budget == null || budget.n() == null ? null : Double.parseDouble(budget.n()),
+                policy == null ? Run.TimeoutPolicy.WALL_CLOCK : Run.TimeoutPolicy.fromWire(policy));
+    }
+
+    private static Run.Pause pause(Map<String, AttributeValue> m) {
+        com.fasterxml.jackson.databind.JsonNode cause = json(m, "pauseCause");
+        return new Run.Pause(time(m, "pausedAt"), num(m, "pausedMs"), cause == null || cause.isNull() ? null : cause);
     }
 
     /** The steps the write that left this version ended ({@link RunWrite}: present on that version only). */

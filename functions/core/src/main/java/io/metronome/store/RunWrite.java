@@ -216,6 +216,35 @@ public final class RunWrite {
         return this;
     }
 
+    /** Replaces the run's breakpoints (none: the attribute goes). */
+    public RunWrite breakpoints(List<String> nodeIds) {
+        if (nodeIds.isEmpty()) {
+            removes.add(name("pauseBefore"));
+            return this;
+        }
+        Map<String, AttributeValue> ids = new HashMap<>();
+        nodeIds.forEach(id -> ids.put(id, Items.bool(true)));
+        return set("pauseBefore", AttributeValue.fromM(ids));
+    }
+
+    /** Sets the run's cost budget (null: no budget). */
+    public RunWrite budget(Double ct) {
+        if (ct == null) {
+            removes.add(name("budgetCt"));
+            return this;
+        }
+        return set("budgetCt", Items.n(ct));
+    }
+
+    /** Adds a pause that ended to the run's time paused. */
+    public RunWrite addPausedMs(long ms) {
+        if (ms != 0) {
+            sets.add(name("pausedMs") + " = if_not_exists(" + name("pausedMs") + ", " + value(Items.n(0L)) + ") + "
+                    + value(Items.n(ms)));
+        }
+        return this;
+    }
+
     void countAuditEvents(int n) {
         addedAuditEvents += n;
     }
@@ -270,6 +299,22 @@ public final class RunWrite {
         String d = name("deadlineAt");
         conditions.add("(attribute_type(" + d + ", " + value(Items.s("NULL")) + ") OR " + d + " > "
                 + value(Items.s(Times.format(now))) + ")");
+        return this;
+    }
+
+    /** The node is none of the run's breakpoints: its first attempt may start without pausing the run first. */
+    public RunWrite requireNoBreakpoint(String nodeId) {
+        conditions.add("attribute_not_exists(" + name("pauseBefore") + "." + name(nodeId) + ")");
+        return this;
+    }
+
+    /**
+     * The run's cost is under its budget, or it has none: a node that costs may start. The run item sums the
+     * steps' cost as {@code llmInferenceCt} ({@link Run#costCt}).
+     */
+    public RunWrite requireUnderBudget() {
+        String budget = name("budgetCt");
+        conditions.add("(attribute_not_exists(" + budget + ") OR " + name("llmInferenceCt") + " < " + budget + ")");
         return this;
     }
 

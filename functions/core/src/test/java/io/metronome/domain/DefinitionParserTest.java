@@ -31,6 +31,19 @@ class DefinitionParserTest {
         assertThat(d.source().get("startNodeId").asText()).isEqualTo("a");
     }
 
+    @Test
+    void aDelaysPausePolicyAndTheRunsBudgetAreKeptWithTheDefinition() {
+        Definition d = DefinitionParser.parse(Json.read("""
+                {"budgetCt": 250, "nodes": [{"id": "a", "type": "delay", "config": {"seconds": 5, "onPause": "freeze"}},
+                           {"id": "b", "type": "delay", "config": {"seconds": 5, "onPause": "keepDeadline"}}],
+                 "edges": [{"from": "a", "to": "b"}]}"""), "definition");
+        assertThat(d.budgetCt()).isEqualTo(250.0);
+        assertThat(d.node("a").config().get("onPause").asText()).isEqualTo("freeze");
+        assertThat(DefinitionParser.parse(Json.read("""
+                {"nodes": [{"id": "a", "type": "transform", "config": {"expression": "1"}}]}"""), "definition").budgetCt())
+                .isNull();
+    }
+
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', textBlock = """
             duplicate node ids   | {"nodes": [{"id": "a", "type": "transform", "config": {"expression": "1"}}, {"id": "a", "type": "transform", "config": {"expression": "1"}}]} | definition.nodes[1].id
@@ -47,6 +60,9 @@ class DefinitionParserTest {
             branch edge without branch | {"nodes": [{"id": "b", "type": "branch", "config": {"branches": [{"id": "x", "condition": "true"}]}}, {"id": "c", "type": "transform", "config": {"expression": "1"}}], "edges": [{"from": "b", "to": "c"}]} | definition.edges[0].branchId
             edge out of succeed  | {"nodes": [{"id": "s", "type": "succeed"}, {"id": "c", "type": "transform", "config": {"expression": "1"}}], "edges": [{"from": "s", "to": "c"}]} | definition.edges[0].from
             bad retry            | {"nodes": [{"id": "a", "type": "transform", "config": {"expression": "1"}, "retry": {"maxAttempts": 0}}]} | definition.nodes[0].retry.maxAttempts
+            delay onPause unknown | {"nodes": [{"id": "a", "type": "delay", "config": {"seconds": 5, "onPause": "stretch"}}]} | definition.nodes[0].config.onPause
+            budget not a number  | {"budgetCt": "ten", "nodes": [{"id": "a", "type": "transform", "config": {"expression": "1"}}]} | definition.budgetCt
+            budget below zero    | {"budgetCt": -1, "nodes": [{"id": "a", "type": "transform", "config": {"expression": "1"}}]} | definition.budgetCt
             """)
     void anInvalidDefinitionIsRefusedAtTheOffendingPath(String problem, String json, String path) {
         assertThat(invalid(json).details()).extracting(ApiException.ErrorDetail::path).contains(path);

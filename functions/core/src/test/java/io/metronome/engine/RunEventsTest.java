@@ -165,6 +165,7 @@ class RunEventsTest {
         expected.put("DECIDED>PAUSED", List.of());
         expected.put("DECIDED>CANCELLED", List.of("step.cancelled"));
         expected.put("PAUSED>RUNNING", List.of("step.started")); // parked before it began
+        expected.put("PAUSED>PAUSED", List.of()); // held again on resume, by its breakpoint or the budget
         expected.put("PAUSED>CANCELLED", List.of("step.cancelled"));
         expected.put("MAPPING>MAPPING", List.of());
         expected.put("MAPPING>COMPLETED", List.of("step.completed"));

@@ -118,6 +118,15 @@ class SweepTest {
         assertThat(nodes(at(delay, due.plus(GRACE)))).containsExactly("n");
         assertThat(at(delay, T0).next()).as("a long wait is looked at once an idle interval").isEqualTo(T0.plus(IDLE));
 
+        // A frozen delay set before its run's 20 minutes paused is due 20 minutes later than it first said
+        NodeState frozen = node("n", Phase.RUNNING, T0).to(Phase.WAITING).dueAt(due).lease(null, null).metadata(Json.object()
+                .put("dueAt", io.metronome.domain.Times.format(due)).put("onPause", "freeze").put("runPausedMs", 0)).build();
+        Run resumed = run(RunStatus.RUNNING, T0, frozen).withPause(new Run.Pause(null, 20 * 60_000, null));
+        Instant frozenDue = due.plus(Duration.ofMinutes(20));
+        assertThat(at(resumed, frozenDue.plus(GRACE).minusMillis(1)).messages()).isEmpty();
+        NodeMessage wake = at(resumed, frozenDue.plus(GRACE)).messages().get(0);
+        assertThat(wake.notBefore()).isEqualTo(frozenDue);
+
         Instant retryAt = T0.plus(Duration.ofMinutes(10));
         NodeState retry = NodeState.pending("n", 2, T0, retryAt);
         Run retrying = run(RunStatus.RUNNING, T0, retry);

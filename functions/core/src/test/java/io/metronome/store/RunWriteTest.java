@@ -47,6 +47,18 @@ class RunWriteTest {
     }
 
     @Test
+    void aClaimCanAlsoRequireTheNodeNotABreakpointAndTheRunUnderItsBudget() {
+        RunWrite claim = new RunWrite("run_x", NOW).requireNoBreakpoint("n1").requireUnderBudget();
+        assertThat(resolve(claim, claim.conditionExpression())).isEqualTo("attribute_not_exists(pauseBefore.n1) AND "
+                + "(attribute_not_exists(budgetCt) OR llmInferenceCt < budgetCt)");
+        RunWrite set = new RunWrite("run_x", NOW).breakpoints(java.util.List.of("a")).budget(7.5).addPausedMs(1500);
+        assertThat(resolve(set, set.updateExpression())).contains("budgetCt = 7.5",
+                "pausedMs = if_not_exists(pausedMs, 0) + 1500");
+        RunWrite cleared = new RunWrite("run_x", NOW).breakpoints(java.util.List.of()).budget(null);
+        assertThat(resolve(cleared, cleared.updateExpression())).contains("REMOVE pauseBefore, budgetCt");
+    }
+
+    @Test
     void controlTransitionsRequireTheReadRevisionAndTheAllowedSourceStates() {
         RunWrite pause = new RunWrite("run_x", NOW).requireRev(7).requireStatus(RunTransition.PAUSE.from())
                 .status("met_m", RunStatus.PAUSED);

@@ -110,6 +110,7 @@ class ApiEndToEndTest {
                 new String[]{"POST", "/v1/metronomes/" + m + "/runs/" + run + "/resume"},
                 new String[]{"POST", "/v1/metronomes/" + m + "/runs/" + run + "/cancel"},
                 new String[]{"POST", "/v1/metronomes/" + m + "/runs/" + run + "/approve"},
+                new String[]{"PUT", "/v1/metronomes/" + m + "/runs/" + run + "/breakpoints"},
                 new String[]{"GET", "/v1/metronomes/" + m + "/runs/" + run + "/timeline"},
                 new String[]{"GET", "/v1/metronomes/" + m + "/trigger-events"},
                 new String[]{"POST", "/v1/metronomes/" + m + "/webhook-secret"});
@@ -216,6 +217,47 @@ class ApiEndToEndTest {
                 "run.pause_requested", "run.paused", "run.resumed", "run.approved", "run.completed");
         assertThat(t.at("/data/triggerEvent/triggerType").asText()).isEqualTo("manual");
         assertThat(t.at("/data/triggerEvent/status").asText()).isEqualTo("matched");
+    }
+
+    @Test
+    void aBreakpointAndABudgetAreSetAndValidatedOverHttp() {
+        String m = createMetronome(alice);
+        // Over HTTP, bad controls are 400s naming each field, and start nothing
+        assertError(alice.post("/v1/metronomes/" + m + "/runs",
+                "{\"pauseBefore\": [\"ask\", \"nope\"], \"budgetCt\": -1, \"timeoutPolicy\": \"never\"}"),
+                400, "validation_error", "budgetCt", "timeoutPolicy");
+        assertError(alice.post("/v1/metronomes/" + m + "/runs", "{\"pauseBefore\": [\"nope\"]}"),
+                400, "validation_error", "pauseBefore[0]");
+        assertThat(alice.get("/v1/metronomes/" + m + "/runs").data()).isEmpty();
+
+        JsonNode run = startRun(alice, m, "{\"input\": {\"items\": [{\"price\": 5}]}, \"pauseBefore\": [\"done\"], "
+                + "\"budgetCt\": 50, \"timeoutPolicy\": \"excludePaused\", \"timeoutMs\": 600000}");
+        assertThat(run.get("pauseBefore").toString()).isEqualTo("[\"done\"]");
+        assertThat(run.get("budgetCt").asDouble()).isEqualTo(50.0);
+        assertThat(run.get("timeoutPolicy").asText()).isEqualTo("excludePaused");
+        String id = run.get("id").asText();
+        String path = "/v1/metronomes/" + m + "/runs/" + id;
+        JsonNode paused = awaitStatus(alice, m, id, "paused");
+        assertThat(paused.at("/pauseCause/reason").asText()).isEqualTo("breakpoint");
+        assertThat(paused.at("/pauseCause/nodeId").asText()).isEqualTo("done");
+
+        assertError(alice.put(path + "/breakpoints", "{\"pauseBefore\": \"done\"}"), 400, "validation_error", "pauseBefore");
+        assertError(alice.put(path + "/breakpoints", "{}"), 400, "validation_error", "pauseBefore");
+        assertError(alice.put(path + "/breakpoints", "{\"pauseBefore\": [], \"x\": 1}"), 400, "validation_error", "x");
+        assertThat(bob.put(path + "/breakpoints", "{\"pauseBefore\": []}").status()).isEqualTo(404);
+        Reply cleared = alice.put(path + "/breakpoints", "{\"pauseBefore\": []}");
+        assertThat(cleared.status()).as(cleared.raw()).isEqualTo(200);
+        assertThat(cleared.data().get("pauseBefore")).isEmpty();
+        assertError(alice.post(path + "/resume", "{\"budgetCt\": \"more\"}"), 400, "validation_error", "budgetCt");
+
+        Reply resumed = alice.post(path + "/resume", "{\"budgetCt\": 80}");
+        assertThat(resumed.data().get("budgetCt").asDouble()).isEqualTo(80.0);
+        JsonNode done = awaitStatus(alice, m, id, "completed");
+        assertThat(done.get("pauseCause").isNull()).isTrue();
+        assertThat(done.get("pausedAt").isNull()).isTrue();
+        Reply ended = alice.put(path + "/breakpoints", "{\"pauseBefore\": [\"ask\"]}");
+        assertThat(ended.status()).isEqualTo(409);
+        assertThat(ended.errorCode()).isEqualTo("invalid_state");
     }
 
     @Test
@@ -528,6 +570,9 @@ class ApiEndToEndTest {
         Set<String> expected = new TreeSet<>(seedFields);
         expected.add("nextCursor"); // the paged timeline's addition to the seed
         expected.add("data.run.activeNodeCount"); // the run's: whether a pause or a cancel is still draining
+        // the run's controls (issue 15): its deadline and how it counts, breakpoints, budget and cost, its pauses
+        List.of("deadlineAt", "timeoutPolicy", "pauseBefore", "budgetCt", "costCt", "pausedAt", "pausedMs", "pauseCause")
+                .forEach(f -> expected.add("data.run." + f));
         expected.add("data.lastEventId"); // where this read stands in the run's events, to follow on live from
         expected.add("data.steps[].afterRunEnded"); // an attempt that finished by itself after its run had ended
         assertThat(responseFields).isEqualTo(expected);

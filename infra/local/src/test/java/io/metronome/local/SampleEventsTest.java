@@ -51,7 +51,7 @@ class SampleEventsTest {
     /** An order in which every sample makes sense: reads before the changes, the queued run paused before resumed. */
     private static final List<String> ORDER = List.of("HealthFunction", "ConsoleFunction", "RouteNotFoundFunction", "AuthorizerFunction", "CreateMetronomeFunction",
             "ListMetronomesFunction", "GetMetronomeFunction", "CreateRunFunction", "ListRunsFunction", "GetRunFunction",
-            "GetTimelineFunction", "GetRunEventsFunction", "PauseRunFunction", "ResumeRunFunction", "CancelRunFunction", "ApproveRunFunction",
+            "GetTimelineFunction", "GetRunEventsFunction", "SetRunBreakpointsFunction", "PauseRunFunction", "ResumeRunFunction", "CancelRunFunction", "ApproveRunFunction",
             "UpdateMetronomeFunction", "WorkerFunction", "WebhookFunction", "ListTriggerEventsFunction",
             "RotateWebhookSecretFunction", "ScheduleTickFunction", "EventTriggerFunction", "QueuedEventTriggerFunction", "SweeperFunction",
             "RunEventsFunction", "RunStatusNotificationsFunction");

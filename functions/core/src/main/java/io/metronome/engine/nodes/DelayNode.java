@@ -3,6 +3,7 @@ package io.metronome.engine.nodes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.metronome.domain.Json;
+import io.metronome.domain.PauseClock;
 import io.metronome.domain.Times;
 import io.metronome.expr.Expressions;
 
@@ -11,13 +12,16 @@ import java.time.format.DateTimeParseException;
 
 /**
  * Waits until a deadline fixed when the node first starts ({@code seconds} after that, or the time
- * {@code until} evaluates to). The deadline is kept in the node's state, so a pause never lengthens it: a run
- * resumed after the deadline goes straight on.
+ * {@code until} evaluates to), kept in the node's state. Under a pause, by {@code onPause}: {@code keepDeadline}
+ * (the default) never lengthens it, so a run resumed after the deadline goes straight on; {@code freeze} keeps
+ * the time left, counted again from the resume ({@link PauseClock}: the step's metadata holds the run's time
+ * paused when the due time was set, so the due time follows the pauses without any write at resume).
  */
 public final class DelayNode implements NodeExecutor {
     @Override
     public Outcome execute(NodeContext ctx) {
-        Instant due = ctx.state().dueAt();
+        boolean freeze = PauseClock.FREEZE.equals(ctx.config().path("onPause").asText());
+        Instant due = ctx.state().dueAt() == null ? null : PauseClock.dueAt(ctx.run(), ctx.state(), ctx.now());
         if (due == null) {
             due = deadline(ctx);
             if (due == null) {
@@ -29,7 +33,17 @@ public final class DelayNode implements NodeExecutor {
             output.put("waitedUntil", Times.format(due));
             return new Outcome.Done(output, null);
         }
-        return new Outcome.Wait(due);
+        return new Outcome.Wait(due, freeze ? frozenMetadata(due, PauseClock.pausedMs(ctx.run().pause(), ctx.now()))
+                : waitingMetadata(due));
+    }
+
+    /** A frozen delay's: its due time as set when the run had been paused {@code runPausedMs} in all. */
+    static JsonNode frozenMetadata(Instant due, long runPausedMs) {
+        ObjectNode m = Json.object();
+        m.put("dueAt", Times.format(due));
+        m.put("onPause", PauseClock.FREEZE);
+        m.put("runPausedMs", runPausedMs);
+        return m;
     }
 
     private static Instant deadline(NodeContext ctx) {

@@ -15,8 +15,14 @@ public sealed interface Outcome {
         }
     }
 
-    /** A delay that is not due yet: the node waits, holding no worker, until {@code dueAt}. */
-    record Wait(Instant dueAt) implements Outcome {
+    /**
+     * A delay that is not due yet: the node waits, holding no worker, until {@code dueAt}; {@code metadata} its
+     * step's while it waits (null: the due time only).
+     */
+    record Wait(Instant dueAt, JsonNode metadata) implements Outcome {
+        public Wait(Instant dueAt) {
+            this(dueAt, null);
+        }
     }
 
     /** Waiting on work elsewhere (a Step Functions execution): look again at {@code dueAt}, holding no worker. */
