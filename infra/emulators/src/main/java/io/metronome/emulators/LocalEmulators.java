@@ -19,6 +19,9 @@ import java.nio.file.Path;
  * clients, pointed here by endpoint override.
  */
 public final class LocalEmulators implements AutoCloseable {
+    /** The most each table's stream keeps locally before trimming its oldest records early. */
+    static final long LOCAL_STREAM_BYTES = 512L * 1024 * 1024;
+
 
     /** Where DynamoDB Local, which this project used before, kept its data. */
     private static final String DYNAMODB_LOCAL_FILE = "shared-local-instance.db";
@@ -57,7 +60,10 @@ public final class LocalEmulators implements AutoCloseable {
                     + "which is no longer used: the DynamoDB emulator does not read it, so what it held is not here. "
                     + "Delete the file to silence this.");
         }
-        DynamoDbEmulator dynamo = DynamoDbEmulator.builder().port(dynamoPort).dataDir(dataDir).build();
+        // A map of thousands of items writes its run item tens of thousands of times, each record holding both images:
+        // room for what a stream reader may lag behind on a laptop (the emulator keeps a stream in memory).
+        DynamoDbEmulator dynamo = DynamoDbEmulator.builder().port(dynamoPort).dataDir(dataDir)
+                .maxStreamBytes(LOCAL_STREAM_BYTES).build();
         try {
             int qPort = sqsPort == 0 ? freePort() : sqsPort;
             SQSRestServer sqs = SQSRestServerBuilder

@@ -7,6 +7,7 @@ import io.metronome.worker.StreamImages;
 import software.amazon.awssdk.services.dynamodb.model.GetRecordsResponse;
 import software.amazon.awssdk.services.dynamodb.model.Record;
 import software.amazon.awssdk.services.dynamodb.model.ShardIteratorType;
+import software.amazon.awssdk.services.dynamodb.model.TrimmedDataAccessException;
 import software.amazon.awssdk.services.dynamodb.streams.DynamoDbStreamsClient;
 
 import java.io.IOException;
@@ -43,6 +44,8 @@ final class StreamPoller {
     private String shardId;
     /** The sequence number of the last record done, null before the first. */
     private volatile String lastDone;
+    /** After a trim overtook it: the next iterator starts at the oldest record left, not the mapping's start. */
+    private volatile boolean fromOldest;
 
     /** @param dataDir where positions are kept; null: nowhere (each start reads from the trim horizon) */
     StreamPoller(DynamoDbStreamsClient streams, String tableName, SamTemplate.StreamSource source,
@@ -101,6 +104,14 @@ final class StreamPoller {
                     iterator = null; // from the first record not done, after a pause
                     pause(RETRY_MS);
                 }
+            } catch (TrimmedDataAccessException e) {
+                // Fallen so far behind that the records after the last one done are gone: as Lambda does with an
+                // expired position, go on from the oldest record left (the writes in between are not seen).
+                LOG.warn("stream poller {}: the records after {} were trimmed before it read them; it goes on from the "
+                        + "oldest record left", source.functionId(), lastDone);
+                lastDone = null;
+                fromOldest = true;
+                iterator = null;
             } catch (RuntimeException e) {
                 if (running.get()) {
                     LOG.warn("stream poller {}: {}", source.functionId(), e.toString());
@@ -185,8 +196,10 @@ final class StreamPoller {
         }
         String after = lastDone;
         if (after == null) {
-            return streams.getShardIterator(r -> r.streamArn(streamArn).shardId(shardId)
-                    .shardIteratorType(ShardIteratorType.fromValue(source.startingPosition()))).shardIterator();
+            ShardIteratorType type = fromOldest ? ShardIteratorType.TRIM_HORIZON
+                    : ShardIteratorType.fromValue(source.startingPosition());
+            return streams.getShardIterator(r -> r.streamArn(streamArn).shardId(shardId).shardIteratorType(type))
+                    .shardIterator();
         }
         return streams.getShardIterator(r -> r.streamArn(streamArn).shardId(shardId)
                 .shardIteratorType(ShardIteratorType.AFTER_SEQUENCE_NUMBER).sequenceNumber(after)).shardIterator();

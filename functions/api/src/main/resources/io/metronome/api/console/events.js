@@ -54,7 +54,8 @@ export function follow(runPath, lastId, onEvent, onState) {
       try {
         const headers = {Authorization: `Bearer ${session.key()}`, Accept: 'text/event-stream'};
         if (lastId) headers['Last-Event-ID'] = lastId;
-        const res = await fetch(runPath + '/events', {headers, signal: control.signal, cache: 'no-store'});
+        // The largest page the endpoint gives: a big map's thousands of events catch up in few answers.
+        const res = await fetch(runPath + '/events?limit=1000', {headers, signal: control.signal, cache: 'no-store'});
         if (res.status !== 200) throw new Error(`events answered ${res.status}`);
         onState('live');
         failures = 0;
