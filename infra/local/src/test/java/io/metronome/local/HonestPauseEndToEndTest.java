@@ -123,9 +123,11 @@ class HonestPauseEndToEndTest {
                 release.countDown();
                 MessageEvent settled = follower.await(type("workflow.paused"));
                 JsonNode timeline = atPaused.get(AWAIT_SECONDS, TimeUnit.SECONDS);
-                JsonNode checkpoint = Json.read("{\"checkpoint\": \"after\", \"checkpoints\": [\"after\"]}");
+                // Paused at the user's request (not at a breakpoint or the budget), parked at the node after the call.
+                JsonNode checkpoint = Json.read("{\"checkpoint\": \"after\", \"checkpoints\": [\"after\"], \"reason\": \"requested\"}");
                 assertThat(data(settled).get("checkpoint")).isEqualTo(checkpoint.get("checkpoint"));
                 assertThat(data(settled).get("checkpoints")).isEqualTo(checkpoint.get("checkpoints"));
+                assertThat(data(settled).get("reason")).isEqualTo(checkpoint.get("reason"));
                 assertThat(stepOf(timeline, "call").get("status").asText())
                         .as("the http node's step, recorded when the stream says paused").isEqualTo("completed");
                 assertThat(stepOf(timeline, "call").at("/output/status").asInt()).isEqualTo(200);
