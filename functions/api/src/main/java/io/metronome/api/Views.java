@@ -83,6 +83,8 @@ public final class Views {
         time(o, "pausedAt", paused ? r.pause().since() : null);
         o.put("pausedMs", r.pause().pausedMs());
         o.set("pauseCause", paused ? r.pause().cause() : null);
+        o.put("redriveCount", r.lineage().redriveCount());
+        o.put("rerunOf", r.lineage().rerunOf());
         return o;
     }
 

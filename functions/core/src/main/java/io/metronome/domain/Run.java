@@ -31,12 +31,36 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
                   String attachedTicketId, Instant completedAt, Instant createdAt, Instant updatedAt,
                   RunStatus resumeTo, Instant deadlineAt, long rev, Map<String, NodeState> nodes,
                   Summary summary, String lastNodeId, boolean pauseSettled, boolean closed,
-                  Map<String, EndedStep> ended, Controls controls, Pause pause) {
+                  Map<String, EndedStep> ended, Controls controls, Pause pause, Lineage lineage) {
 
     public Run {
         ended = ended == null ? Map.of() : ended;
         controls = controls == null ? Controls.NONE : controls;
         pause = pause == null ? Pause.NEVER : pause;
+        lineage = lineage == null ? Lineage.NONE : lineage;
+    }
+
+    /** A run without lineage: never redriven, no rerun of another. */
+    public Run(String id, String metronomeId, String userId, String triggerType, String versionId,
+               String triggerEventId, String idempotencyKey, RunStatus status, JsonNode input, JsonNode output,
+               String error, Instant startedAt, Instant queuedAt, Instant nextAttemptAt, Instant lockedAt,
+               String lockedBy, int attemptCount, int maxAttempts, long timeoutMs, String attachedProjectId,
+               String attachedTicketId, Instant completedAt, Instant createdAt, Instant updatedAt,
+               RunStatus resumeTo, Instant deadlineAt, long rev, Map<String, NodeState> nodes,
+               Summary summary, String lastNodeId, boolean pauseSettled, boolean closed,
+               Map<String, EndedStep> ended, Controls controls, Pause pause) {
+        this(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input, output,
+                error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts, timeoutMs,
+                attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo, deadlineAt, rev,
+                nodes, summary, lastNodeId, pauseSettled, closed, ended, controls, pause, Lineage.NONE);
+    }
+
+    /**
+     * Where a run came from and how often it was taken up again: {@code redriveCount} its redrives so far,
+     * {@code rerunOf} the run it reruns (null: none).
+     */
+    public record Lineage(int redriveCount, String rerunOf) {
+        public static final Lineage NONE = new Lineage(0, null);
     }
 
     /** A run without controls or pauses (every version but those the engine builds itself). */
@@ -146,7 +170,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled, closed, ended, controls, pause);
+                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled, closed, ended, controls, pause, lineage);
     }
 
     /** This run with its input, as read from where it is kept. */
@@ -154,7 +178,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, value,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled, closed, ended, controls, pause);
+                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled, closed, ended, controls, pause, lineage);
     }
 
     /** This run without a node (which a write just made final). */
@@ -164,7 +188,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled, closed, ended, controls, pause);
+                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled, closed, ended, controls, pause, lineage);
     }
 
     /** This run at another revision (after a write whose result was derived rather than read back). */
@@ -172,7 +196,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, newRev, nodes, summary, lastNodeId, pauseSettled, closed, ended, controls, pause);
+                deadlineAt, newRev, nodes, summary, lastNodeId, pauseSettled, closed, ended, controls, pause, lineage);
     }
 
     public NodeState node(String nodeId) {
@@ -192,7 +216,7 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled, closed, ended, c, pause);
+                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled, closed, ended, c, pause, lineage);
     }
 
     /** This run with another pause accounting (as a pause or a resume leaves it). */
@@ -200,7 +224,15 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled, closed, ended, controls, p);
+                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled, closed, ended, controls, p, lineage);
+    }
+
+    /** This run with another lineage (as a rerun starts with it). */
+    public Run withLineage(Lineage l) {
+        return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
+                output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
+                timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
+                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled, closed, ended, controls, pause, l);
     }
 
     public boolean isTerminal() {

@@ -31,6 +31,11 @@ public record RunEvent(EventCursor cursor, Type type, String runId, String metro
         WORKFLOW_PAUSED("workflow.paused"),
         /** {@code status}: the status it returned to. */
         WORKFLOW_RESUMED("workflow.resumed"),
+        /**
+         * A failed or cancelled run was redriven: it runs again from where it stopped, and is no longer settled.
+         * {@code status}, {@code redriveCount}
+         */
+        WORKFLOW_REDRIVEN("workflow.redriven"),
         /** A cancel was accepted; {@code inFlight}: the nodes still running (they finish, and are recorded as they end). */
         WORKFLOW_CANCELLING("workflow.cancelling"),
         /** Nothing of the run is active any more. {@code status} */

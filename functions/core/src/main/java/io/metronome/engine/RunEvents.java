@@ -38,7 +38,7 @@ import java.util.function.Predicate;
  *   <li>run created: workflow.queued; QUEUED to RUNNING: workflow.started; to PAUSED: workflow.pausing (the
  *   nodes still in flight), and workflow.paused in the same write when none is; {@code pauseSettled} set:
  *   workflow.paused with the checkpoint, as {@code run.paused} audits it; PAUSED to a live status:
- *   workflow.resumed; to CANCELLED: workflow.cancelling (the nodes still running), and workflow.cancelled in
+ *   workflow.resumed; FAILED or CANCELLED to RUNNING (a redrive): workflow.redriven; to CANCELLED: workflow.cancelling (the nodes still running), and workflow.cancelled in
  *   the write after which no node of the run is active (the same write when none is); to COMPLETED or FAILED:
  *   workflow.completed or workflow.failed. RUNNING and WAITING_APPROVAL trade places silently: the approvals
  *   say why.</li>
@@ -100,6 +100,10 @@ public final class RunEvents {
                 drafts.add(workflow(Type.WORKFLOW_STARTED, after));
             } else if (was == RunStatus.PAUSED && !now.isTerminal()) {
                 drafts.add(workflow(Type.WORKFLOW_RESUMED, after));
+            } else if (was.isTerminal() && !now.isTerminal()) {
+                Draft redriven = workflow(Type.WORKFLOW_REDRIVEN, after);
+                redriven.fields().put("redriveCount", after.lineage().redriveCount());
+                drafts.add(redriven);
             }
             if (now == RunStatus.PAUSED) {
                 drafts.add(inFlight(workflow(Type.WORKFLOW_PAUSING, after), after, NodeState::inFlight));
@@ -108,7 +112,7 @@ public final class RunEvents {
             }
         }
 
-        boolean runHadEnded = was.isTerminal();
+        boolean runHadEnded = was.isTerminal() && now.isTerminal(); // a redrive's write ends nothing late
         TreeSet<String> ids = new TreeSet<>(NODE_ORDER);
         ids.addAll(wasNodes.keySet());
         ids.addAll(after.nodes().keySet());

@@ -133,7 +133,8 @@ public final class RunService {
         ObjectNode payload = Json.object();
         payload.set("input", input);
         return start(Ids.next(Ids.RUN), m, input, key, project, ticket, timeout, "manual", null,
-                "started through the API by " + userId, payload, userId, true, true, IDEMPOTENCY_SECONDS, controls);
+                "started through the API by " + userId, payload, userId, true, true, IDEMPOTENCY_SECONDS, controls,
+                Run.Lineage.NONE);
     }
 
     /**
@@ -208,14 +209,14 @@ public final class RunService {
                           JsonNode triggerPayload, String actorUserId, boolean dispatch, boolean swept,
                           long idempotencySeconds) {
         return start(runId, m, input, idempotencyKey, projectId, ticketId, timeoutMs, triggerType, sourceEventId,
-                summary, triggerPayload, actorUserId, dispatch, swept, idempotencySeconds, null);
+                summary, triggerPayload, actorUserId, dispatch, swept, idempotencySeconds, null, Run.Lineage.NONE);
     }
 
     /** @param controls null: the definition's budget, no breakpoints, the wall-clock timeout */
     private Started start(String runId, Metronome m, JsonNode input, String idempotencyKey, String projectId,
                           String ticketId, Long timeoutMs, String triggerType, String sourceEventId, String summary,
                           JsonNode triggerPayload, String actorUserId, boolean dispatch, boolean swept,
-                          long idempotencySeconds, Run.Controls controls) {
+                          long idempotencySeconds, Run.Controls controls, Run.Lineage lineage) {
         if (input != null && input.toString().length() > MAX_INPUT_BYTES) {
             throw ApiException.validation("input", "at most " + MAX_INPUT_BYTES + " bytes of JSON");
         }
@@ -233,12 +234,16 @@ public final class RunService {
                 Map.of(first.nodeId(), first),
                 new Run.Summary(1, counts, 0, 0, List.of(), List.of(), 0, 0, 1), null, false, false)
                 .withControls(controls != null ? controls
-                        : new Run.Controls(List.of(), def.budgetCt(), Run.TimeoutPolicy.WALL_CLOCK));
+                        : new Run.Controls(List.of(), def.budgetCt(), Run.TimeoutPolicy.WALL_CLOCK))
+                .withLineage(lineage);
         TriggerEvent trigger = new TriggerEvent(triggerId, m.id(), m.userId(), runId, triggerType, "matched",
                 sourceEventId, summary, null, triggerPayload, now);
         ObjectNode createdPayload = Json.object();
         createdPayload.put("triggerEventId", triggerId);
         createdPayload.put("idempotencyKey", idempotencyKey);
+        if (lineage.rerunOf() != null) {
+            createdPayload.put("rerunOf", lineage.rerunOf());
+        }
         AuditEvent created = AuditEvent.of(run, actorUserId, "run.created", createdPayload, now);
         var existing = runs.create(run, trigger, created, now, idempotencySeconds, swept ? sweepAt(now) : null);
         if (existing.isPresent()) {
@@ -435,6 +440,99 @@ public final class RunService {
             LOG.info("run {} cancelled", fresh.id());
             dispatcher.followUpCancelled(fresh, cancelled);
         });
+    }
+
+    /**
+     * A failed or cancelled run goes on, the same run, from where it stopped ({@link Redrive#frontier}): the nodes
+     * that failed or were cancelled, and those behind them, run again from a first attempt; every completed node
+     * keeps its output and is not run again, and the earlier attempts' steps stay on the timeline. The run is
+     * running again with a fresh timeout (its {@code timeoutMs} from now). A live or completed run is a 409, so is
+     * one still ending (a node of it still settling) and one redriven {@code maxRedrives} times already.
+     */
+    public Run redrive(String userId, String metronomeId, String runId, JsonNode body) {
+        String reason = reason(body);
+        return change(userId, metronomeId, runId, run -> {
+            if (!Redrive.redrivable(run.status())) {
+                throw ApiException.invalidState("run " + run.id() + " is " + run.status().wire()
+                        + "; only a failed or cancelled run can be redriven");
+            }
+            if (!run.closed() || !run.nodes().isEmpty()) {
+                throw ApiException.invalidState("run " + run.id() + " is still ending (a node of it is settling); "
+                        + "try again in a moment");
+            }
+            int max = settings.maxRedrives();
+            if (run.lineage().redriveCount() >= max) {
+                throw ApiException.invalidState("run " + run.id() + " has been redriven " + run.lineage().redriveCount()
+                        + " times, the most a run may be (MAX_REDRIVES); rerun it instead");
+            }
+            Instant now = clock.instant();
+            Definition def = metronomes.version(run.metronomeId(), run.versionId()).definition();
+            Redrive.Frontier frontier = Redrive.frontier(def, run.id(), steps.summaries(run.id()), now);
+            if (frontier.ready().isEmpty()) {
+                throw ApiException.invalidState("run " + run.id() + " has no node left to run again");
+            }
+            RunWrite w = new RunWrite(run.id(), now).requireRev(run.rev()).requireStatus(EnumSet.of(run.status()))
+                    .redriven().status(run.metronomeId(), RunStatus.RUNNING).time("completedAt", null)
+                    .text("error", null).json("output", null).time("nextAttemptAt", null).text("resumeTo", null)
+                    .time("pausedAt", null).json("pauseCause", null).flag("pauseSettled", false)
+                    .time("deadlineAt", run.timeoutMs() > 0 ? now.plusMillis(run.timeoutMs()) : null)
+                    .sweepAt(sweepAt(now));
+            frontier.entries().values().forEach(e -> w.node(null, e));
+            for (NodeState skip : frontier.skipped()) {
+                recordStep(run, skip);
+                w.skipped();
+            }
+            ObjectNode payload = reasonPayload(reason);
+            payload.put("redriveCount", run.lineage().redriveCount() + 1);
+            payload.put("maxRedrives", max);
+            payload.put("previousStatus", run.status().wire());
+            payload.put("previousError", run.error());
+            frontier.ready().forEach(payload.putArray("nodeIds")::add);
+            return new Change(w, List.of(AuditEvent.of(run, userId, "run.redriven", payload, now)));
+        }, fresh -> {
+            io.metronome.observe.Metrics.runStarted();
+            LOG.info("run {} redriven ({} of at most {})", fresh.id(), fresh.lineage().redriveCount(),
+                    settings.maxRedrives());
+            dispatcher.send(Recovery.messagesFor(fresh));
+        });
+    }
+
+    /**
+     * A new run of the same metronome version as this one, with its input or the one given ({@code input}), its
+     * timeout and attachments: linked both ways, {@code rerunOf} on the new run (and its {@code run.created}) and
+     * {@code run.rerun} with the new run's id audited on this one. Any run may be rerun, ended or not.
+     */
+    public Started rerun(String userId, String metronomeId, String runId, JsonNode body) {
+        RequestBody b = new RequestBody(body, Set.of("input", "reason"));
+        JsonNode given = b.raw("input");
+        if (given.toString().length() > MAX_INPUT_BYTES) {
+            b.error("input", "at most " + MAX_INPUT_BYTES + " bytes of JSON");
+        }
+        String reason = b.text("reason", false, 1000);
+        b.check();
+        Run original = withInput(owned(userId, metronomeId, runId));
+        Metronome m = ownedMetronome(userId, metronomeId);
+        Metronome version = new Metronome(m.id(), m.userId(), m.name(), m.description(), m.trigger(), m.definition(),
+                original.versionId(), m.versionNumber(), original.maxAttempts(), original.timeoutMs(), m.createdAt(),
+                m.updatedAt(), m.webhookSecret(), m.nextFireAt());
+        JsonNode input = body != null && body.has("input") ? given : original.input();
+        ObjectNode payload = Json.object();
+        payload.set("input", input);
+        payload.put("rerunOf", original.id());
+        Run.Controls controls = new Run.Controls(original.controls().pauseBefore(), original.controls().budgetCt(),
+                original.controls().timeoutPolicy());
+        Started started = start(Ids.next(Ids.RUN), version, input, null, original.attachedProjectId(),
+                original.attachedTicketId(), original.timeoutMs(), "manual", null,
+                "rerun of " + original.id() + " by " + userId, payload, userId, true, true, IDEMPOTENCY_SECONDS,
+                controls, new Run.Lineage(0, original.id()));
+        Instant now = clock.instant();
+        ObjectNode linked = reasonPayload(reason);
+        linked.put("rerunRunId", started.run().id());
+        linked.put("inputReplaced", body != null && body.has("input"));
+        // No condition but that the run is there: the link is added whatever the run does meanwhile.
+        runs.transact(new RunWrite(original.id(), now).requireExists(),
+                List.of(AuditEvent.of(original, userId, "run.rerun", linked, now)));
+        return started;
     }
 
     /** Decides every approval the run is waiting for; 409 unless it is waiting_approval. */

@@ -106,6 +106,10 @@ final class RunItems {
             m.put("ended", AttributeValue.fromM(ended));
         }
         putControls(m, r.controls(), r.pause());
+        if (r.lineage().redriveCount() > 0) {
+            m.put("redriveCount", n(r.lineage().redriveCount()));
+        }
+        m.put("rerunOf", s(r.lineage().rerunOf()));
         // Absent rather than null, so that every write to the run item costs as little as it can; the deadline
         // stays, null or not, because the claim's condition tests its type.
         m.entrySet().removeIf(e -> Boolean.TRUE.equals(e.getValue().nul()) && !e.getKey().equals("deadlineAt"));
@@ -138,7 +142,8 @@ final class RunItems {
                 new Run.Summary((int) num(m, "stepCount"), counts, num(m, "totalDurationMs"),
                         (int) num(m, "totalAttempts"), List.of(), List.of(), dbl(m, "llmInferenceCt"),
                         dbl(m, "resourcesCt"), (int) num(m, "auditEventCount")), str(m, "lastNodeId"), bool(m, "pauseSettled"),
-                bool(m, "closed"), ended(m), controls(m), pause(m));
+                bool(m, "closed"), ended(m), controls(m), pause(m),
+                new Run.Lineage((int) num(m, "redriveCount"), str(m, "rerunOf")));
     }
 
     /**

@@ -177,6 +177,19 @@ public final class RunWrite {
     }
 
     /**
+     * Takes an ended run up again (a redrive): it is no longer closed (so it closes again when it next ends) and
+     * its redrives are counted; the condition requires it closed, as the redrive read it.
+     */
+    public RunWrite redriven() {
+        String attr = name("closed");
+        conditions.add("attribute_exists(" + attr + ")");
+        removes.add(attr);
+        String count = name("redriveCount");
+        sets.add(count + " = if_not_exists(" + count + ", " + value(Items.n(0)) + ") + " + value(Items.n(1)));
+        return this;
+    }
+
+    /**
      * Accounts for a step of a node's earlier attempt that this write closes (the node moves to a new step).
      *
      * @param before the node as it was, on the earlier attempt's step
@@ -264,6 +277,12 @@ public final class RunWrite {
     public RunWrite requireStatus(Set<RunStatus> allowed) {
         String list = allowed.stream().map(s -> value(Items.s(s.wire()))).collect(Collectors.joining(", "));
         conditions.add(name("status") + " IN (" + list + ")");
+        return this;
+    }
+
+    /** The run item is there (an update would otherwise create one). */
+    public RunWrite requireExists() {
+        conditions.add("attribute_exists(" + name(RunItems.PK) + ")");
         return this;
     }
 

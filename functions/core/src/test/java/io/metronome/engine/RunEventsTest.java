@@ -416,10 +416,23 @@ class RunEventsTest {
     }
 
     @Test
-    void theTypesAreTheIssuesListWithTheCancelledStepBesides() {
+    void aRedriveOfAnEndedRunIsWorkflowRedrivenWithItsCountAndItsNodesStartAsAnyOthers() {
+        Run failed = version(RunStatus.FAILED, 7, false, "node c failed", Map.of());
+        Run redriven = version(RunStatus.RUNNING, 8, pending("c")).withLineage(new Run.Lineage(2, null));
+        List<RunEvent> events = RunEvents.between(failed, redriven);
+        assertThat(types(events)).containsExactly("workflow.redriven");
+        assertThat(events.get(0).fields().get("redriveCount").asInt()).isEqualTo(2);
+        assertThat(events.get(0).fields().get("status").asText()).isEqualTo("running");
+        assertThat(StreamEnd.settled(failed)).isTrue();
+        assertThat(StreamEnd.settled(redriven)).as("a follower is not told the end").isFalse();
+        assertThat(StreamEnd.ended(redriven, 7L, false, T0)).as("the mark of the first end is behind it").isFalse();
+    }
+
+    @Test
+    void theTypesAreTheIssuesListWithTheCancelledStepAndTheRedriveBesides() {
         assertThat(Arrays.stream(RunEvent.Type.values()).map(RunEvent.Type::wire).toList()).containsExactly(
                 "workflow.queued", "workflow.started", "workflow.pausing", "workflow.paused", "workflow.resumed",
-                "workflow.cancelling", "workflow.cancelled", "workflow.completed", "workflow.failed", "step.started",
+                "workflow.redriven", "workflow.cancelling", "workflow.cancelled", "workflow.completed", "workflow.failed", "step.started",
                 "step.completed", "step.failed", "step.cancelled", "step.retry_scheduled", "approval.requested",
                 "approval.decided");
     }

@@ -86,7 +86,9 @@ public final class Harness {
         Map<String, String> config = new java.util.HashMap<>(env);
         config.putIfAbsent("NODE_QUEUE_URL", queueUrl); // as deployed: sqs nodes learn the engine's own queue from it
         engine = new Engine(dynamo != null ? dynamo : stack.dynamo, stack.sqs, tables != null ? tables : stack.tables, queueUrl,
-                new EngineSettings("worker-test-" + UUID.randomUUID(), lease, 3),
+                new EngineSettings("worker-test-" + UUID.randomUUID(), lease, 3, io.metronome.engine.SweepSettings.DEFAULTS,
+                        env.containsKey("MAX_REDRIVES") ? Integer.parseInt(env.get("MAX_REDRIVES"))
+                                : EngineSettings.DEFAULT_MAX_REDRIVES),
                 NodeExecutors.standard(config::get, EgressPolicy.local(env.get("EGRESS_ALLOW_LIST"), stack.ports()), stack.sqs,
                         () -> stack.sfn(env.get("AWS_ENDPOINT_URL_SFN"))), clock);
         pump = new Pump(stack.plainSqs, queueUrl, engine.worker::handle);

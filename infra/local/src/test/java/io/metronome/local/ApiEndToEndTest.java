@@ -220,6 +220,62 @@ class ApiEndToEndTest {
     }
 
     @Test
+    void aCancelledRunIsRedrivenPastItsBranchAndJoinAndRerunOverHttp() {
+        String m = createMetronome(alice);
+        JsonNode run = startRun(alice, m, "{\"input\": {\"items\": [{\"price\": 80}, {\"price\": 45}]}}");
+        String id = run.get("id").asText();
+        String path = "/v1/metronomes/" + m + "/runs/" + id;
+        awaitStatus(alice, m, id, "waiting_approval");
+        Reply live = alice.post(path + "/redrive", null);
+        assertThat(live.status()).as("a live run").isEqualTo(409);
+        assertThat(live.errorCode()).isEqualTo("invalid_state");
+        assertError(alice.post(path + "/redrive", "{\"reason\": 5}"), 400, "validation_error", "reason");
+        assertThat(alice.post(path + "/cancel", "{\"reason\": \"by mistake\"}").status()).isEqualTo(200);
+        awaitStatus(alice, m, id, "cancelled");
+
+        // Redriven (once the run has closed): the approval asks again; total and size are not run again
+        Instant end = Instant.now().plus(Duration.ofSeconds(30));
+        Reply redriven = alice.post(path + "/redrive", "{\"reason\": \"cancelled by mistake\"}");
+        while (redriven.status() == 409 && Instant.now().isBefore(end)) {
+            sleep(150); // still ending: the worker closes it
+            redriven = alice.post(path + "/redrive", "{\"reason\": \"cancelled by mistake\"}");
+        }
+        assertThat(redriven.status()).as(redriven.raw()).isEqualTo(200);
+        assertThat(redriven.data().get("status").asText()).isEqualTo("running");
+        assertThat(redriven.data().get("redriveCount").asInt()).isEqualTo(1);
+        assertThat(redriven.data().get("completedAt").isNull()).isTrue();
+        awaitStatus(alice, m, id, "waiting_approval");
+        assertThat(alice.post(path + "/approve", "{\"approved\": true}").status()).isEqualTo(200);
+        JsonNode done = awaitStatus(alice, m, id, "completed");
+        assertThat(done.get("output").get("total").asInt()).isEqualTo(125);
+        JsonNode t = alice.get(path + "/timeline?limit=1000").json();
+        List<String> steps = new ArrayList<>();
+        t.at("/data/steps").forEach(st -> steps.add(st.get("nodeId").asText() + " " + st.get("status").asText()));
+        assertThat(steps).filteredOn(st -> st.startsWith("total ")).containsExactly("total completed");
+        assertThat(steps).filteredOn(st -> st.startsWith("ask ")).containsExactly("ask cancelled", "ask completed");
+        List<String> actions = new ArrayList<>();
+        t.at("/data/auditEvents").forEach(e -> actions.add(e.get("action").asText()));
+        assertThat(actions).containsSubsequence("run.cancelled", "run.redriven", "run.approved", "run.completed");
+        assertThat(alice.post(path + "/redrive", null).status()).as("a completed run").isEqualTo(409);
+
+        // Rerun: a new run, linked both ways, with a replaced input
+        assertError(alice.post(path + "/rerun", "{\"inputs\": {}}"), 400, "validation_error", "inputs");
+        Reply rerun = alice.post(path + "/rerun", "{\"input\": {\"items\": [{\"price\": 7}]}}");
+        assertThat(rerun.status()).as(rerun.raw()).isEqualTo(201);
+        assertThat(rerun.data().get("rerunOf").asText()).isEqualTo(id);
+        JsonNode small = awaitStatus(alice, m, rerun.data().get("id").asText(), "completed");
+        assertThat(small.get("output").get("total").asInt()).isEqualTo(7);
+        List<String> linked = new ArrayList<>();
+        alice.get(path + "/timeline?limit=1000").json().at("/data/auditEvents").forEach(e -> {
+            if (e.get("action").asText().equals("run.rerun")) {
+                linked.add(e.at("/payload/rerunRunId").asText());
+            }
+        });
+        assertThat(linked).containsExactly(rerun.data().get("id").asText());
+        assertThat(bob.post(path + "/rerun", null).status()).as("someone else's run").isEqualTo(404);
+    }
+
+    @Test
     void aBreakpointAndABudgetAreSetAndValidatedOverHttp() {
         String m = createMetronome(alice);
         // Over HTTP, bad controls are 400s naming each field, and start nothing
@@ -573,6 +629,8 @@ class ApiEndToEndTest {
         // the run's controls (issue 15): its deadline and how it counts, breakpoints, budget and cost, its pauses
         List.of("deadlineAt", "timeoutPolicy", "pauseBefore", "budgetCt", "costCt", "pausedAt", "pausedMs", "pauseCause")
                 .forEach(f -> expected.add("data.run." + f));
+        expected.add("data.run.redriveCount"); // redrive and rerun (issue 15): how often it was redriven
+        expected.add("data.run.rerunOf"); // and the run it reruns
         expected.add("data.lastEventId"); // where this read stands in the run's events, to follow on live from
         expected.add("data.steps[].afterRunEnded"); // an attempt that finished by itself after its run had ended
         assertThat(responseFields).isEqualTo(expected);

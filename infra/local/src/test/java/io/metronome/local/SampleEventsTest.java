@@ -51,7 +51,8 @@ class SampleEventsTest {
     /** An order in which every sample makes sense: reads before the changes, the queued run paused before resumed. */
     private static final List<String> ORDER = List.of("HealthFunction", "ConsoleFunction", "RouteNotFoundFunction", "AuthorizerFunction", "CreateMetronomeFunction",
             "ListMetronomesFunction", "GetMetronomeFunction", "CreateRunFunction", "ListRunsFunction", "GetRunFunction",
-            "GetTimelineFunction", "GetRunEventsFunction", "SetRunBreakpointsFunction", "PauseRunFunction", "ResumeRunFunction", "CancelRunFunction", "ApproveRunFunction",
+            "GetTimelineFunction", "GetRunEventsFunction", "SetRunBreakpointsFunction", "PauseRunFunction", "ResumeRunFunction", "CancelRunFunction", "RedriveRunFunction",
+            "RerunRunFunction", "ApproveRunFunction",
             "UpdateMetronomeFunction", "WorkerFunction", "WebhookFunction", "ListTriggerEventsFunction",
             "RotateWebhookSecretFunction", "ScheduleTickFunction", "EventTriggerFunction", "QueuedEventTriggerFunction", "SweeperFunction",
             "RunEventsFunction", "RunStatusNotificationsFunction");
@@ -113,6 +114,10 @@ class SampleEventsTest {
                 // Resumed just before, the run is on its way: cancel it where it waits, with a node to cancel.
                 awaitStatus(Samples.QUEUED_RUN, RunStatus.WAITING_APPROVAL);
             }
+            if (function.equals("RedriveRunFunction")) {
+                // Cancelled just before: redriven once the local worker has closed it.
+                awaitClosed(Samples.QUEUED_RUN);
+            }
             ResourceRecorder touched = new ResourceRecorder();
             // The sweeper an hour on, when the stranded sample run is overdue: it finds it and sends it again.
             Engine cold = engine(env, touched, function.equals("SweeperFunction")
@@ -146,7 +151,7 @@ class SampleEventsTest {
             Http.assertEnvelope(function, r.getHeaders().get("Content-Type"), r.getBody());
         } else if (response instanceof APIGatewayV2HTTPResponse r) {
             APIGatewayV2HTTPEvent e = (APIGatewayV2HTTPEvent) event;
-            int expected = function.startsWith("Create") ? 201 : function.equals("WebhookFunction") ? 202 : 200;
+            int expected = function.startsWith("Create") || function.equals("RerunRunFunction") ? 201 : function.equals("WebhookFunction") ? 202 : 200;
             assertThat(r.getStatusCode()).as(function + ": " + r.getBody()).isEqualTo(expected);
             var report = Http.CONTRACT.validateResponse(e.getRawPath(),
                     Request.Method.valueOf(e.getRequestContext().getHttp().getMethod()),
@@ -256,6 +261,16 @@ class SampleEventsTest {
         while (stack.engine().runs.find(runId).orElseThrow().status() != status) {
             if (Instant.now().isAfter(end)) {
                 throw new AssertionError(runId + " did not become " + status);
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private void awaitClosed(String runId) throws InterruptedException {
+        Instant end = Instant.now().plus(Duration.ofSeconds(30));
+        while (!stack.engine().runs.find(runId).orElseThrow().closed()) {
+            if (Instant.now().isAfter(end)) {
+                throw new AssertionError(runId + " was not closed");
             }
             Thread.sleep(100);
         }
