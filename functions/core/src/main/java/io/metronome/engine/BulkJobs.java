@@ -80,6 +80,22 @@ public final class BulkJobs {
         if (request.dryRun()) {
             return dryRun(userId, request);
         }
+        Job job = create(Ids.next(PREFIX), userId, request);
+        send(job.id(), 0);
+        jobs.sent(job.id(), 0);
+        LOG.info("bulk job {} ({}) started by {}", job.id(), job.action(), userId);
+        return jobs.find(job.id()).orElseThrow();
+    }
+
+    /**
+     * Creates a job under a given id without sending its first page's message: for sample data that files in
+     * {@code events/} refer to by id. Not reachable through the API.
+     */
+    public Job startWithId(String jobId, String userId, String action, JsonNode body) {
+        return create(jobId, userId, BulkRequest.parse(action, body));
+    }
+
+    private Job create(String jobId, String userId, BulkRequest request) {
         if (queueUrl == null) {
             throw new IllegalStateException("BULK_QUEUE_URL is not set");
         }
@@ -93,12 +109,9 @@ public final class BulkJobs {
             request.runIds().forEach(spec.putArray("runIds")::add);
         }
         spec.put("reason", request.reason());
-        Job job = new Job(Ids.next(PREFIX), userId, request.action().wire(), spec, "running", 0, -1, null, Map.of(), now, null);
+        Job job = new Job(jobId, userId, request.action().wire(), spec, "running", 0, -1, null, Map.of(), now, null);
         jobs.create(job);
-        send(job.id(), 0);
-        jobs.sent(job.id(), 0);
-        LOG.info("bulk job {} ({}) started by {}", job.id(), job.action(), userId);
-        return jobs.find(job.id()).orElseThrow();
+        return job;
     }
 
     private DryRun dryRun(String userId, BulkRequest request) {
