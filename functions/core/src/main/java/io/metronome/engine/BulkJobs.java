@@ -219,6 +219,24 @@ public final class BulkJobs {
         jobs.sent(jobId, page + 1);
     }
 
+    /**
+     * Sends every job not completed yet its current page's message again: after a restart whose queue did not
+     * survive it (the local stack's). A message still on a queue that did is then a repeat, and acts on no run twice.
+     *
+     * @return how many jobs were sent a message
+     */
+    public int resendRunning() {
+        int sent = 0;
+        for (String jobId : jobs.running()) {
+            Job job = jobs.find(jobId).orElse(null);
+            if (job != null && !job.completed()) {
+                send(jobId, job.page());
+                sent++;
+            }
+        }
+        return sent;
+    }
+
     /** One run's operation for the job, and what came of it. */
     private Result act(Job job, Run run) {
         AtomicBoolean changed = new AtomicBoolean();

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import software.amazon.awssdk.services.dynamodb.DynamoDbClient;
 import software.amazon.awssdk.services.dynamodb.model.AttributeValue;
 import software.amazon.awssdk.services.dynamodb.model.ConditionalCheckFailedException;
+import software.amazon.awssdk.services.dynamodb.model.Delete;
 import software.amazon.awssdk.services.dynamodb.model.KeysAndAttributes;
 import software.amazon.awssdk.services.dynamodb.model.Put;
 import software.amazon.awssdk.services.dynamodb.model.QueryRequest;
@@ -36,11 +37,15 @@ import static io.metronome.store.Items.time;
  *   <tr><td>{@code res#<runId>}</td><td>what the job did to that run</td><td>once (conditional), in one
  *       transaction with the job's count of it</td></tr>
  * </table>
+ * and, in the partition {@code $bulk#running}, an item per job not completed yet (written with the job, deleted
+ * with its completion), so that a restart can find them without a scan.
  */
 public final class BulkJobRepository {
     private static final String SK = RunData.SK;
     static final String JOB = "$job";
     static final String RESULT = "res#";
+    /** The partition listing the jobs not completed yet, one item (sort key: the job id) each. */
+    static final String RUNNING = "$bulk#running";
 
     private final DynamoDbClient dynamo;
     private final Tables tables;
@@ -83,7 +88,22 @@ public final class BulkJobRepository {
         item.put("sentPage", n(-1));
         OUTCOMES.forEach(o -> item.put(countAttribute(o), n(0)));
         item.put("createdAt", time(job.createdAt()));
-        dynamo.putItem(r -> r.tableName(tables.steps()).item(item).conditionExpression("attribute_not_exists(runId)"));
+        Put running = Put.builder().tableName(tables.steps())
+                .item(Map.of("runId", s(RUNNING), SK, s(job.id()), "userId", s(job.userId()))).build();
+        dynamo.transactWriteItems(t -> t.transactItems(
+                TransactWriteItem.builder().put(Put.builder().tableName(tables.steps()).item(item)
+                        .conditionExpression("attribute_not_exists(runId)").build()).build(),
+                TransactWriteItem.builder().put(running).build()));
+    }
+
+    /**
+     * The ids of the jobs not completed yet (their {@link #RUNNING} items): for a restart whose queue did not
+     * survive (the local stack), which sends each its current page's message again.
+     */
+    public List<String> running() {
+        return Items.queryAll(dynamo, QueryRequest.builder().tableName(tables.steps())
+                .keyConditionExpression("runId = :r").expressionAttributeValues(Map.of(":r", s(RUNNING)))
+                .consistentRead(true).build()).stream().map(i -> str(i, SK)).toList();
     }
 
     public Optional<Job> find(String jobId) {
@@ -175,13 +195,29 @@ public final class BulkJobRepository {
             update = "SET #page = :next, #cursor = :cursor";
             values.put(":cursor", s(nextCursor));
         }
+        Update move = Update.builder().tableName(tables.steps()).key(Items.key("runId", jobId, SK, JOB))
+                .updateExpression(update).conditionExpression("#page = :from").expressionAttributeNames(names)
+                .expressionAttributeValues(values).build();
+        if (nextCursor != null) {
+            try {
+                dynamo.updateItem(r -> r.tableName(move.tableName()).key(move.key()).updateExpression(move.updateExpression())
+                        .conditionExpression(move.conditionExpression()).expressionAttributeNames(move.expressionAttributeNames())
+                        .expressionAttributeValues(move.expressionAttributeValues()));
+                return true;
+            } catch (ConditionalCheckFailedException e) {
+                return false;
+            }
+        }
         try {
-            dynamo.updateItem(r -> r.tableName(tables.steps()).key(Items.key("runId", jobId, SK, JOB))
-                    .updateExpression(update).conditionExpression("#page = :from").expressionAttributeNames(names)
-                    .expressionAttributeValues(values));
+            dynamo.transactWriteItems(t -> t.transactItems(TransactWriteItem.builder().update(move).build(),
+                    TransactWriteItem.builder().delete(Delete.builder().tableName(tables.steps())
+                            .key(Items.key("runId", RUNNING, SK, jobId)).build()).build()));
             return true;
-        } catch (ConditionalCheckFailedException e) {
-            return false;
+        } catch (TransactionCanceledException e) {
+            if (!e.cancellationReasons().isEmpty() && "ConditionalCheckFailed".equals(e.cancellationReasons().get(0).code())) {
+                return false;
+            }
+            throw e;
         }
     }
 

@@ -85,8 +85,8 @@ class BulkJobsTest {
     void aCrashBetweenTheLastResultOfAPageAndThePageAdvanceActsOnNoRunTwice() {
         List<Run> runs = runs(60);
         // The 50th transaction: the 25th run's result (each run: its cancel, then its result), before the advance
-        crashAfterThe(50, "DynamoDb.TransactWriteItems"::equals);
         BulkJobRepository.Job job = start("cancel", "{\"filter\": {}}");
+        crashAfterThe(50, "DynamoDb.TransactWriteItems"::equals);
         BulkJobRepository.Job done = drain(job.id(), false);
 
         assertThat(crashes).isEqualTo(1);
@@ -99,14 +99,34 @@ class BulkJobsTest {
     void aCrashBetweenARunsWriteAndItsResultStillReportsTheRunChangedByTheJob() {
         List<Run> runs = runs(30);
         // The 53rd transaction: page two's second cancel, before its result is recorded
-        crashAfterThe(53, "DynamoDb.TransactWriteItems"::equals);
         BulkJobRepository.Job job = start("cancel", "{\"filter\": {}}");
+        crashAfterThe(53, "DynamoDb.TransactWriteItems"::equals);
         BulkJobRepository.Job done = drain(job.id(), false);
 
         assertThat(crashes).isEqualTo(1);
         assertThat(done.counts()).containsEntry("changed", 30L).containsEntry("unchanged", 0L);
         runs.forEach(r -> assertThat(audit(r, "run.cancelled")).as(r.id()).hasSize(1));
         assertThat(allResults(job.id()).values()).containsOnly("changed");
+    }
+
+    @Test
+    void aRestartWhoseQueueLostTheJobsMessageSendsItAgainAndFinishesTheJob() {
+        List<Run> runs = runs(60);
+        BulkJobRepository.Job job = start("cancel", "{\"filter\": {}}");
+        // Given page 0 handled, and then the queue lost (as the local stack's is, to a kill -9)
+        Message first = h.stack.plainSqs.receiveMessage(r -> r.queueUrl(queueUrl).waitTimeSeconds(1)).messages().get(0);
+        bulk.handle(first.body());
+        h.stack.plainSqs.purgeQueue(r -> r.queueUrl(queueUrl));
+        assertThat(jobs.find(job.id()).orElseThrow().page()).isEqualTo(1);
+
+        // When the restart sends each unfinished job its page again
+        assertThat(bulk.resendRunning()).isGreaterThanOrEqualTo(1);
+        BulkJobRepository.Job done = drain(job.id(), false);
+
+        // Then the job finishes, each run cancelled once, and it is no longer among the unfinished
+        assertThat(done.counts()).containsEntry("changed", 60L);
+        runs.forEach(r -> assertThat(audit(r, "run.cancelled")).as(r.id()).hasSize(1));
+        assertThat(jobs.running()).doesNotContain(job.id());
     }
 
     @Test

@@ -111,6 +111,9 @@ public final class LocalStack implements AutoCloseable {
 
             String demoKey = registerKeys(engine.apiKeys, o);
             new Recovery(engine.runs, engine.dispatcher).redispatchUnfinished();
+            if (env.get("BULK_QUEUE_URL") != null) {
+                engine.bulkJobs.resendRunning(); // the bulk queue, too, did not outlive the last process
+            }
             if (o.samples()) {
                 Samples.seed(engine); // after recovery, which would send the samples that are meant to wait
             }
