@@ -311,7 +311,7 @@ public final class BulkJobs {
                 return new Page(List.of(), List.of(), 0, null);
             }
             Metronome m = listed.metronomes().get(0);
-            String after = listed.lastKey() == null ? LAST_METRONOME : Cursors.encode(Map.of(
+            String after = listed.lastKey() == null ? BulkCursor.LAST : Cursors.encode(Map.of(
                     "userId", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(userId),
                     "metronomeId", software.amazon.awssdk.services.dynamodb.model.AttributeValue.fromS(m.id())));
             return new Page(List.of(), List.of(), 0, new BulkCursor(0, after, m.id(), null));
@@ -325,15 +325,13 @@ public final class BulkJobs {
         if (page.lastKey() != null) {
             next = new BulkCursor(0, metronomesAfter, filter.metronomeId() != null ? null : metronomeId,
                     Cursors.encode(page.lastKey()));
-        } else if (filter.metronomeId() != null || LAST_METRONOME.equals(metronomesAfter)) {
+        } else if (filter.metronomeId() != null || BulkCursor.LAST.equals(metronomesAfter)) {
             next = null;
         } else {
             next = new BulkCursor(0, metronomesAfter, null, null);
         }
         return new Page(matching, List.of(), page.runs().size(), next);
     }
-
-    private static final String LAST_METRONOME = BulkCursor.LAST;
 
     /** The smallest run id of that moment, moved by {@code margin}; null for none. */
     private static String idAt(Instant t, Duration margin) {

@@ -160,6 +160,7 @@ class RouteFuzzTest {
         String path = template;
         path = path.replace("{metronomeId}", id(random, metronomeId, "met_"));
         path = path.replace("{runId}", id(random, runId, "run_"));
+        path = path.replace("{jobId}", id(random, "blk_01m80tkks3y5fv0xwgpjs772tb", "blk_"));
         path = path.replace("{proxy+}", switch (random.nextInt(4)) { // a console file: none of these is one
             case 0 -> "app.js";
             case 1 -> "lib/" + "x".repeat(1 + random.nextInt(300)) + ".js";
