@@ -42,6 +42,8 @@ public final class Engine {
     public final RunEventLog eventLog;
     public final StatusNotifier statusNotifier;
     public final RunEventFeed eventFeed;
+    /** Bulk pause, resume and cancel; its jobs' messages go to the bulk queue (none configured: only dry runs). */
+    public final BulkJobs bulkJobs;
 
     /** An engine whose run status changes are log lines (the local stack, tests). */
     public Engine(DynamoDbClient dynamo, SqsClient sqs, Tables tables, String queueUrl, EngineSettings settings,
@@ -51,6 +53,12 @@ public final class Engine {
 
     public Engine(DynamoDbClient dynamo, SqsClient sqs, Tables tables, String queueUrl, EngineSettings settings,
                   NodeExecutors executors, Clock clock, StatusNotifier statusNotifier) {
+        this(dynamo, sqs, tables, queueUrl, null, settings, executors, clock, statusNotifier);
+    }
+
+    /** @param bulkQueueUrl the bulk queue (BULK_QUEUE_URL), or null */
+    public Engine(DynamoDbClient dynamo, SqsClient sqs, Tables tables, String queueUrl, String bulkQueueUrl,
+                  EngineSettings settings, NodeExecutors executors, Clock clock, StatusNotifier statusNotifier) {
         this.statusNotifier = statusNotifier;
         this.eventLog = new RunEventLog(dynamo, tables);
         this.tables = tables;
@@ -67,6 +75,8 @@ public final class Engine {
         this.metronomeService = new MetronomeService(metronomes, executors.egress(), clock);
         this.triggers = new Triggers(metronomes, triggerEvents, runService, clock);
         this.sweeper = new Sweeper(runs, dispatcher, settings.sweep(), clock);
+        this.bulkJobs = new BulkJobs(runService, runs, metronomes, audit, new io.metronome.store.BulkJobRepository(dynamo, tables),
+                sqs, bulkQueueUrl, clock);
         this.eventFeed = new RunEventFeed(runService, eventLog, PollSchedule.FOLLOW, clock, RunEventFeed.sleeping(clock));
     }
 
@@ -105,7 +115,9 @@ public final class Engine {
         if (queueUrl == null || queueUrl.isBlank()) {
             throw new IllegalStateException("environment variable NODE_QUEUE_URL is not set");
         }
-        return new Engine(dynamo, sqs, Tables.fromEnvironment(env), queueUrl, EngineSettings.fromEnvironment(env),
+        String bulkQueueUrl = env.apply("BULK_QUEUE_URL");
+        return new Engine(dynamo, sqs, Tables.fromEnvironment(env), queueUrl,
+                bulkQueueUrl == null || bulkQueueUrl.isBlank() ? null : bulkQueueUrl, EngineSettings.fromEnvironment(env),
                 NodeExecutors.standard(env, sqs, sfn), Clock.systemUTC(), StatusNotifier.fromEnvironment(env));
     }
 }

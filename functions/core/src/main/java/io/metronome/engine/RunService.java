@@ -71,10 +71,22 @@ public final class RunService {
     private final Dispatcher dispatcher;
     private final EngineSettings settings;
     private final Clock clock;
+    /** A bulk job this service acts for (its id goes into every event it audits), or null. */
+    private final String bulkJobId;
+    /** Told of each change this service makes for that job. */
+    private final Runnable onBulkChange;
 
     public RunService(RunRepository runs, StepRepository steps, RunData data, AuditRepository audit,
                       TriggerEventRepository triggers, MetronomeRepository metronomes, Dispatcher dispatcher,
                       EngineSettings settings, Clock clock) {
+        this(runs, steps, data, audit, triggers, metronomes, dispatcher, settings, clock, null, null);
+    }
+
+    private RunService(RunRepository runs, StepRepository steps, RunData data, AuditRepository audit,
+                       TriggerEventRepository triggers, MetronomeRepository metronomes, Dispatcher dispatcher,
+                       EngineSettings settings, Clock clock, String bulkJobId, Runnable onBulkChange) {
+        this.bulkJobId = bulkJobId;
+        this.onBulkChange = onBulkChange;
         this.runs = runs;
         this.steps = steps;
         this.data = data;
@@ -103,6 +115,27 @@ public final class RunService {
                           List<Run.BranchDecision> branchDecisions, List<String> threadIds, long totalDurationMs,
                           int totalAttempts, double llmInferenceCt, double resourcesCt, double totalCt,
                           String attachedProjectId, String attachedTicketId, int auditEventCount) {
+    }
+
+    /**
+     * This service acting for a bulk job: the same operations, but every event they audit carries
+     * {@code bulkJobId} in its payload, and {@code onChange} is told of each change accepted (not of a call that
+     * found nothing to change).
+     */
+    public RunService forBulkJob(String jobId, Runnable onChange) {
+        return new RunService(runs, steps, data, audit, triggers, metronomes, dispatcher, settings, clock, jobId, onChange);
+    }
+
+    private List<AuditEvent> stamped(List<AuditEvent> events) {
+        if (bulkJobId == null) {
+            return events;
+        }
+        return events.stream().map(e -> {
+            ObjectNode payload = e.payload() instanceof ObjectNode o ? o.deepCopy() : Json.object();
+            payload.put("bulkJobId", bulkJobId);
+            return new AuditEvent(e.id(), e.metronomeId(), e.userId(), e.actorUserId(), e.runId(), e.versionId(),
+                    e.action(), payload, e.createdAt());
+        }).toList();
     }
 
     // ---------------------------------------------------------------- start
@@ -614,13 +647,16 @@ public final class RunService {
                 return withInput(run);
             }
             try {
-                runs.transact(change.write(), change.events());
+                runs.transact(change.write(), stamped(change.events()));
             } catch (RunConflict c) {
                 if (c.current() == null) {
                     throw ApiException.notFound("run");
                 }
                 run = c.current();
                 continue;
+            }
+            if (onBulkChange != null) {
+                onBulkChange.run();
             }
             Run fresh = runs.find(runId).orElseThrow();
             after.accept(fresh);

@@ -50,6 +50,14 @@ public final class AuditRepository {
                 response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty() ? response.lastEvaluatedKey() : null);
     }
 
+    /** A run's newest {@code limit} audit events, newest first. */
+    public List<AuditEvent> latest(String runId, int limit) {
+        return dynamo.query(QueryRequest.builder().tableName(tables.auditEvents())
+                .keyConditionExpression("#scope = :r").expressionAttributeNames(Map.of("#scope", "scope"))
+                .expressionAttributeValues(Map.of(":r", s(runId))).limit(limit).scanIndexForward(false)
+                .consistentRead(true).build()).items().stream().map(AuditRepository::fromItem).toList();
+    }
+
     static Map<String, AttributeValue> toItem(AuditEvent e) {
         Map<String, AttributeValue> m = new HashMap<>();
         m.put("scope", s(e.runId() != null ? e.runId() : e.metronomeId()));

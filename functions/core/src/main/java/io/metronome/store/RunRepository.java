@@ -310,6 +310,37 @@ public final class RunRepository {
                 ? response.lastEvaluatedKey() : null);
     }
 
+    /**
+     * A page of a metronome's runs, oldest first, optionally of one status and with ids in {@code [fromId, toId)}
+     * (ids sort by creation time, so that is a created-at range; null: unbounded), read in one batch. For bulk
+     * jobs, which read a metronome's runs page by page from where the last page ended.
+     */
+    public Page range(String metronomeId, RunStatus status, String fromId, String toId, int limit,
+                      Map<String, AttributeValue> startKey) {
+        Map<String, AttributeValue> values = new java.util.HashMap<>();
+        String pk = status == null ? "metronomeId" : "metronomeStatus";
+        values.put(":m", Items.s(status == null ? metronomeId : RunItems.statusKey(metronomeId, status)));
+        values.put(":from", Items.s(fromId != null ? fromId : "run_"));
+        values.put(":to", Items.s(toId != null ? toId : "run_~"));
+        QueryRequest.Builder q = QueryRequest.builder().tableName(tables.runs()).limit(limit)
+                .indexName(status == null ? Tables.RUNS_BY_METRONOME : Tables.RUNS_BY_METRONOME_STATUS)
+                .keyConditionExpression(pk + " = :m AND runId BETWEEN :from AND :to")
+                .expressionAttributeValues(values);
+        if (startKey != null) {
+            q.exclusiveStartKey(startKey);
+        }
+        QueryResponse response = dynamo.query(q.build());
+        List<String> ids = response.items().stream().map(i -> i.get(RunItems.PK).s())
+                .filter(id -> toId == null || id.compareTo(toId) < 0).toList();
+        return new Page(getAll(ids), response.hasLastEvaluatedKey() && !response.lastEvaluatedKey().isEmpty()
+                ? response.lastEvaluatedKey() : null);
+    }
+
+    /** The runs with these ids that exist (at most 100), in this order, read consistently in one batch. */
+    public List<Run> findAll(List<String> ids) {
+        return getAll(ids);
+    }
+
     /** The runs with these ids, in this order (the indexes hold keys only; one batch read fetches the page). */
     private List<Run> getAll(List<String> ids) {
         Map<String, Map<String, AttributeValue>> found = getAllItems(ids);

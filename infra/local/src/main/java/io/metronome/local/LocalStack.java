@@ -12,6 +12,7 @@ import io.metronome.emulators.LocalEmulators;
 import io.metronome.engine.Engine;
 import io.metronome.engine.EngineSettings;
 import io.metronome.engine.Recovery;
+import io.metronome.engine.StatusNotifier;
 import io.metronome.engine.nodes.NodeExecutors;
 import io.metronome.store.ApiKeyRepository;
 import io.metronome.store.Tables;
@@ -104,11 +105,15 @@ public final class LocalStack implements AutoCloseable {
             }
             EgressPolicy egress = EgressPolicy.local(env.get("EGRESS_ALLOW_LIST"), stackPorts);
             Engine engine = new Engine(dynamo, sqs, Tables.fromEnvironment(env::get), env.get("NODE_QUEUE_URL"),
-                    EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, egress, sqs,
-                    () -> LocalClients.sfn(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN")), LocalClients.plain())), Clock.systemUTC());
+                    env.get("BULK_QUEUE_URL"), EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, egress, sqs,
+                    () -> LocalClients.sfn(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN")), LocalClients.plain())), Clock.systemUTC(),
+                    StatusNotifier.logging());
 
             String demoKey = registerKeys(engine.apiKeys, o);
             new Recovery(engine.runs, engine.dispatcher).redispatchUnfinished();
+            if (env.get("BULK_QUEUE_URL") != null) {
+                engine.bulkJobs.resendRunning(); // the bulk queue, too, did not outlive the last process
+            }
             if (o.samples()) {
                 Samples.seed(engine); // after recovery, which would send the samples that are meant to wait
             }

@@ -36,6 +36,9 @@ public final class Samples {
     public static final String SCHEDULED_METRONOME = "met_00000000000000000000000003";
     public static final String EVENT_METRONOME = "met_00000000000000000000000004";
     public static final String EVENT_SOURCE = "metronome.events";
+    /** A bulk pause whose first page's message is the bulk job function's sample event; its one run id names no run. */
+    public static final String BULK_JOB = "blk_00000000000000000000000001";
+    public static final String BULK_JOB_RUN = "run_00000000000000000000000099";
 
     static final String DEFINITION = """
             {"name": "Order fulfilment (sample)", "definition": {
@@ -84,5 +87,7 @@ public final class Samples {
         engine.metronomeService.create(USER, EVENT_METRONOME, "ver_00000000000000000000000004", Json.read(DEFINITION
                 .replace("{\"name\"", "{\"trigger\": {\"type\": \"event\", \"source\": \"" + EVENT_SOURCE
                         + "\", \"detailType\": \"Order Placed\"}, \"name\"")));
+        engine.bulkJobs.startWithId(BULK_JOB, USER, "pause", Json.read("{\"runIds\": [\"" + BULK_JOB_RUN
+                + "\"], \"reason\": \"sample\"}"));
     }
 }

@@ -68,6 +68,7 @@ final class CodeAccess {
     /** The queue each class sending with an SqsClient sends to, by the environment variable naming it. */
     private static final Map<String, String> SENDERS = Map.of(
             "io/metronome/engine/Dispatcher", "NODE_QUEUE_URL",
+            "io/metronome/engine/BulkJobs", "BULK_QUEUE_URL",
             // sqs nodes send to the user's queues: granted by a name prefix, outside the stack
             "io/metronome/engine/nodes/SqsNode", "sqs-node-queues");
 

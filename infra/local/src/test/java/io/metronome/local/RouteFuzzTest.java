@@ -160,6 +160,7 @@ class RouteFuzzTest {
         String path = template;
         path = path.replace("{metronomeId}", id(random, metronomeId, "met_"));
         path = path.replace("{runId}", id(random, runId, "run_"));
+        path = path.replace("{jobId}", id(random, "blk_01m80tkks3y5fv0xwgpjs772tb", "blk_"));
         path = path.replace("{proxy+}", switch (random.nextInt(4)) { // a console file: none of these is one
             case 0 -> "app.js";
             case 1 -> "lib/" + "x".repeat(1 + random.nextInt(300)) + ".js";
@@ -215,7 +216,9 @@ class RouteFuzzTest {
         if (random.nextInt(4) > 0) {
             h.put("Accept", accepts[random.nextInt(accepts.length)]);
         }
-        String[] ids = {"1.0", "999999999999.999", "abc", "1.1000", "0.0", "2.5", text(random)};
+        // Any text, as a header can carry it (the HTTP client refuses to send a value that is not ASCII).
+        String[] ids = {"1.0", "999999999999.999", "abc", "1.1000", "0.0", "2.5",
+                URLEncoder.encode(text(random), StandardCharsets.UTF_8)};
         if (random.nextBoolean()) {
             h.put("Last-Event-ID", ids[random.nextInt(ids.length)]);
         }

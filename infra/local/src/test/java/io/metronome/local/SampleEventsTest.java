@@ -55,7 +55,7 @@ class SampleEventsTest {
             "RerunRunFunction", "ApproveRunFunction",
             "UpdateMetronomeFunction", "WorkerFunction", "WebhookFunction", "ListTriggerEventsFunction",
             "RotateWebhookSecretFunction", "ScheduleTickFunction", "EventTriggerFunction", "QueuedEventTriggerFunction", "SweeperFunction",
-            "RunEventsFunction", "RunStatusNotificationsFunction");
+            "BulkRunsFunction", "BulkJobFunction", "GetBulkJobFunction", "RunEventsFunction", "RunStatusNotificationsFunction");
 
     private LocalStack stack;
     /** What the cold engines' status notifier was handed. */
@@ -96,7 +96,7 @@ class SampleEventsTest {
                 case "AWS_ENDPOINT_URL_DYNAMODB" -> assertThat(value).isEqualTo("http://127.0.0.1:8000");
                 case "AWS_ENDPOINT_URL_SQS" -> assertThat(value).isEqualTo("http://127.0.0.1:9324");
                 case "AWS_ENDPOINT_URL_SFN" -> assertThat(value).as("Step Functions Local's port").isEqualTo("http://127.0.0.1:8083");
-                case "NODE_QUEUE_URL" -> assertThat(value).isEqualTo(local.get(name)
+                case "NODE_QUEUE_URL", "BULK_QUEUE_URL" -> assertThat(value).isEqualTo(local.get(name)
                         .replace(":" + stack.emulators().sqsEndpoint().getPort() + "/", ":9324/"));
                 default -> assertThat(value).as(name).isEqualTo(local.get(name));
             }
@@ -169,6 +169,13 @@ class SampleEventsTest {
             assertThat(run.node("total")).as("completed: off the run item").isNull();
             assertThat(stack.engine().steps.listByRun(run.id())).extracting(s -> s.nodeId() + " " + s.status().wire())
                     .contains("total completed");
+        } else if (response instanceof SQSBatchResponse batch && function.equals("BulkJobFunction")) {
+            // The sample job's one page: its one run id names no run, and the job is done.
+            assertThat(batch.getBatchItemFailures()).isEmpty();
+            var job = stack.engine().bulkJobs.get(Samples.USER, Samples.BULK_JOB, null, null);
+            assertThat(job.job().completed()).isTrue();
+            assertThat(job.results()).extracting(r -> r.runId() + " " + r.outcome())
+                    .containsExactly(Samples.BULK_JOB_RUN + " not_found");
         } else if (response instanceof SQSBatchResponse batch) {
             assertThat(batch.getBatchItemFailures()).isEmpty();
             assertThat(runsOf(Samples.EVENT_METRONOME)).as("the queued sample event started a run").hasSize(2);
@@ -224,7 +231,7 @@ class SampleEventsTest {
         ClientOverrideConfiguration config = ClientOverrideConfiguration.builder().addExecutionInterceptor(recorder).build();
         DynamoDbClient dynamo = LocalClients.dynamo(stack.emulators().dynamoEndpoint(), config);
         SqsClient sqs = LocalClients.sqs(stack.emulators().sqsEndpoint(), config);
-        return new Engine(dynamo, sqs, Tables.fromEnvironment(env::get), env.get("NODE_QUEUE_URL"),
+        return new Engine(dynamo, sqs, Tables.fromEnvironment(env::get), env.get("NODE_QUEUE_URL"), env.get("BULK_QUEUE_URL"),
                 EngineSettings.fromEnvironment(env::get), NodeExecutors.standard(env::get, sqs,
                 () -> LocalClients.sfn(java.net.URI.create(env.get("AWS_ENDPOINT_URL_SFN")), config)), clock,
                 notifications -> {
