@@ -165,38 +165,35 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
 
     /** This run with one node's state replaced (as a write that was just made left it). */
     public Run withNode(NodeState state) {
-        Map<String, NodeState> copy = new java.util.LinkedHashMap<>(nodes);
-        copy.put(state.nodeId(), state);
-        return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
-                output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
-                timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled, closed, ended, controls, pause, lineage);
+        Map<String, NodeState> changed = new java.util.LinkedHashMap<>(nodes);
+        changed.put(state.nodeId(), state);
+        return copy(input, rev, changed, controls, pause, lineage);
     }
 
     /** This run with its input, as read from where it is kept. */
     public Run withInput(JsonNode value) {
-        return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, value,
-                output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
-                timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled, closed, ended, controls, pause, lineage);
+        return copy(value, rev, nodes, controls, pause, lineage);
     }
 
     /** This run without a node (which a write just made final). */
     public Run withoutNode(String nodeId) {
-        Map<String, NodeState> copy = new java.util.LinkedHashMap<>(nodes);
-        copy.remove(nodeId);
-        return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
-                output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
-                timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, copy, summary, lastNodeId, pauseSettled, closed, ended, controls, pause, lineage);
+        Map<String, NodeState> changed = new java.util.LinkedHashMap<>(nodes);
+        changed.remove(nodeId);
+        return copy(input, rev, changed, controls, pause, lineage);
     }
 
     /** This run at another revision (after a write whose result was derived rather than read back). */
     public Run withRev(long newRev) {
+        return copy(input, newRev, nodes, controls, pause, lineage);
+    }
+
+    /** This run with the parts the withers above change, every other field as it is. */
+    private Run copy(JsonNode input, long rev, Map<String, NodeState> nodes, Controls controls, Pause pause,
+                     Lineage lineage) {
         return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
                 output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
                 timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, newRev, nodes, summary, lastNodeId, pauseSettled, closed, ended, controls, pause, lineage);
+                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled, closed, ended, controls, pause, lineage);
     }
 
     public NodeState node(String nodeId) {
@@ -213,26 +210,17 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
 
     /** This run with other controls (as the run starts with them). */
     public Run withControls(Controls c) {
-        return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
-                output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
-                timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled, closed, ended, c, pause, lineage);
+        return copy(input, rev, nodes, c, pause, lineage);
     }
 
     /** This run with another pause accounting (as a pause or a resume leaves it). */
     public Run withPause(Pause p) {
-        return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
-                output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
-                timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled, closed, ended, controls, p, lineage);
+        return copy(input, rev, nodes, controls, p, lineage);
     }
 
     /** This run with another lineage (as a rerun starts with it). */
     public Run withLineage(Lineage l) {
-        return new Run(id, metronomeId, userId, triggerType, versionId, triggerEventId, idempotencyKey, status, input,
-                output, error, startedAt, queuedAt, nextAttemptAt, lockedAt, lockedBy, attemptCount, maxAttempts,
-                timeoutMs, attachedProjectId, attachedTicketId, completedAt, createdAt, updatedAt, resumeTo,
-                deadlineAt, rev, nodes, summary, lastNodeId, pauseSettled, closed, ended, controls, pause, l);
+        return copy(input, rev, nodes, controls, pause, l);
     }
 
     public boolean isTerminal() {
