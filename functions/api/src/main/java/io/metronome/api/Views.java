@@ -83,8 +83,23 @@ public final class Views {
         time(o, "pausedAt", paused ? r.pause().since() : null);
         o.put("pausedMs", r.pause().pausedMs());
         o.set("pauseCause", paused ? r.pause().cause() : null);
+        o.set("schedule", r.isTerminal() ? null : schedule(r.pause().schedule()));
         o.put("redriveCount", r.lineage().redriveCount());
         o.put("rerunOf", r.lineage().rerunOf());
+        return o;
+    }
+
+    /** A run's scheduled pause and resume; JSON null when nothing is scheduled. */
+    private static com.fasterxml.jackson.databind.JsonNode schedule(io.metronome.domain.Run.Schedule s) {
+        if (s == null) {
+            return com.fasterxml.jackson.databind.node.NullNode.getInstance();
+        }
+        ObjectNode o = Json.object();
+        time(o, "pauseAt", s.pauseAt());
+        time(o, "resumeAt", s.resumeAt());
+        o.put("reason", s.reason());
+        o.put("requestedBy", s.requestedBy());
+        time(o, "requestedAt", s.requestedAt());
         return o;
     }
 

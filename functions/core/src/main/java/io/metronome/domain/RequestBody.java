@@ -51,6 +51,20 @@ public final class RequestBody {
         return v.asText();
     }
 
+    /** An ISO-8601 instant with its zone ({@code 2026-12-24T22:00:00Z}); null when absent or not one. */
+    public java.time.Instant time(String field, boolean required) {
+        String text = text(field, required, 64);
+        if (text == null) {
+            return null;
+        }
+        try {
+            return java.time.OffsetDateTime.parse(text).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            errors.add(new ErrorDetail(field, "must be an ISO-8601 time with its zone, e.g. 2026-12-24T22:00:00Z"));
+            return null;
+        }
+    }
+
     public Long integer(String field, long min, long max) {
         JsonNode v = body.get(field);
         if (v == null || v.isNull()) {

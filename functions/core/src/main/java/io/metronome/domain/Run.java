@@ -125,10 +125,37 @@ public record Run(String id, String metronomeId, String userId, String triggerTy
     /**
      * The run's time paused: {@code pausedMs} over the pauses that ended, and {@code since} the current one began
      * (null while not paused); {@code cause} why the run is paused now, as {@code run.paused} names it
-     * ({@code reason} requested, breakpoint or budget, and the node and figures that go with it).
+     * ({@code reason} requested, breakpoint, budget or scheduled, and the node and figures that go with it);
+     * {@code schedule} a pause or resume asked for ahead of time (null: none).
      */
-    public record Pause(Instant since, long pausedMs, JsonNode cause) {
-        public static final Pause NEVER = new Pause(null, 0, null);
+    public record Pause(Instant since, long pausedMs, JsonNode cause, Schedule schedule) {
+        public static final Pause NEVER = new Pause(null, 0, null, null);
+
+        /** Nothing scheduled. */
+        public Pause(Instant since, long pausedMs, JsonNode cause) {
+            this(since, pausedMs, cause, null);
+        }
+
+        public Pause withSchedule(Schedule s) {
+            return new Pause(since, pausedMs, cause, s);
+        }
+    }
+
+    /**
+     * A pause or resume asked for ahead of time: the run pauses at {@code pauseAt} (null: not, or taken already)
+     * and resumes by itself at {@code resumeAt} (null: only by hand). {@code reason} and {@code requestedBy} go
+     * into the audit of the pause and resume they make, as if asked for then.
+     */
+    public record Schedule(Instant pauseAt, Instant resumeAt, String reason, String requestedBy, Instant requestedAt) {
+        /** This schedule with its pause taken: what is left, or null when nothing is. */
+        public Schedule pauseTaken() {
+            return resumeAt == null ? null : new Schedule(null, resumeAt, reason, requestedBy, requestedAt);
+        }
+
+        /** When it next acts on the run: its pause, else its resume. */
+        public Instant nextAt() {
+            return pauseAt != null ? pauseAt : resumeAt;
+        }
     }
 
     /** A run whose version says nothing of ended steps (every version but those read from the run item). */

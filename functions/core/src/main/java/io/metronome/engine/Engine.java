@@ -70,8 +70,8 @@ public final class Engine {
         this.metronomes = new MetronomeRepository(dynamo, tables);
         this.apiKeys = new ApiKeyRepository(dynamo, tables);
         this.dispatcher = new Dispatcher(sqs, queueUrl, clock);
-        this.worker = new Worker(runs, steps, runData, metronomes, dispatcher, executors, settings, clock);
         this.runService = new RunService(runs, steps, runData, audit, triggerEvents, metronomes, dispatcher, settings, clock);
+        this.worker = new Worker(runs, steps, runData, metronomes, dispatcher, executors, settings, clock, runService);
         this.metronomeService = new MetronomeService(metronomes, executors.egress(), clock);
         this.triggers = new Triggers(metronomes, triggerEvents, runService, clock);
         this.sweeper = new Sweeper(runs, dispatcher, settings.sweep(), clock);

@@ -13,10 +13,11 @@ import java.time.Instant;
  *
  * @param kind NODE to run or wake a node, DEADLINE to check the run's timeout, STOP to stop the work a cancelled
  *             node started elsewhere (its step {@code stepId} says what), CLOSE to record a cancelled map's
- *             children that never started, from index {@code attempt} on
+ *             children that never started, from index {@code attempt} on, SCHEDULE to take the run's scheduled
+ *             pause or resume ({@link PauseSchedule}) due at {@code notBefore}
  */
 public record NodeMessage(Kind kind, String runId, String nodeId, int attempt, Instant notBefore, String stepId) {
-    public enum Kind { NODE, DEADLINE, STOP, CLOSE }
+    public enum Kind { NODE, DEADLINE, STOP, CLOSE, SCHEDULE }
 
     public static NodeMessage node(String runId, String nodeId, int attempt, Instant notBefore) {
         return new NodeMessage(Kind.NODE, runId, nodeId, attempt, notBefore, null);
@@ -24,6 +25,10 @@ public record NodeMessage(Kind kind, String runId, String nodeId, int attempt, I
 
     public static NodeMessage deadline(String runId, Instant at) {
         return new NodeMessage(Kind.DEADLINE, runId, null, 0, at, null);
+    }
+
+    public static NodeMessage schedule(String runId, Instant at) {
+        return new NodeMessage(Kind.SCHEDULE, runId, null, 0, at, null);
     }
 
     public static NodeMessage stop(String runId, String nodeId, String stepId) {
@@ -68,6 +73,6 @@ public record NodeMessage(Kind kind, String runId, String nodeId, int attempt, I
         }
         String nb = o.path("notBefore").asText(null);
         return new NodeMessage(kind, o.get("runId").asText(), o.path("nodeId").asText(null),
-                o.path("attempt").asInt(kind == Kind.CLOSE ? 0 : 1), nb == null ? null : Times.parse(nb), o.path("stepId").asText(null));
+                o.path("attempt").asInt(kind == Kind.NODE ? 1 : 0), nb == null ? null : Times.parse(nb), o.path("stepId").asText(null));
     }
 }

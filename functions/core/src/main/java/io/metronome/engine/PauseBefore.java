@@ -23,6 +23,8 @@ public final class PauseBefore {
     public static final String REQUESTED = "requested";
     public static final String BREAKPOINT = "breakpoint";
     public static final String BUDGET = "budget";
+    /** A pause asked for ahead of time ({@link PauseSchedule}). */
+    public static final String SCHEDULED = "scheduled";
     /** On a parked node's metadata: its breakpoint fired for this reach, so its resume starts it. */
     static final String BREAKPOINT_PASSED = "breakpointPassed";
 

@@ -60,7 +60,7 @@ public final class Recovery {
     /**
      * Every message the run waits for: one per node that a message moves on (ready, held under a lease, waiting
      * for its time, being handed off, applying a decision, tending its map, parked in a run that is active
-     * again), its timeout's, and for an ended run not yet closed (or with nodes left) the message that closes it.
+     * again), its timeout's, its scheduled pause's or resume's, and for an ended run not yet closed (or with nodes left) the message that closes it.
      */
     public static List<NodeMessage> messagesFor(Run run) {
         List<NodeMessage> out = new ArrayList<>();
@@ -100,6 +100,10 @@ public final class Recovery {
         }
         if (run.deadlineAt() != null) {
             out.add(NodeMessage.deadline(run.id(), run.deadlineAt()));
+        }
+        NodeMessage schedule = PauseSchedule.message(run);
+        if (schedule != null) {
+            out.add(schedule);
         }
         return out;
     }

@@ -20,6 +20,8 @@ public enum RefusedClaim {
     REPLAY,
     /** The run's timeout has passed: fail it. */
     TIME_OUT,
+    /** The run's scheduled pause is due: take it, then claim again (the node parks). */
+    TAKE_SCHEDULED_PAUSE,
     /** The run was only queued: start it, then claim again. */
     START_AND_RETRY,
     /** The run was only queued and paused before it started: start it, then claim the parked node. */
@@ -87,6 +89,7 @@ public enum RefusedClaim {
         return switch (node.phase()) {
             case PENDING -> node.attempt() != attempt ? (attempt < node.attempt() && !run.isTerminal() ? RESEND_RETRY : DROP)
                     : paused ? PARK : run.isTerminal() ? CANCEL_LEFTOVERS
+                    : PauseSchedule.pauseDue(run, now) ? TAKE_SCHEDULED_PAUSE
                     : PauseBefore.cause(run, node, costly) != null ? PAUSE_BEFORE
                     : PauseBefore.overBudget(run) ? CLAIM_PAST_BUDGET : TRY_AGAIN;
             case PAUSED -> active ? CLAIM_PARKED : DROP;

@@ -17,6 +17,7 @@ import io.metronome.domain.RunStatus;
 import io.metronome.domain.RunTransition;
 import io.metronome.domain.Step;
 import io.metronome.domain.StepStatus;
+import io.metronome.domain.Times;
 import io.metronome.domain.TriggerEvent;
 import io.metronome.store.AuditRepository;
 import io.metronome.store.Cursors;
@@ -301,29 +302,60 @@ public final class RunService {
 
     // ---------------------------------------------------------------- control
 
-    /** A queued, running or waiting run is paused at once; the node executing now finishes, no other starts. */
+    /**
+     * A queued, running or waiting run is paused at once; the node executing now finishes, no other starts. With
+     * {@code resumeAt} it resumes by itself then ({@link #takeSchedule}); on a run paused already, {@code resumeAt}
+     * sets when it resumes (audited {@code run.resume_scheduled}). A pause without one leaves a schedule alone.
+     */
     public Run pause(String userId, String metronomeId, String runId, JsonNode body) {
-        String reason = reason(body);
+        RequestBody b = new RequestBody(body, Set.of("reason", "resumeAt"));
+        String reason = b.text("reason", false, 1000);
+        Instant resumeAt = scheduleTime(b, "resumeAt", false, clock.instant());
+        b.check();
         return change(userId, metronomeId, runId, run -> {
-            if (run.status() == RunStatus.PAUSED || run.isTerminal()) {
-                return null; // already paused or ended: unchanged
+            if (run.isTerminal()) {
+                return null; // ended: unchanged
             }
             Instant now = clock.instant();
-            RunWrite w = write(run, now, RunTransition.PAUSE).status(run.metronomeId(), RunStatus.PAUSED)
-                    .text("resumeTo", run.status().wire()).time("pausedAt", now)
-                    .json("pauseCause", Json.object().put("reason", PauseBefore.REQUESTED));
-            List<AuditEvent> events = new ArrayList<>();
-            events.add(AuditEvent.of(run, userId, "run.pause_requested", reasonPayload(reason), now));
-            boolean settled = run.nodes().values().stream().noneMatch(NodeState::inFlight);
-            w.flag("pauseSettled", settled);
-            if (settled) {
-                // Nothing is about to run: the run is parked right here, at the nodes that wait.
-                events.add(AuditEvent.of(run, null, "run.paused",
-                        checkpoint(run, Json.object().put("reason", PauseBefore.REQUESTED)), now));
+            Run.Schedule schedule = resumeAt == null ? null : new Run.Schedule(null, resumeAt, reason, userId, now);
+            if (run.status() == RunStatus.PAUSED) {
+                Run.Schedule current = run.pause().schedule();
+                if (schedule == null || current != null && current.pauseAt() == null && resumeAt.equals(current.resumeAt())) {
+                    return null; // already paused (and resuming then)
+                }
+                return new Change(new RunWrite(run.id(), now).requireRev(run.rev()).schedule(schedule).sweepAt(sweepAt(now)),
+                        List.of(AuditEvent.of(run, userId, "run.resume_scheduled", schedulePayload(schedule), now)));
             }
-            return new Change(w, events);
-        }, fresh -> {
-        });
+            ObjectNode requested = reasonPayload(reason);
+            if (schedule != null) {
+                requested.put("resumeAt", Times.format(resumeAt));
+            }
+            Change pause = pauseChange(run, userId, requested, PauseBefore.REQUESTED, now);
+            if (schedule != null) {
+                pause.write().schedule(schedule).sweepAt(sweepAt(now));
+            }
+            return pause;
+        }, this::sendSchedule);
+    }
+
+    /**
+     * The write and audit that pause an active run, for {@code actorUserId} ({@code cause} requested or
+     * scheduled, {@code requested} the payload of its {@code run.pause_requested}): the run is parked at once
+     * when nothing is in flight, else when the last node in flight settles.
+     */
+    private static Change pauseChange(Run run, String actorUserId, ObjectNode requested, String cause, Instant now) {
+        ObjectNode why = Json.object().put("reason", cause);
+        RunWrite w = write(run, now, RunTransition.PAUSE).status(run.metronomeId(), RunStatus.PAUSED)
+                .text("resumeTo", run.status().wire()).time("pausedAt", now).json("pauseCause", why);
+        List<AuditEvent> events = new ArrayList<>();
+        events.add(AuditEvent.of(run, actorUserId, "run.pause_requested", requested, now));
+        boolean settled = run.nodes().values().stream().noneMatch(NodeState::inFlight);
+        w.flag("pauseSettled", settled);
+        if (settled) {
+            // Nothing is about to run: the run is parked right here, at the nodes that wait.
+            events.add(AuditEvent.of(run, null, "run.paused", checkpoint(run, why), now));
+        }
+        return new Change(w, events);
     }
 
     /**
@@ -389,31 +421,174 @@ public final class RunService {
                         + run.costCt() + " ct, its budget is " + after + " ct; resume it with a budgetCt above "
                         + run.costCt());
             }
+            return resumeChange(run, userId, reasonPayload(reason), budget, clock.instant());
+        }, this::resumed);
+    }
+
+    /**
+     * The write and audit that resume a paused run, for {@code actorUserId} ({@code payload} that of its
+     * {@code run.resumed}; {@code budget} a new budget, or null). The pause's length is added to the run's time
+     * paused; under {@code excludePaused} its deadline moves on by it. A resume scheduled for this pause goes
+     * with it (one by hand takes its place); a pause scheduled for later stays.
+     */
+    private Change resumeChange(Run run, String actorUserId, ObjectNode payload, Double budget, Instant now) {
+        RunStatus back = run.resumeTo() != null ? run.resumeTo() : RunStatus.RUNNING;
+        Instant since = run.pause().since();
+        RunWrite w = write(run, now, RunTransition.RESUME).status(run.metronomeId(), back).text("resumeTo", null)
+                .time("pausedAt", null).json("pauseCause", null)
+                .addPausedMs(since == null ? 0 : Math.max(0, java.time.Duration.between(since, now).toMillis()))
+                .sweepAt(sweepAt(now));
+        if (run.controls().timeoutPolicy() == Run.TimeoutPolicy.EXCLUDE_PAUSED && run.deadlineAt() != null) {
+            Instant deadline = PauseClock.afterPause(run.deadlineAt(), since, now);
+            w.time("deadlineAt", deadline);
+            payload.put("deadlineAt", Times.format(deadline));
+        }
+        if (budget != null) {
+            w.budget(budget);
+            payload.put("budgetCt", budget);
+            payload.put("previousBudgetCt", run.controls().budgetCt());
+        }
+        Run.Schedule schedule = run.pause().schedule();
+        if (schedule != null && schedule.pauseAt() == null) {
+            w.schedule(null);
+        }
+        return new Change(w, List.of(AuditEvent.of(run, actorUserId, "run.resumed", payload, now)));
+    }
+
+    /** What follows a resume: the parked nodes sent again, and the moved deadline's message. */
+    private void resumed(Run fresh) {
+        redispatch(fresh);
+        if (fresh.controls().timeoutPolicy() == Run.TimeoutPolicy.EXCLUDE_PAUSED && fresh.deadlineAt() != null) {
+            dispatcher.send(NodeMessage.deadline(fresh.id(), fresh.deadlineAt()));
+        }
+    }
+
+    // ---------------------------------------------------------------- scheduled pause and resume
+
+    /**
+     * Schedules a pause of a run that has not ended at {@code at}, and with {@code resumeAt} (after {@code at}) its
+     * resume: a quiet-hours window. Replaces an earlier schedule; audited {@code run.pause_scheduled} with who
+     * asked. 409 for an ended run, 400 for a time that is not ahead (at most {@link PauseSchedule#MAX_AHEAD}).
+     */
+    public Run schedulePause(String userId, String metronomeId, String runId, JsonNode body) {
+        RequestBody b = new RequestBody(body, Set.of("at", "reason", "resumeAt"));
+        Instant asked = clock.instant();
+        Instant at = scheduleTime(b, "at", true, asked);
+        Instant resumeAt = scheduleTime(b, "resumeAt", false, asked);
+        String reason = b.text("reason", false, 1000);
+        if (at != null && resumeAt != null && !resumeAt.isAfter(at)) {
+            b.error("resumeAt", "must be after at");
+        }
+        b.check();
+        return change(userId, metronomeId, runId, run -> {
+            if (run.isTerminal()) {
+                throw ApiException.invalidState("run " + run.id() + " is " + run.status().wire()
+                        + "; only a run that has not ended can be paused");
+            }
+            Run.Schedule current = run.pause().schedule();
+            if (current != null && at.equals(current.pauseAt()) && java.util.Objects.equals(resumeAt, current.resumeAt())
+                    && java.util.Objects.equals(reason, current.reason())) {
+                return null; // the same schedule again
+            }
             Instant now = clock.instant();
-            RunStatus back = run.resumeTo() != null ? run.resumeTo() : RunStatus.RUNNING;
-            Instant since = run.pause().since();
-            RunWrite w = write(run, now, RunTransition.RESUME).status(run.metronomeId(), back).text("resumeTo", null)
-                    .time("pausedAt", null).json("pauseCause", null)
-                    .addPausedMs(since == null ? 0 : Math.max(0, java.time.Duration.between(since, now).toMillis()))
-                    .sweepAt(sweepAt(now));
-            ObjectNode payload = reasonPayload(reason);
-            if (run.controls().timeoutPolicy() == Run.TimeoutPolicy.EXCLUDE_PAUSED && run.deadlineAt() != null) {
-                Instant deadline = PauseClock.afterPause(run.deadlineAt(), since, now);
-                w.time("deadlineAt", deadline);
-                payload.put("deadlineAt", io.metronome.domain.Times.format(deadline));
+            Run.Schedule schedule = new Run.Schedule(at, resumeAt, reason, userId, now);
+            ObjectNode payload = schedulePayload(schedule);
+            if (current != null) {
+                payload.set("previous", schedulePayload(current));
             }
-            if (budget != null) {
-                w.budget(budget);
-                payload.put("budgetCt", budget);
-                payload.put("previousBudgetCt", before);
+            return new Change(new RunWrite(run.id(), now).requireRev(run.rev()).schedule(schedule).sweepAt(sweepAt(now)),
+                    List.of(AuditEvent.of(run, userId, "run.pause_scheduled", payload, now)));
+        }, this::sendSchedule);
+    }
+
+    /**
+     * Cancels what is scheduled for a run: a pause not yet taken and a resume not yet made, audited
+     * {@code run.schedule_cancelled}. Nothing scheduled, or an ended run: unchanged.
+     */
+    public Run cancelSchedule(String userId, String metronomeId, String runId) {
+        return change(userId, metronomeId, runId, run -> {
+            Run.Schedule current = run.pause().schedule();
+            if (current == null || run.isTerminal()) {
+                return null;
             }
-            return new Change(w, List.of(AuditEvent.of(run, userId, "run.resumed", payload, now)));
+            Instant now = clock.instant();
+            return new Change(new RunWrite(run.id(), now).requireRev(run.rev()).schedule(null),
+                    List.of(AuditEvent.of(run, userId, "run.schedule_cancelled", schedulePayload(current), now)));
         }, fresh -> {
-            redispatch(fresh);
-            if (fresh.controls().timeoutPolicy() == Run.TimeoutPolicy.EXCLUDE_PAUSED && fresh.deadlineAt() != null) {
-                dispatcher.send(NodeMessage.deadline(fresh.id(), fresh.deadlineAt())); // the moved deadline's own
+        });
+    }
+
+    /**
+     * Takes what the run's schedule asks for now ({@link PauseSchedule#due}): its pause or its resume, made as the
+     * pause and resume by hand are, for the user who scheduled them ({@code "scheduled": true} in the audit). A
+     * pause that finds the run paused already leaves it so, keeping only the resume. Called for the schedule's
+     * message and by a claim its due pause refused; anything else (early, changed since, ended) changes nothing.
+     */
+    public void takeSchedule(String runId) {
+        Run run = runs.find(runId).orElse(null);
+        if (run == null) {
+            return;
+        }
+        change(run, r -> {
+            Instant now = clock.instant();
+            Run.Schedule s = r.pause().schedule();
+            ObjectNode payload = reasonPayload(s == null ? null : s.reason());
+            payload.put("scheduled", true);
+            return switch (PauseSchedule.due(r, now)) {
+                case NOTHING -> null;
+                case PAUSE -> {
+                    if (r.status() == RunStatus.PAUSED) {
+                        yield new Change(new RunWrite(r.id(), now).requireRev(r.rev()).schedule(s.pauseTaken()), List.of());
+                    }
+                    Change pause = pauseChange(r, s.requestedBy(), payload, PauseBefore.SCHEDULED, now);
+                    pause.write().schedule(s.pauseTaken());
+                    yield pause;
+                }
+                case RESUME -> resumeChange(r, s.requestedBy(), payload, null, now);
+                case RESUME_REFUSED_BY_BUDGET -> {
+                    payload.put("costCt", r.costCt());
+                    payload.put("budgetCt", r.controls().budgetCt());
+                    yield new Change(new RunWrite(r.id(), now).requireRev(r.rev()).schedule(null),
+                            List.of(AuditEvent.of(r, s.requestedBy(), "run.scheduled_resume_refused", payload, now)));
+                }
+            };
+        }, fresh -> {
+            if (fresh.status() == RunStatus.PAUSED) {
+                sendSchedule(fresh); // its resume, if one is left
+            } else {
+                resumed(fresh);
             }
         });
+    }
+
+    /** Sends the message the run's schedule waits for, if it waits for one. */
+    private void sendSchedule(Run run) {
+        NodeMessage m = PauseSchedule.message(run);
+        if (m != null) {
+            dispatcher.send(m);
+        }
+    }
+
+    /** A time to schedule at: ahead of {@code now}, by at most {@link PauseSchedule#MAX_AHEAD}. */
+    private static Instant scheduleTime(RequestBody b, String field, boolean required, Instant now) {
+        Instant t = b.time(field, required);
+        if (t != null && !t.isAfter(now)) {
+            b.error(field, "must be in the future");
+            return null;
+        }
+        if (t != null && t.isAfter(now.plus(PauseSchedule.MAX_AHEAD))) {
+            b.error(field, "must be at most " + PauseSchedule.MAX_AHEAD.toDays() + " days ahead (MAX_SCHEDULE_AHEAD)");
+            return null;
+        }
+        return t;
+    }
+
+    private static ObjectNode schedulePayload(Run.Schedule s) {
+        ObjectNode p = Json.object();
+        p.put("pauseAt", Times.format(s.pauseAt()));
+        p.put("resumeAt", Times.format(s.resumeAt()));
+        p.put("reason", s.reason());
+        return p;
     }
 
     /**
@@ -507,7 +682,7 @@ public final class RunService {
             RunWrite w = new RunWrite(run.id(), now).requireRev(run.rev()).requireStatus(EnumSet.of(run.status()))
                     .redriven().status(run.metronomeId(), RunStatus.RUNNING).time("completedAt", null)
                     .text("error", null).json("output", null).time("nextAttemptAt", null).text("resumeTo", null)
-                    .time("pausedAt", null).json("pauseCause", null).flag("pauseSettled", false)
+                    .time("pausedAt", null).json("pauseCause", null).flag("pauseSettled", false).schedule(null)
                     .time("deadlineAt", run.timeoutMs() > 0 ? now.plusMillis(run.timeoutMs()) : null)
                     .sweepAt(sweepAt(now));
             frontier.entries().values().forEach(e -> w.node(null, e));
@@ -640,7 +815,12 @@ public final class RunService {
      */
     private Run change(String userId, String metronomeId, String runId, Function<Run, Change> decide,
                        java.util.function.Consumer<Run> after) {
-        Run run = owned(userId, metronomeId, runId);
+        return change(owned(userId, metronomeId, runId), decide, after);
+    }
+
+    /** As above, from the run as read (a change the engine makes for its owner: a scheduled pause). */
+    private Run change(Run run, Function<Run, Change> decide, java.util.function.Consumer<Run> after) {
+        String runId = run.id();
         for (int i = 0; i < ATTEMPTS; i++) {
             Change change = decide.apply(run);
             if (change == null) {

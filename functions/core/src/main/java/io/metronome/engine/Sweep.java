@@ -20,9 +20,10 @@ import java.util.List;
  * for a ready node, when it was queued or its retry time, whichever is later; for a node held by a worker, the
  * end of its lease; for a waiting node, its due time; for a node being handed off, applying a decision, tending a
  * map with no child active, or parked in a run active again, the run's last change; for the timeout, the
- * deadline; for closing an ended run, its last change. Each is the node's own, so a branch stranded in a busy run
- * is found while the other branches go on. So a message still on its way is not doubled (and one doubled anyway
- * is dropped by the worker). Nodes waiting for an approval and joins waiting for their sources need none.
+ * deadline; for a scheduled pause or resume, its time; for closing an ended run, its last change. Each is the
+ * node's own, so a branch stranded in a busy run is found while the other branches go on. So a message still
+ * on its way is not doubled (and one doubled anyway is dropped by the worker). Nodes waiting for an approval and
+ * joins waiting for their sources need none.
  *
  * <p>A message sent again whose run then does not change (a node ready but behind a backlog older than the grace,
  * a message that fails before its node is claimed) stays overdue: the sweeper backs off. After the n-th send in a
@@ -97,6 +98,7 @@ public record Sweep(List<NodeMessage> messages, Instant next, RunRepository.Rese
     static Instant overdueAt(Run run, NodeMessage m, Duration grace) {
         Instant due = switch (m.kind()) {
             case DEADLINE -> run.deadlineAt();
+            case SCHEDULE -> m.notBefore();
             case NODE -> run.node(m.nodeId()) == null ? run.updatedAt() : nodeDue(run, run.node(m.nodeId()));
             case CLOSE, STOP -> run.updatedAt();
         };

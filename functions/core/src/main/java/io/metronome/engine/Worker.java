@@ -83,6 +83,7 @@ public final class Worker {
     /** Elements of one map: its elements are written one item each when it starts, within one invocation. */
     public static final int MAX_MAP_ELEMENTS = 10_000;
 
+    private final RunService runService;
     private final RunRepository runs;
     private final StepRepository steps;
     private final RunData data;
@@ -92,8 +93,13 @@ public final class Worker {
     private final EngineSettings settings;
     private final Clock clock;
 
+    /**
+     * @param runService makes the pauses and resumes a run's schedule asks for, as they are made by hand
+     */
     public Worker(RunRepository runs, StepRepository steps, RunData data, MetronomeRepository metronomes,
-                  Dispatcher dispatcher, NodeExecutors executors, EngineSettings settings, Clock clock) {
+                  Dispatcher dispatcher, NodeExecutors executors, EngineSettings settings, Clock clock,
+                  RunService runService) {
+        this.runService = runService;
         this.runs = runs;
         this.steps = steps;
         this.data = data;
@@ -111,6 +117,11 @@ public final class Worker {
     public void handle(NodeMessage m) {
         if (dispatcher.notDue(m)) {
             dispatcher.hop(m);
+            return;
+        }
+        if (m.kind() == NodeMessage.Kind.SCHEDULE) {
+            waitOut(m.notBefore()); // never early: the schedule's time is its user's
+            runService.takeSchedule(m.runId());
             return;
         }
         if (m.kind() == NodeMessage.Kind.DEADLINE) {
@@ -139,7 +150,8 @@ public final class Worker {
                         .requireStatus(CLAIMABLE)
                         .requireNodePhase(m.nodeId(), Phase.PENDING)
                         .requireNodeAttempt(m.nodeId(), m.attempt())
-                        .requireBeforeDeadline(now);
+                        .requireBeforeDeadline(now)
+                        .requireBeforeScheduledPause(now);
                 if (m.attempt() == 1) {
                     claim.requireNoBreakpoint(m.nodeId()); // a breakpoint holds the node's first attempt only
                 }
@@ -831,6 +843,19 @@ public final class Worker {
         }
     }
 
+    /** Sleeps out the little left before {@code at} of a message a moment early ({@link Dispatcher#notDue}). */
+    private void waitOut(Instant at) {
+        long ms = at == null ? 0 : java.time.Duration.between(clock.instant(), at).toMillis();
+        if (ms > 0 && ms <= 1000) {
+            try {
+                Thread.sleep(ms);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted before a scheduled pause or resume", e);
+            }
+        }
+    }
+
     private void checkDeadline(Run run) {
         if (run.isTerminal() || run.deadlineAt() == null) {
             return;
@@ -874,6 +899,10 @@ public final class Worker {
             }
             case REPLAY -> replay(run, def);
             case TIME_OUT -> timeOut(run);
+            case TAKE_SCHEDULED_PAUSE -> {
+                runService.takeSchedule(run.id());
+                return true; // the run is paused now: the claim parks the node
+            }
             case START_AND_RETRY -> {
                 startRun(run);
                 return true;

@@ -168,6 +168,21 @@ final class RunItems {
             m.put("pausedMs", n(p.pausedMs()));
         }
         m.put("pauseCause", json(p.cause()));
+        Run.Schedule schedule = p.schedule();
+        if (schedule != null) {
+            m.put("pauseAt", time(schedule.pauseAt()));
+            m.put("resumeAt", time(schedule.resumeAt()));
+            m.put("scheduledBy", json(scheduledBy(schedule)));
+        }
+    }
+
+    /** Who asked for a schedule, when and why: kept beside its two times. */
+    static com.fasterxml.jackson.databind.JsonNode scheduledBy(Run.Schedule s) {
+        com.fasterxml.jackson.databind.node.ObjectNode by = io.metronome.domain.Json.object();
+        by.put("reason", s.reason());
+        by.put("requestedBy", s.requestedBy());
+        by.put("requestedAt", io.metronome.domain.Times.format(s.requestedAt()));
+        return by;
     }
 
     private static Run.Controls controls(Map<String, AttributeValue> m) {
@@ -181,7 +196,21 @@ final class RunItems {
 
     private static Run.Pause pause(Map<String, AttributeValue> m) {
         com.fasterxml.jackson.databind.JsonNode cause = json(m, "pauseCause");
-        return new Run.Pause(time(m, "pausedAt"), num(m, "pausedMs"), cause == null || cause.isNull() ? null : cause);
+        return new Run.Pause(time(m, "pausedAt"), num(m, "pausedMs"), cause == null || cause.isNull() ? null : cause,
+                schedule(m));
+    }
+
+    /** The scheduled pause and resume ({@link RunWrite#schedule}); null when neither is set. */
+    private static Run.Schedule schedule(Map<String, AttributeValue> m) {
+        java.time.Instant pauseAt = time(m, "pauseAt");
+        java.time.Instant resumeAt = time(m, "resumeAt");
+        if (pauseAt == null && resumeAt == null) {
+            return null;
+        }
+        com.fasterxml.jackson.databind.JsonNode by = json(m, "scheduledBy");
+        by = by == null ? io.metronome.domain.Json.object() : by;
+        return new Run.Schedule(pauseAt, resumeAt, by.path("reason").asText(null), by.path("requestedBy").asText(null),
+                io.metronome.domain.Times.parse(by.path("requestedAt").asText(null)));
     }
 
     /** The steps the write that left this version ended ({@link RunWrite}: present on that version only). */

@@ -249,6 +249,16 @@ public final class RunWrite {
         return set("budgetCt", Items.n(ct));
     }
 
+    /**
+     * Replaces the run's scheduled pause and resume (null: none). {@code pauseAt} stands on its own so that a
+     * claim's condition can compare it ({@link #requireBeforeScheduledPause}).
+     */
+    public RunWrite schedule(io.metronome.domain.Run.Schedule s) {
+        time("pauseAt", s == null ? null : s.pauseAt());
+        time("resumeAt", s == null ? null : s.resumeAt());
+        return json("scheduledBy", s == null ? null : RunItems.scheduledBy(s));
+    }
+
     /** Adds a pause that ended to the run's time paused. */
     public RunWrite addPausedMs(long ms) {
         if (ms != 0) {
@@ -318,6 +328,17 @@ public final class RunWrite {
         String d = name("deadlineAt");
         conditions.add("(attribute_type(" + d + ", " + value(Items.s("NULL")) + ") OR " + d + " > "
                 + value(Items.s(Times.format(now))) + ")");
+        return this;
+    }
+
+    /**
+     * The run has no scheduled pause due by {@code now}: a node may start. At and after its time, no node starts
+     * before the run has paused, however late the schedule's own message comes.
+     */
+    public RunWrite requireBeforeScheduledPause(Instant now) {
+        String p = name("pauseAt");
+        conditions.add("(attribute_not_exists(" + p + ") OR attribute_type(" + p + ", " + value(Items.s("NULL"))
+                + ") OR " + p + " > " + value(Items.s(Times.format(now))) + ")");
         return this;
     }
 

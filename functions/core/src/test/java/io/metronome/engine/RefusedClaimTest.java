@@ -72,6 +72,18 @@ class RefusedClaimTest {
     }
 
     @Test
+    void aScheduledPauseDueRefusesANewNodeAndIsTakenFirst() {
+        Run.Schedule at = new Run.Schedule(NOW, null, "quiet", "u", NOW.minusSeconds(60));
+        Run due = run(RunStatus.RUNNING, null, pending(1));
+        due = due.withPause(new Run.Pause(null, 0, null, at));
+        assertThat(decide(due, 1, false)).isEqualTo(TAKE_SCHEDULED_PAUSE);
+        Run ahead = due.withPause(new Run.Pause(null, 0, null, new Run.Schedule(NOW.plusMillis(1), null, null, "u", NOW)));
+        assertThat(decide(ahead, 1, false)).as("not its time yet").isEqualTo(TRY_AGAIN);
+        Run paused = run(RunStatus.PAUSED, null, pending(1)).withPause(new Run.Pause(NOW, 0, null, at));
+        assertThat(decide(paused, 1, false)).as("paused already: the node parks").isEqualTo(PARK);
+    }
+
+    @Test
     void aRunningNodeIsTakenOverOnlyOnceItsLeaseIsOver() {
         assertThat(decide(run(RunStatus.RUNNING, null, running(NOW)), 1, false)).isEqualTo(TAKE_OVER);
         assertThat(decide(run(RunStatus.RUNNING, null, running(NOW.plusMillis(1))), 1, false)).isEqualTo(WAIT_FOR_LEASE);

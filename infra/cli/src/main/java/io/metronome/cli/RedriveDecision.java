@@ -30,8 +30,8 @@ final class RedriveDecision {
             return NO_RUN;
         }
         boolean obsolete = switch (kind) {
-            // running a node and checking a deadline are for runs that have not ended
-            case NODE, DEADLINE -> status.isTerminal();
+            // running a node, checking a deadline and taking a scheduled pause are for runs that have not ended
+            case NODE, DEADLINE, SCHEDULE -> status.isTerminal();
             // closing is for a run that has ended, and is done once the run is closed
             case CLOSE -> closed;
             // stops work a cancelled node started elsewhere (a Step Functions execution), which may still be running

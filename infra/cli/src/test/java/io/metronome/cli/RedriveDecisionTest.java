@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RedriveDecisionTest {
     @Test
     void nodeAndDeadlineMessagesGoBackWhileTheRunIsLiveAndAreDroppedOnceItHasEnded() {
-        for (Kind kind : new Kind[]{Kind.NODE, Kind.DEADLINE}) {
+        for (Kind kind : new Kind[]{Kind.NODE, Kind.DEADLINE, Kind.SCHEDULE}) {
             for (RunStatus live : new RunStatus[]{RunStatus.QUEUED, RunStatus.RUNNING, RunStatus.WAITING_APPROVAL, RunStatus.PAUSED}) {
                 assertThat(RedriveDecision.decide(kind, live, false)).isEqualTo(new RedriveDecision.Outcome(REDRIVE, "redriven"));
             }
