@@ -323,6 +323,9 @@ public final class RunService {
                 if (schedule == null || current != null && current.pauseAt() == null && resumeAt.equals(current.resumeAt())) {
                     return null; // already paused (and resuming then)
                 }
+                if (reason == null && current != null) {
+                    schedule = new Run.Schedule(null, resumeAt, current.reason(), userId, now); // moved, same reason
+                }
                 return new Change(new RunWrite(run.id(), now).requireRev(run.rev()).schedule(schedule).sweepAt(sweepAt(now)),
                         List.of(AuditEvent.of(run, userId, "run.resume_scheduled", schedulePayload(schedule), now)));
             }
