@@ -111,6 +111,8 @@ class ApiEndToEndTest {
                 new String[]{"POST", "/v1/metronomes/" + m + "/runs/" + run + "/cancel"},
                 new String[]{"POST", "/v1/metronomes/" + m + "/runs/" + run + "/approve"},
                 new String[]{"PUT", "/v1/metronomes/" + m + "/runs/" + run + "/breakpoints"},
+                new String[]{"POST", "/v1/metronomes/" + m + "/runs/" + run + "/schedule-pause"},
+                new String[]{"DELETE", "/v1/metronomes/" + m + "/runs/" + run + "/schedule-pause"},
                 new String[]{"GET", "/v1/metronomes/" + m + "/runs/" + run + "/timeline"},
                 new String[]{"GET", "/v1/metronomes/" + m + "/trigger-events"},
                 new String[]{"POST", "/v1/metronomes/" + m + "/webhook-secret"});
@@ -314,6 +316,53 @@ class ApiEndToEndTest {
         Reply ended = alice.put(path + "/breakpoints", "{\"pauseBefore\": [\"ask\"]}");
         assertThat(ended.status()).isEqualTo(409);
         assertThat(ended.errorCode()).isEqualTo("invalid_state");
+    }
+
+    @Test
+    void aPauseIsScheduledTakenResumedByItselfAndCancelledOverHttp() {
+        String m = createMetronome(alice);
+        String id = startRun(alice, m, "{\"input\": {\"items\": [{\"price\": 500}]}}").get("id").asText();
+        String path = "/v1/metronomes/" + m + "/runs/" + id;
+        awaitStatus(alice, m, id, "waiting_approval");
+        java.time.Instant now = java.time.Instant.now();
+        assertError(alice.post(path + "/schedule-pause", "{\"at\": \"" + now.minusSeconds(5) + "\"}"), 400,
+                "validation_error", "at");
+        assertError(alice.post(path + "/schedule-pause", "{\"at\": \"" + now.plusSeconds(60) + "\", \"resumeAt\": \""
+                + now.plusSeconds(30) + "\"}"), 400, "validation_error", "resumeAt");
+        assertThat(bob.post(path + "/schedule-pause", "{\"at\": \"" + now.plusSeconds(60) + "\"}").status()).isEqualTo(404);
+        assertThat(bob.delete(path + "/schedule-pause").status()).isEqualTo(404);
+        Reply none = alice.delete(path + "/schedule-pause");
+        assertThat(none.status()).as(none.raw()).isEqualTo(200);
+        assertThat(none.data().get("schedule").isNull()).isTrue();
+
+        // A window: paused at its start, resumed at its end, by the local stack's own workers
+        java.time.Instant at = java.time.Instant.now().plusMillis(1500);
+        Reply scheduled = alice.post(path + "/schedule-pause", "{\"at\": \"" + at + "\", \"resumeAt\": \""
+                + at.plusSeconds(2) + "\", \"reason\": \"quiet hours\"}");
+        assertThat(scheduled.status()).as(scheduled.raw()).isEqualTo(200);
+        assertThat(scheduled.data().at("/schedule/reason").asText()).isEqualTo("quiet hours");
+        assertThat(scheduled.data().at("/schedule/requestedBy").asText()).isNotEmpty();
+        JsonNode paused = awaitStatus(alice, m, id, "paused");
+        assertThat(paused.at("/pauseCause/reason").asText()).isEqualTo("scheduled");
+        assertThat(paused.at("/schedule/pauseAt").isNull()).isTrue();
+        JsonNode back = awaitStatus(alice, m, id, "waiting_approval");
+        assertThat(back.get("schedule").isNull()).isTrue();
+
+        // Scheduled, then cancelled: it never pauses
+        java.time.Instant later = java.time.Instant.now().plusSeconds(2);
+        assertThat(alice.post(path + "/schedule-pause", "{\"at\": \"" + later + "\"}").status()).isEqualTo(200);
+        assertThat(alice.delete(path + "/schedule-pause").data().get("schedule").isNull()).isTrue();
+        sleep(3500);
+        assertThat(alice.get(path).data().get("status").asText()).isEqualTo("waiting_approval");
+        List<String> actions = new ArrayList<>();
+        alice.get(path + "/timeline").json().at("/data/auditEvents").forEach(e -> actions.add(e.get("action").asText()));
+        assertThat(actions).containsSubsequence("run.pause_scheduled", "run.pause_requested", "run.resumed",
+                "run.pause_scheduled", "run.schedule_cancelled");
+        assertThat(actions).filteredOn("run.pause_requested"::equals).hasSize(1);
+        assertThat(alice.post(path + "/approve", "{\"approved\": true}").status()).isEqualTo(200);
+        awaitStatus(alice, m, id, "completed");
+        Reply ended = alice.post(path + "/schedule-pause", "{\"at\": \"" + java.time.Instant.now().plusSeconds(60) + "\"}");
+        assertThat(ended.status()).isEqualTo(409);
     }
 
     @Test
@@ -627,7 +676,8 @@ class ApiEndToEndTest {
         expected.add("nextCursor"); // the paged timeline's addition to the seed
         expected.add("data.run.activeNodeCount"); // the run's: whether a pause or a cancel is still draining
         // the run's controls (issue 15): its deadline and how it counts, breakpoints, budget and cost, its pauses
-        List.of("deadlineAt", "timeoutPolicy", "pauseBefore", "budgetCt", "costCt", "pausedAt", "pausedMs", "pauseCause")
+        List.of("deadlineAt", "timeoutPolicy", "pauseBefore", "budgetCt", "costCt", "pausedAt", "pausedMs", "pauseCause",
+                        "schedule")
                 .forEach(f -> expected.add("data.run." + f));
         expected.add("data.run.redriveCount"); // redrive and rerun (issue 15): how often it was redriven
         expected.add("data.run.rerunOf"); // and the run it reruns

@@ -193,5 +193,9 @@ final class Http {
         Reply put(String path, String body) {
             return http.call("PUT", path, headers, body);
         }
+
+        Reply delete(String path) {
+            return http.call("DELETE", path, headers, null);
+        }
     }
 }
