@@ -305,7 +305,8 @@ async function runPage(metronomeId, runId) {
   const detail = h('section', {className: 'step-detail', id: 'step-detail', 'aria-labelledby': 'detail-h', 'aria-live': 'polite'},
     h('h2', {id: 'detail-h'}, 'Step'), h('p', {className: 'help'}, 'Choose a step in the timeline to see its input, output, error and metadata.'));
   const approvalPrompt = h('p', {id: 'approval-prompt', className: 'prompt', 'aria-live': 'polite'});
-  const panel = actionsPanel(actions, state, runPath, () => refresh(), approvalPrompt);
+  let followAgain = () => {};
+  const panel = actionsPanel(actions, state, runPath, () => refresh(), approvalPrompt, () => followAgain());
   const ctx = {state, runPath, refresh: () => refresh()};
   const controls = [breakpointsPanel(ctx, m.definition), budgetPanel(ctx, panel.reason), schedulePanel(ctx),
     rerunPanel(ctx, panel.reason, (run) => { location.hash = `#/m/${encodeURIComponent(metronomeId)}/runs/${encodeURIComponent(run.id)}`; })];
@@ -371,11 +372,18 @@ async function runPage(metronomeId, runId) {
   }
   const schedule = () => { if (!timer) timer = setTimeout(() => { timer = null; refresh(); }, 250); };
 
-  const stop = follow(runPath, first.data.lastEventId, (type, event) => {
-    if (type === 'workflow.paused' && event.checkpoint) state.checkpoint = event.checkpoint;
-    if (type === 'workflow.resumed') state.checkpoint = null;
-    schedule();
-  }, (s) => { state.live = s; liveState.textContent = s === 'live' ? '● following live' : s === 'ended' ? 'run ended: not following' : s + '…'; });
+  // A redriven run goes on after its stream had ended: following starts again from the last event seen.
+  let lastSeen = first.data.lastEventId, stop = () => {};
+  followAgain = () => {
+    stop();
+    stop = follow(runPath, lastSeen, (type, event) => {
+      if (event && event.id) lastSeen = event.id;
+      if (type === 'workflow.paused' && event.checkpoint) state.checkpoint = event.checkpoint;
+      if (type === 'workflow.resumed') state.checkpoint = null;
+      schedule();
+    }, (s) => { state.live = s; liveState.textContent = s === 'live' ? '● following live' : s === 'ended' ? 'run ended: not following' : s + '…'; });
+  };
+  followAgain();
   leave = () => { stop(); clearTimeout(timer); };
 
   const r = state.run;
@@ -433,7 +441,7 @@ function firstOpenPage(state) {
  * The actions panel, built once (what is typed in it survives every live update); update() enables the buttons
  * the run's state allows.
  */
-function actionsPanel(el, state, runPath, refresh, prompt) {
+function actionsPanel(el, state, runPath, refresh, prompt, redriven) {
   const reason = h('input', {id: 'action-reason', name: 'reason', type: 'text', maxlength: 1000, autocomplete: 'off',
     'aria-describedby': 'action-help'});
   const resumeAt = h('input', {id: 'resume-at', name: 'resumeAt', type: 'datetime-local', 'aria-describedby': 'resume-at-help'});
@@ -446,6 +454,7 @@ function actionsPanel(el, state, runPath, refresh, prompt) {
       state.run = res.data;
       reason.value = '';
       resumeAt.value = '';
+      if (verb === 'redrive') redriven();
       refresh();
     } catch (e) {
       message.textContent = refusal(e);
