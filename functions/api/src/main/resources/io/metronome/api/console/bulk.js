@@ -1,6 +1,6 @@
 // Bulk pause, resume and cancel: the runs page's form (always a dry run first, then a confirmation that starts
 // the job) and the job's view, polled until the job completes.
-import {api} from './api.js';
+import {api, ApiError} from './api.js';
 import {h, fill, badge, time, statusText} from './dom.js';
 import {bulkBody, countsText, dryRunText} from './rules.js';
 import {refusal} from './runops.js';
@@ -123,7 +123,8 @@ export function bulkJobView(jobId, runLink) {
       if (job.status !== 'completed' && !stopped) timer = setTimeout(poll, 1000);
     } catch (e) {
       message.textContent = e.message;
-      if (!stopped) timer = setTimeout(poll, 3000);
+      // A 4xx (no such job, a bad cursor) will not change by asking again; a 5xx or a dropped connection may.
+      if (!stopped && !(e instanceof ApiError && e.status < 500 && e.status !== 429)) timer = setTimeout(poll, 3000);
     }
   };
   more.addEventListener('click', async () => {
