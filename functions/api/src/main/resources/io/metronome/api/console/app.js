@@ -399,12 +399,13 @@ async function runPage(metronomeId, runId) {
     h('dt', {}, 'Input'), h('dd', {}, jsonView(r.input, 'input'))),
   h('div', {className: 'run-top'}, h('div', {}, actions, summary),
     h('section', {'aria-labelledby': 'graph-h'}, h('h2', {id: 'graph-h'}, 'Graph'), graphBox)),
-  h('section', {className: 'controls', id: 'controls', 'aria-labelledby': 'controls-h'}, h('h2', {id: 'controls-h'}, 'Controls'),
-    h('div', {className: 'control-grid'}, controls.map((c) => c.element))),
   h('section', {'aria-labelledby': 'timeline-h'}, h('h2', {id: 'timeline-h'}, 'Timeline'),
     h('p', {className: 'help'}, 'One row per step attempt: its bar spans its run time on the run\'s axis, the pale part before it the time it waited to start. Arrow keys move, Enter opens a step.'),
     gantt.element),
-  h('div', {className: 'run-bottom'}, detail, h('div', {}, decisions, audit)));
+  h('div', {className: 'run-bottom'}, detail, h('div', {}, decisions, audit)),
+  // Below what a run is doing: what may be changed about it, less often needed than the actions above.
+  h('section', {className: 'controls', id: 'controls', 'aria-labelledby': 'controls-h'}, h('h2', {id: 'controls-h'}, 'Controls'),
+    h('div', {className: 'control-grid'}, controls.map((c) => c.element))));
   draw();
   if (state.steps.length < 400 && state.pages[0].next) refresh();
 }
