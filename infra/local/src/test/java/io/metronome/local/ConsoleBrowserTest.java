@@ -38,7 +38,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  * The web console in a real browser (the system's Chromium, driven through its chromedriver) against the local
  * stack over HTTP: sign in, start a run from the console, pause it in its delay and see it paused at its checkpoint
  * without reloading, resume it, approve it, see it complete; scroll a run of ten thousand steps with a bounded DOM;
- * see why a webhook delivery was ignored. Skipped, saying how to install them, where Chromium or its driver is
+ * see why a webhook delivery was ignored; set breakpoints and a budget, redrive, rerun, and bulk-cancel from it. The
+ * run operations' tests come after the map of ten thousand items has completed ({@code @Order(6)}), so that their
+ * small runs do not queue behind its children. Skipped, saying how to install them, where Chromium or its driver is
  * missing. Takes the screenshots the README shows (see {@link #SCREENSHOTS}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -280,6 +282,301 @@ class ConsoleBrowserTest {
         assertThat(browser.findElement(By.id("cancel")).isEnabled()).isFalse();
     }
 
+    /** The rules of what a run's state offers, as the page loaded them (rules.js is pure: no stack needed). */
+    @Test
+    @Order(2)
+    void theRulesSayWhatARunsStateOffersAndReadLocalTimesAsUtc() {
+        Object checked = ((JavascriptExecutor) browser).executeAsyncScript("""
+                const done = arguments[arguments.length - 1];
+                const url = performance.getEntriesByType('resource').map((e) => e.name).find((n) => /\\/rules\\.[0-9a-f]{10}\\.js$/.test(n));
+                import(url).then((r) => {
+                  const budgetPaused = {status: 'paused', pauseCause: {reason: 'budget', nodeId: 'ask', costCt: 3, budgetCt: 3}};
+                  done(JSON.stringify([
+                    r.localToIso('2031-03-04T05:06') === new Date(2031, 2, 4, 5, 6).toISOString(),
+                    r.localToIso(r.isoToLocal('2031-03-04T05:06:00.000Z')), r.localToIso(''), r.localToIso('soon') === undefined,
+                    r.allowed(budgetPaused).resume, r.allowed(budgetPaused).budget, r.budgetVerb(budgetPaused),
+                    r.pauseCauseText(budgetPaused), r.pauseCauseText({status: 'paused', pauseCause: {reason: 'breakpoint', nodeId: 'b'}}),
+                    r.allowed({status: 'cancelled', activeNodeCount: 1}).redrive, r.allowed({status: 'failed', activeNodeCount: 0}).redrive,
+                    r.allowed({status: 'completed'}).rerun, r.allowed({status: 'running', schedule: null}).cancelSchedule,
+                    r.bulkBody({runIds: [], metronomeId: 'met_1', status: 'paused', reason: 'why'}),
+                    r.bulkBody({runIds: ['run_1'], metronomeId: 'met_1', status: '', dryRun: false}),
+                    r.dryRunText('pause', {count: 10000, countCapped: true, firstRunIds: ['run_1']}),
+                    r.parseBudget('12.5').value, r.parseBudget('-1').error !== undefined]));
+                }, (e) => done('failed: ' + e));
+                """);
+        assertThat(checked).isEqualTo("[true,\"2031-03-04T05:06:00.000Z\",null,true,false,true,\"Resume with this budget\","
+                + "\"paused at its budget before ask: cost 3 ct of 3 ct\",\"paused at its breakpoint before b\",false,true,true,false,"
+                + "{\"filter\":{\"metronomeId\":\"met_1\",\"status\":\"paused\"},\"reason\":\"why\",\"dryRun\":true},"
+                + "{\"runIds\":[\"run_1\"]},\"at least 10000 runs would be paused (some may be left unchanged): run_1, …\",12.5,true]");
+    }
+
+    /**
+     * A run started from the console's form with a breakpoint, a budget and a timeout policy; while it waits for its
+     * approval a breakpoint is added on a later node and its budget raised; approved, it parks before that node,
+     * saying why, and before the next one once resumed; resumed again, it completes.
+     */
+    @Test
+    @Order(6)
+    void breakpointsSetFromTheConsoleParkTheRunBeforeTheirNodes() {
+        String m = create("""
+                {"name": "Breakpoints", "definition": {"nodes": [
+                  {"id": "ask", "type": "approval", "config": {"prompt": "Go on?"}},
+                  {"id": "after", "type": "transform", "config": {"expression": "input.n + 1"}},
+                  {"id": "done", "type": "succeed", "config": {"output": "nodes.after"}}],
+                 "edges": [{"from": "ask", "to": "after"}, {"from": "after", "to": "done"}]}}""");
+        browser.get(base + "/console#/m/" + m + "/runs");
+        WebElement input = until(ExpectedConditions.visibilityOfElementLocated(By.id("run-input")));
+        input.clear();
+        input.sendKeys("{\"n\": 41}");
+        browser.findElement(By.cssSelector("#start-options > summary")).click();
+        browser.findElement(By.id("start-bp-done")).click();
+        browser.findElement(By.id("start-budget")).sendKeys("50");
+        new Select(browser.findElement(By.id("start-timeout-policy"))).selectByValue("excludePaused");
+        browser.findElement(By.id("start-run")).click();
+        until(ExpectedConditions.urlMatches("/runs/run_"));
+        String runId = browser.getCurrentUrl().replaceAll(".*/runs/", "");
+        var run = user.get("/v1/metronomes/" + m + "/runs/" + runId).data();
+        assertThat(run.get("pauseBefore").toString()).isEqualTo("[\"done\"]");
+        assertThat(run.get("budgetCt").asDouble()).isEqualTo(50.0);
+        assertThat(run.get("timeoutPolicy").asText()).isEqualTo("excludePaused");
+
+        until(d -> "waiting_approval".equals(runStatus()));
+        assertThat(text("breakpoints-now")).isEqualTo("Breakpoints: done");
+        assertThat(text("budget-now")).isEqualTo("Cost: 0 ct of 50 ct");
+        assertThat(browser.findElement(By.id("bp-done")).isSelected()).isTrue();
+        browser.findElement(By.id("bp-after")).click();
+        browser.findElement(By.id("save-breakpoints")).click();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("breakpoints-message"), "Breakpoints saved"));
+        assertThat(text("breakpoints-now")).contains("after", "done");
+        assertThat(browser.findElement(By.id("set-budget")).getText()).isEqualTo("Set budget");
+        browser.findElement(By.id("budget-input")).sendKeys("75");
+        browser.findElement(By.id("set-budget")).click();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("budget-now"), "of 75 ct"));
+        assertThat(runStatus()).as("a budget set alone leaves the run as it was").isEqualTo("waiting_approval");
+
+        browser.findElement(By.id("approve")).click();
+        until(d -> "paused".equals(runStatus()));
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("pause-cause"), "paused at its breakpoint before after"));
+        assertThat(browser.findElement(By.id("set-budget")).getText()).isEqualTo("Resume with this budget");
+        browser.findElement(By.id("resume")).click();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("pause-cause"), "paused at its breakpoint before done"));
+        browser.findElement(By.id("resume")).click();
+        until(d -> "completed".equals(runStatus()));
+        assertThat(browser.findElement(By.id("save-breakpoints")).isEnabled()).as("an ended run's breakpoints are past").isFalse();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "run.completed"));
+        assertThat(text("audit")).contains("run.breakpoints_set by ann", "run.budget_set by ann");
+        assertThat(user.get("/v1/metronomes/" + m + "/runs/" + runId).data().get("output").asInt()).isEqualTo(42);
+    }
+
+    /**
+     * A run with a budget of 0 ct pauses before its llm node (its cost, 0, has reached it). Plain resume is not
+     * offered; resuming with the same budget is refused with the server's words; a higher one resumes it, and the
+     * node starts (and fails: llm nodes are not configured in the local stack, which calls no model).
+     */
+    @Test
+    @Order(6)
+    void aRunPausedAtItsBudgetResumesWithAHigherOne() {
+        String m = create("""
+                {"name": "Budgeted", "definition": {"nodes": [
+                  {"id": "ask", "type": "llm", "config": {"model": "m", "prompt": "'a question'"}}], "edges": []}}""");
+        String runId = user.post("/v1/metronomes/" + m + "/runs", "{\"budgetCt\": 0}").data().get("id").asText();
+        browser.get(base + "/console#/m/" + m + "/runs/" + runId);
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("pause-cause"), "paused at its budget before ask: cost 0 ct of 0 ct"));
+        assertThat(browser.findElement(By.id("resume")).isEnabled()).isFalse();
+        WebElement budget = browser.findElement(By.id("budget-input"));
+        budget.sendKeys("0");
+        browser.findElement(By.id("set-budget")).click();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("budget-message"), "Refused: "));
+        assertThat(runStatus()).isEqualTo("paused");
+        budget.clear();
+        budget.sendKeys("5");
+        browser.findElement(By.id("set-budget")).click();
+        until(d -> "failed".equals(runStatus()));
+        assertThat(text("run-status")).contains("llm nodes are not configured here");
+        assertThat(text("budget-now")).isEqualTo("Cost: 0 ct of 5 ct");
+        assertThat(user.get("/v1/metronomes/" + m + "/runs/" + runId).data().get("budgetCt").asDouble()).isEqualTo(5.0);
+    }
+
+    /** A run whose http node fails once (the service answers 500, then 200) is redriven from the console and completes. */
+    @Test
+    @Order(6)
+    void aFailedRunIsRedrivenFromTheConsoleAndCompletes() throws IOException {
+        java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+        com.sun.net.httpserver.HttpServer service = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        service.createContext("/", exchange -> {
+            byte[] body = "{\"ok\": true}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(calls.incrementAndGet() == 1 ? 500 : 200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        service.start();
+        try {
+            String m = create("""
+                    {"name": "Flaky upstream", "maxAttempts": 1, "definition": {"nodes": [
+                      {"id": "call", "type": "http", "config": {"method": "GET", "url": "http://127.0.0.1:%d/stock"}},
+                      {"id": "done", "type": "succeed", "config": {"output": "nodes.call.body"}}],
+                     "edges": [{"from": "call", "to": "done"}]}}""".formatted(service.getAddress().getPort()));
+            String runId = user.post("/v1/metronomes/" + m + "/runs", "{}").data().get("id").asText();
+            browser.get(base + "/console#/m/" + m + "/runs/" + runId);
+            until(d -> "failed".equals(runStatus()));
+            until(d -> browser.findElement(By.id("redrive")).isEnabled());
+            assertThat(text("redrive-count")).startsWith("Redriven 0 times");
+            browser.findElement(By.id("action-reason")).sendKeys("the upstream is back");
+            browser.findElement(By.id("redrive")).click();
+            until(d -> "completed".equals(runStatus()));
+            until(ExpectedConditions.textToBePresentInElementLocated(By.id("redrive-count"), "Redriven 1 time."));
+            until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "the upstream is back"));
+            assertThat(text("audit")).contains("run.redriven by ann", "run.completed");
+            assertThat(browser.findElement(By.id("redrive")).isEnabled()).isFalse();
+            assertThat(calls.get()).as("the failed call, then the redriven one").isEqualTo(2);
+        } finally {
+            service.stop(0);
+        }
+    }
+
+    /** A rerun with replaced input, checked to be JSON first, opens the new run, which links back to the first. */
+    @Test
+    @Order(6)
+    void aRerunWithNewInputOpensTheNewRunLinkedToTheFirst() {
+        String m = create("""
+                {"name": "Doubler", "definition": {"nodes": [
+                  {"id": "double", "type": "transform", "config": {"expression": "input.n * 2"}},
+                  {"id": "done", "type": "succeed", "config": {"output": "nodes.double"}}],
+                 "edges": [{"from": "double", "to": "done"}]}}""");
+        String first = user.post("/v1/metronomes/" + m + "/runs", "{\"input\": {\"n\": 2}}").data().get("id").asText();
+        browser.get(base + "/console#/m/" + m + "/runs/" + first);
+        until(d -> "completed".equals(runStatus()));
+        assertThat(browser.findElements(By.id("rerun-of"))).isEmpty();
+        WebElement input = browser.findElement(By.id("rerun-input"));
+        input.sendKeys("{\"n\": ");
+        browser.findElement(By.id("rerun")).click();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("rerun-message"), "not valid JSON"));
+        assertThat(user.get("/v1/metronomes/" + m + "/runs").data()).as("nothing was sent").hasSize(1);
+        input.sendKeys("5}");
+        browser.findElement(By.id("rerun")).click();
+        until(d -> !d.getCurrentUrl().endsWith(first) && d.getCurrentUrl().matches(".*/runs/run_\\w+$"));
+        String second = browser.getCurrentUrl().replaceAll(".*/runs/", "");
+        WebElement link = until(ExpectedConditions.presenceOfElementLocated(By.id("rerun-of")));
+        assertThat(link.getText()).isEqualTo(first);
+        until(d -> "completed".equals(runStatus()));
+        assertThat(user.get("/v1/metronomes/" + m + "/runs/" + second).data().get("output").asInt()).isEqualTo(10);
+        link.click();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.tagName("h1"), first));
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "run.rerun"));
+    }
+
+    /**
+     * Bulk cancel from the runs page: a dry run of the runs ticked counts them; with none ticked it counts the
+     * filter's; confirmed, the job starts and its view shows each run's result.
+     */
+    @Test
+    @Order(6)
+    void aBulkCancelIsCountedByADryRunThenConfirmedAndShowsEachRunsResult() {
+        String m = create("""
+                {"name": "Approvals", "definition": {"nodes": [
+                  {"id": "ask", "type": "approval", "config": {"prompt": "Ship it?"}}], "edges": []}}""");
+        List<String> runs = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            runs.add(user.post("/v1/metronomes/" + m + "/runs", "{}").data().get("id").asText());
+        }
+        browser.get(base + "/console#/m/" + m + "/runs");
+        until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#runs tr[data-run='" + runs.get(0) + "']")));
+        new Select(browser.findElement(By.id("bulk-action"))).selectByValue("cancel");
+        browser.findElement(By.cssSelector("input.select-run[data-run='" + runs.get(0) + "']")).click();
+        browser.findElement(By.cssSelector("input.select-run[data-run='" + runs.get(2) + "']")).click();
+        assertThat(text("bulk-target")).startsWith("Acts on the 2 runs ticked");
+        browser.findElement(By.id("bulk-dry-run-button")).click();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("bulk-dry-run"), "2 runs would be cancelled"));
+        assertThat(text("bulk-dry-run")).contains(runs.get(0), runs.get(2)).doesNotContain(runs.get(1));
+        // Changing what is named forgets the dry run: nothing can be confirmed that was not counted.
+        browser.findElement(By.cssSelector("input.select-run[data-run='" + runs.get(0) + "']")).click();
+        browser.findElement(By.cssSelector("input.select-run[data-run='" + runs.get(2) + "']")).click();
+        assertThat(browser.findElement(By.id("bulk-confirm")).isDisplayed()).isFalse();
+        assertThat(text("bulk-target")).startsWith("Acts on every run of this metronome");
+        browser.findElement(By.id("bulk-reason")).sendKeys("holiday freeze");
+        browser.findElement(By.id("bulk-dry-run-button")).click();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("bulk-dry-run"), "3 runs would be cancelled"));
+        assertThat(text("bulk-dry-run")).contains(runs.get(0), runs.get(1), runs.get(2));
+        assertThat(runs).allMatch(r -> !user.get("/v1/metronomes/" + m + "/runs/" + r).data().get("status").asText().equals("cancelled"));
+        WebElement confirm = browser.findElement(By.id("bulk-confirm"));
+        assertThat(confirm.getText()).isEqualTo("Start: cancel 3 runs");
+        confirm.click();
+
+        until(ExpectedConditions.urlMatches("#/bulk/blk_"));
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("bulk-status"), "completed"));
+        assertThat(text("bulk-status")).contains("cancel", "3 processed: 3 changed, 0 unchanged, 0 conflict, 0 not found", "holiday freeze");
+        List<WebElement> rows = browser.findElements(By.cssSelector("#bulk-results tr[data-outcome]"));
+        assertThat(rows).hasSize(3).allMatch(r -> "changed".equals(r.getAttribute("data-outcome")));
+        assertThat(rows).extracting(r -> r.getAttribute("data-run")).containsExactlyInAnyOrderElementsOf(runs);
+        assertThat(rows.get(0).getText()).contains("cancelled");
+        rows.get(0).findElement(By.tagName("a")).click();
+        until(d -> "cancelled".equals(runStatus()));
+    }
+
+    /**
+     * A pause scheduled from the console in local time reaches the API as that instant in UTC, shows on the run and
+     * is cancelled from it; a pause with a time to resume at shows the automatic resume.
+     */
+    @Test
+    @Order(6)
+    @org.junit.jupiter.api.Disabled("needs the schedule-pause API")
+    void aPauseScheduledInLocalTimeIsShownAndCancelled() {
+        String m = create("""
+                {"name": "Quiet hours", "definition": {"nodes": [
+                  {"id": "ask", "type": "approval", "config": {"prompt": "Go on?"}}], "edges": []}}""");
+        String runId = user.post("/v1/metronomes/" + m + "/runs", "{}").data().get("id").asText();
+        browser.get(base + "/console#/m/" + m + "/runs/" + runId);
+        until(d -> "waiting_approval".equals(runStatus()));
+        assertThat(text("schedule-now")).isEqualTo("Nothing scheduled.");
+        assertThat(browser.findElement(By.id("cancel-schedule")).isEnabled()).isFalse();
+        Instant pauseAt = Instant.now().plus(Duration.ofDays(1)).truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+        Instant resumeAt = pauseAt.plus(Duration.ofHours(8));
+        typeLocalTime("pause-at", pauseAt);
+        typeLocalTime("scheduled-resume-at", resumeAt);
+        browser.findElement(By.id("schedule-reason")).sendKeys("quiet hours");
+        browser.findElement(By.id("schedule-pause")).click();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("schedule-message"), "Pause scheduled"));
+        var schedule = user.get("/v1/metronomes/" + m + "/runs/" + runId).data().get("schedule");
+        assertThat(Instant.parse(schedule.get("pauseAt").asText())).isEqualTo(pauseAt);
+        assertThat(Instant.parse(schedule.get("resumeAt").asText())).isEqualTo(resumeAt);
+        assertThat(schedule.get("reason").asText()).isEqualTo("quiet hours");
+        assertThat(text("schedule-now")).startsWith("Scheduled: this run pauses at").contains("resumes by itself at", "quiet hours");
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "run.pause_scheduled"));
+        browser.findElement(By.id("cancel-schedule")).click();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("schedule-now"), "Nothing scheduled."));
+        assertThat(user.get("/v1/metronomes/" + m + "/runs/" + runId).data().get("schedule").isNull()).isTrue();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "run.schedule_cancelled"));
+
+        // Paused now, with a time to resume at: the run shows when it resumes by itself.
+        typeLocalTime("resume-at", resumeAt);
+        browser.findElement(By.id("pause")).click();
+        until(d -> "paused".equals(runStatus()));
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("schedule-now"), "resumes by itself at"));
+        assertThat(Instant.parse(user.get("/v1/metronomes/" + m + "/runs/" + runId).data().get("schedule")
+                .get("resumeAt").asText())).isEqualTo(resumeAt);
+        browser.findElement(By.id("resume")).click();
+        until(d -> "waiting_approval".equals(runStatus()));
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("schedule-now"), "Nothing scheduled."));
+    }
+
+    /** Types the instant into a datetime-local input as the browser's local time, the way a user would see it. */
+    private void typeLocalTime(String inputId, Instant at) {
+        js("const d = new Date(arguments[1]), p = (n) => String(n).padStart(2, '0');"
+                + "arguments[0].value = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;"
+                + "arguments[0].dispatchEvent(new Event('input', {bubbles: true}));", browser.findElement(By.id(inputId)), at.toString());
+    }
+
+    private String create(String metronome) {
+        Reply created = user.post("/v1/metronomes", metronome);
+        assertThat(created.status()).as(created.raw()).isEqualTo(201);
+        return created.data().get("id").asText();
+    }
+
+    private String text(String id) {
+        return browser.findElement(By.id(id)).getText();
+    }
+
     @Test
     @Order(5)
     void aRunOfTenThousandStepsScrollsWithABoundedNumberOfRowsInThePageWhileLiveAndAfter() {
@@ -333,7 +630,7 @@ class ConsoleBrowserTest {
     }
 
     @Test
-    @Order(6)
+    @Order(7)
     void signingOutForgetsTheKey() {
         browser.get(base + "/console#/");
         until(ExpectedConditions.elementToBeClickable(By.id("sign-out"))).click();

@@ -1,9 +1,13 @@
-// The console: hash routes (#/, #/m/<id>, #/m/<id>/runs, #/m/<id>/runs/<runId>), each a page built from the API.
+// The console: hash routes (#/, #/m/<id>, #/m/<id>/runs, #/m/<id>/runs/<runId>, #/bulk/<jobId>), each a page built
+// from the API.
 import {api, paths, query, session, ApiError} from './api.js';
 import {h, badge, time, duration, jsonView, clear, fill, statusText} from './dom.js';
 import {drawGraph, nodeStates} from './graph.js';
 import {Gantt} from './timeline.js';
 import {follow} from './events.js';
+import {allowed, localToIso, parseBudget, pauseCauseText} from './rules.js';
+import {breakpointsPanel, budgetPanel, refusal, rerunPanel, schedulePanel} from './runops.js';
+import {bulkJobView, bulkPanel} from './bulk.js';
 
 const main = document.getElementById('main');
 const notice = document.getElementById('notice');
@@ -11,7 +15,6 @@ const signOutButton = document.getElementById('sign-out');
 let leave = () => {}; // what the current page stops when another one opens (a live follower)
 
 const RUN_STATUSES = ['queued', 'running', 'waiting_approval', 'paused', 'completed', 'failed', 'cancelled'];
-const ENDED = new Set(['completed', 'failed', 'cancelled']);
 
 function show(message) {
   notice.hidden = !message;
@@ -26,7 +29,7 @@ function page(title, ...content) {
 
 function crumbs(...links) {
   return h('nav', {'aria-label': 'Breadcrumb', className: 'crumbs'},
-    links.map((l, i) => [i ? ' / ' : '', l.href ? h('a', {href: l.href}, l.text) : h('span', {'aria-current': 'page'}, l.text)]));
+    links.filter(Boolean).map((l, i) => [i ? ' / ' : '', l.href ? h('a', {href: l.href}, l.text) : h('span', {'aria-current': 'page'}, l.text)]));
 }
 
 async function route() {
@@ -35,12 +38,13 @@ async function route() {
   show('');
   if (!session.key()) return signIn();
   signOutButton.hidden = false;
-  const parts = location.hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = location.hash.replace(/^#\/?/, '').split('?')[0].split('/').filter(Boolean).map(decodeURIComponent);
   try {
     if (parts.length === 0) await metronomesPage();
     else if (parts[0] === 'm' && parts.length === 2) await metronomePage(parts[1]);
     else if (parts[0] === 'm' && parts[2] === 'runs' && parts.length === 3) await runsPage(parts[1]);
     else if (parts[0] === 'm' && parts[2] === 'runs' && parts.length === 4) await runPage(parts[1], parts[3]);
+    else if (parts[0] === 'bulk' && parts.length === 2) await bulkJobPage(parts[1]);
     else page('Not found', h('h1', {}, 'No such page'), h('p', {}, h('a', {href: '#/'}, 'Back to the metronomes')));
   } catch (e) {
     if (e instanceof ApiError && e.status === 401) {
@@ -168,12 +172,22 @@ async function runsPage(id) {
   const params = new URLSearchParams(location.hash.split('?')[1] || '');
   const list = h('tbody');
   const more = h('button', {type: 'button', hidden: true, id: 'more-runs'}, 'Older runs');
+  const selected = new Set(); // runs ticked for a bulk action, in the order ticked
   let cursor = null;
+  const bulk = bulkPanel(() => ({runIds: [...selected], metronomeId: id, status: status.value}), (job) => {
+    location.hash = `#/bulk/${encodeURIComponent(job.id)}?m=${encodeURIComponent(id)}`;
+  });
+  const tick = (runId) => h('input', {type: 'checkbox', className: 'select-run', 'data-run': runId,
+    'aria-label': `Select run ${runId}`, onchange: (e) => {
+      if (e.target.checked) selected.add(runId); else selected.delete(runId);
+      bulk.invalidate();
+    }});
   const load = async (reset) => {
-    if (reset) { clear(list); cursor = null; }
+    if (reset) { clear(list); cursor = null; selected.clear(); bulk.invalidate(); }
     const res = await api(paths.runs(id) + query({limit: 25, cursor, status: status.value}));
     for (const r of res.data) {
       list.append(h('tr', {'data-run': r.id},
+        h('td', {}, tick(r.id)),
         h('td', {}, h('a', {href: `#/m/${encodeURIComponent(id)}/runs/${encodeURIComponent(r.id)}`}, h('code', {}, r.id))),
         h('td', {}, badge(r.status)),
         h('td', {}, r.triggerType),
@@ -183,7 +197,7 @@ async function runsPage(id) {
     }
     cursor = res.nextCursor;
     more.hidden = !cursor;
-    if (!list.children.length) list.append(h('tr', {}, h('td', {colspan: 6}, status.value ? `No ${statusText(status.value)} runs.` : 'No runs yet.')));
+    if (!list.children.length) list.append(h('tr', {}, h('td', {colspan: 7}, status.value ? `No ${statusText(status.value)} runs.` : 'No runs yet.')));
   };
   status.value = params.get('status') || '';
   status.addEventListener('change', () => load(true).catch((e) => show(e.message)));
@@ -192,6 +206,11 @@ async function runsPage(id) {
 
   const input = h('textarea', {id: 'run-input', name: 'input', rows: 6, spellcheck: 'false', 'aria-describedby': 'input-help input-error'}, '{}');
   const key = h('input', {id: 'idempotency-key', name: 'idempotencyKey', type: 'text', autocomplete: 'off'});
+  const budget = h('input', {id: 'start-budget', name: 'budgetCt', type: 'text', inputmode: 'decimal', autocomplete: 'off', className: 'short'});
+  const policy = h('select', {id: 'start-timeout-policy', name: 'timeoutPolicy'},
+    h('option', {value: ''}, 'default (wall clock)'), h('option', {value: 'wallClock'}, 'wall clock: paused time counts'),
+    h('option', {value: 'excludePaused'}, 'exclude paused time'));
+  const breakpoints = m.definition.nodes.map((n) => h('input', {type: 'checkbox', id: `start-bp-${n.id}`, name: 'pauseBefore', value: n.id}));
   const inputError = h('p', {id: 'input-error', className: 'error', 'aria-live': 'polite'});
   const start = h('form', {className: 'start-run', 'aria-labelledby': 'start-h', onsubmit: async (e) => {
     e.preventDefault();
@@ -206,8 +225,20 @@ async function runsPage(id) {
       input.focus();
       return;
     }
+    const cents = parseBudget(budget.value);
+    if (cents.error) {
+      budget.setAttribute('aria-invalid', 'true');
+      inputError.textContent = cents.error;
+      budget.focus();
+      return;
+    }
+    budget.removeAttribute('aria-invalid');
     const body = {input: value};
     if (key.value.trim()) body.idempotencyKey = key.value.trim();
+    const pauseBefore = breakpoints.filter((b) => b.checked).map((b) => b.value);
+    if (pauseBefore.length) body.pauseBefore = pauseBefore;
+    if (cents.value !== null) body.budgetCt = cents.value;
+    if (policy.value) body.timeoutPolicy = policy.value;
     try {
       const run = (await api(paths.runs(id), {method: 'POST', body})).data;
       location.hash = `#/m/${encodeURIComponent(id)}/runs/${encodeURIComponent(run.id)}`;
@@ -220,6 +251,14 @@ async function runsPage(id) {
   h('p', {id: 'input-help', className: 'help'}, 'Checked to be JSON before it is sent; the run sees it as input.'),
   inputError,
   h('label', {for: 'idempotency-key'}, 'Idempotency key (optional)'), key,
+  h('details', {className: 'options', id: 'start-options'}, h('summary', {}, 'Breakpoints, budget, timeout policy'),
+    h('fieldset', {}, h('legend', {}, 'Pause before these nodes'),
+      h('div', {className: 'checks'}, m.definition.nodes.map((n, i) => h('label', {className: 'check', for: `start-bp-${n.id}`}, breakpoints[i], ' ', h('code', {}, n.id))))),
+    h('label', {for: 'start-budget'}, 'Budget (ct, optional)'), budget,
+    h('p', {className: 'help'}, m.definition.budgetCt !== undefined && m.definition.budgetCt !== null
+      ? `Empty: the definition's ${m.definition.budgetCt} ct.` : 'Empty: no budget.'),
+    h('label', {for: 'start-timeout-policy'}, 'Timeout policy'), policy,
+    h('p', {className: 'help'}, m.timeoutMs ? `The run times out after ${duration(m.timeoutMs)}.` : 'This metronome sets no timeout.')),
   h('button', {type: 'submit', id: 'start-run'}, 'Start run'));
 
   page(`Runs of ${m.name}`, crumbs({href: '#/', text: 'Metronomes'}, {href: `#/m/${encodeURIComponent(id)}`, text: m.name}, {text: 'Runs'}),
@@ -227,7 +266,19 @@ async function runsPage(id) {
     h('section', {'aria-labelledby': 'runs-h'}, h('h2', {id: 'runs-h'}, 'Runs, newest first'),
       h('div', {className: 'filters'}, h('label', {for: 'status-filter'}, 'Status'), status,
         h('button', {type: 'button', id: 'refresh-runs', onclick: () => load(true).catch((e) => show(e.message))}, 'Refresh')),
-      h('table', {className: 'list', id: 'runs'}, h('thead', {}, h('tr', {}, ['Run', 'Status', 'Trigger', 'Created', 'Ended', 'Error'].map((t) => h('th', {scope: 'col'}, t)))), list), more));
+      bulk.element,
+      h('table', {className: 'list', id: 'runs'}, h('thead', {}, h('tr', {}, ['', 'Run', 'Status', 'Trigger', 'Created', 'Ended', 'Error'].map((t) => h('th', {scope: 'col'}, t)))), list), more));
+}
+
+async function bulkJobPage(jobId) {
+  const params = new URLSearchParams(location.hash.split('?')[1] || '');
+  const m = params.get('m');
+  const view = bulkJobView(jobId, (runId) => (m ? `#/m/${encodeURIComponent(m)}/runs/${encodeURIComponent(runId)}` : null));
+  leave = view.stop;
+  page(`Bulk job ${jobId}`, crumbs({href: '#/', text: 'Metronomes'},
+    m ? {href: `#/m/${encodeURIComponent(m)}/runs`, text: 'Runs'} : null, {text: jobId}),
+  h('h1', {id: 'bulk-job-h'}, 'Bulk job ', h('code', {}, jobId)), view.element);
+  await view.start();
 }
 
 // ------------------------------------------------------------------ one run
@@ -254,7 +305,11 @@ async function runPage(metronomeId, runId) {
   const detail = h('section', {className: 'step-detail', id: 'step-detail', 'aria-labelledby': 'detail-h', 'aria-live': 'polite'},
     h('h2', {id: 'detail-h'}, 'Step'), h('p', {className: 'help'}, 'Choose a step in the timeline to see its input, output, error and metadata.'));
   const approvalPrompt = h('p', {id: 'approval-prompt', className: 'prompt', 'aria-live': 'polite'});
-  const updateActions = actionsPanel(actions, state, runPath, () => refresh(), approvalPrompt);
+  let followAgain = () => {};
+  const panel = actionsPanel(actions, state, runPath, () => refresh(), approvalPrompt, () => followAgain());
+  const ctx = {state, runPath, refresh: () => refresh()};
+  const controls = [breakpointsPanel(ctx, m.definition), budgetPanel(ctx, panel.reason), schedulePanel(ctx),
+    rerunPanel(ctx, panel.reason, (run) => { location.hash = `#/m/${encodeURIComponent(metronomeId)}/runs/${encodeURIComponent(run.id)}`; })];
   let loadingMore = false;
   const gantt = new Gantt((s) => showStep(detail, s), async () => {
     const last = state.pages[state.pages.length - 1];
@@ -274,8 +329,10 @@ async function runPage(metronomeId, runId) {
       r.activeNodeCount > 0 && (r.status === 'paused' || r.status === 'cancelled')
         ? h('span', {id: 'draining'}, `draining: ${r.activeNodeCount} node${r.activeNodeCount === 1 ? '' : 's'} still running`) : '',
       state.checkpoint && r.status === 'paused' ? h('span', {id: 'checkpoint'}, ` · checkpoint: ${state.checkpoint}`) : '',
+      pauseCauseText(r) ? h('span', {id: 'pause-cause', 'data-reason': r.pauseCause.reason}, ` · ${pauseCauseText(r)}`) : '',
       r.error ? h('span', {className: 'error'}, ` · ${r.error}`) : '');
-    updateActions();
+    panel.update();
+    for (const c of controls) c.update();
     const waiting = state.steps.find((st) => st.status === 'waiting_approval');
     const node = waiting && m.definition.nodes.find((n) => n.id === waiting.nodeId);
     approvalPrompt.textContent = waiting ? `${waiting.nodeId} waits for a decision${node && node.config && node.config.prompt ? ': ' + node.config.prompt : ''}` : '';
@@ -315,11 +372,18 @@ async function runPage(metronomeId, runId) {
   }
   const schedule = () => { if (!timer) timer = setTimeout(() => { timer = null; refresh(); }, 250); };
 
-  const stop = follow(runPath, first.data.lastEventId, (type, event) => {
-    if (type === 'workflow.paused' && event.checkpoint) state.checkpoint = event.checkpoint;
-    if (type === 'workflow.resumed') state.checkpoint = null;
-    schedule();
-  }, (s) => { state.live = s; liveState.textContent = s === 'live' ? '● following live' : s === 'ended' ? 'run ended: not following' : s + '…'; });
+  // A redriven run goes on after its stream had ended: following starts again from the last event seen.
+  let lastSeen = first.data.lastEventId, stop = () => {};
+  followAgain = () => {
+    stop();
+    stop = follow(runPath, lastSeen, (type, event) => {
+      if (event && event.id) lastSeen = event.id;
+      if (type === 'workflow.paused' && event.checkpoint) state.checkpoint = event.checkpoint;
+      if (type === 'workflow.resumed') state.checkpoint = null;
+      schedule();
+    }, (s) => { state.live = s; liveState.textContent = s === 'live' ? '● following live' : s === 'ended' ? 'run ended: not following' : s + '…'; });
+  };
+  followAgain();
   leave = () => { stop(); clearTimeout(timer); };
 
   const r = state.run;
@@ -330,13 +394,18 @@ async function runPage(metronomeId, runId) {
     h('dt', {}, 'Started by'), h('dd', {}, state.trigger ? `${state.trigger.triggerType}: ${state.trigger.summary || state.trigger.status}` : r.triggerType),
     h('dt', {}, 'Version'), h('dd', {}, h('code', {}, r.versionId)),
     h('dt', {}, 'Created'), h('dd', {}, time(r.createdAt)),
+    r.rerunOf ? [h('dt', {}, 'Rerun of'), h('dd', {}, h('a', {id: 'rerun-of', href: `#/m/${encodeURIComponent(metronomeId)}/runs/${encodeURIComponent(r.rerunOf)}`}, h('code', {}, r.rerunOf)))] : null,
+    h('dt', {}, 'Timeout policy'), h('dd', {id: 'timeout-policy'}, r.timeoutPolicy === 'excludePaused' ? 'paused time does not count' : 'wall clock (paused time counts)'),
     h('dt', {}, 'Input'), h('dd', {}, jsonView(r.input, 'input'))),
   h('div', {className: 'run-top'}, h('div', {}, actions, summary),
     h('section', {'aria-labelledby': 'graph-h'}, h('h2', {id: 'graph-h'}, 'Graph'), graphBox)),
   h('section', {'aria-labelledby': 'timeline-h'}, h('h2', {id: 'timeline-h'}, 'Timeline'),
     h('p', {className: 'help'}, 'One row per step attempt: its bar spans its run time on the run\'s axis, the pale part before it the time it waited to start. Arrow keys move, Enter opens a step.'),
     gantt.element),
-  h('div', {className: 'run-bottom'}, detail, h('div', {}, decisions, audit)));
+  h('div', {className: 'run-bottom'}, detail, h('div', {}, decisions, audit)),
+  // Below what a run is doing: what may be changed about it, less often needed than the actions above.
+  h('section', {className: 'controls', id: 'controls', 'aria-labelledby': 'controls-h'}, h('h2', {id: 'controls-h'}, 'Controls'),
+    h('div', {className: 'control-grid'}, controls.map((c) => c.element))));
   draw();
   if (state.steps.length < 400 && state.pages[0].next) refresh();
 }
@@ -373,23 +442,37 @@ function firstOpenPage(state) {
  * The actions panel, built once (what is typed in it survives every live update); update() enables the buttons
  * the run's state allows.
  */
-function actionsPanel(el, state, runPath, refresh, prompt) {
+function actionsPanel(el, state, runPath, refresh, prompt, redriven) {
   const reason = h('input', {id: 'action-reason', name: 'reason', type: 'text', maxlength: 1000, autocomplete: 'off',
     'aria-describedby': 'action-help'});
+  const resumeAt = h('input', {id: 'resume-at', name: 'resumeAt', type: 'datetime-local', 'aria-describedby': 'resume-at-help'});
   const message = h('p', {id: 'action-message', className: 'error', role: 'alert'});
+  const redrives = h('p', {id: 'redrive-count', className: 'help', 'aria-live': 'polite'});
   const act = async (verb, body) => {
     message.textContent = '';
     try {
       const res = await api(`${runPath}/${verb}`, {method: 'POST', body});
       state.run = res.data;
       reason.value = '';
+      resumeAt.value = '';
+      if (verb === 'redrive') redriven();
       refresh();
     } catch (e) {
-      message.textContent = e instanceof ApiError && e.status === 409 ? `Refused: ${e.message}` : e.message;
+      message.textContent = refusal(e);
     }
   };
   const withReason = () => (reason.value.trim() ? {reason: reason.value.trim()} : {});
   const decision = (approved) => ({approved, ...(reason.value.trim() ? {comment: reason.value.trim()} : {})});
+  // A pause with a time to resume at resumes by itself then; on a paused run the time alone sets that resume.
+  const pause = (needTime) => {
+    const at = localToIso(resumeAt.value);
+    if (at === undefined || (needTime && !at)) {
+      message.textContent = 'Give the time to resume at.';
+      resumeAt.focus();
+      return;
+    }
+    act('pause', {...withReason(), ...(at ? {resumeAt: at} : {})});
+  };
   const dialog = h('dialog', {id: 'cancel-dialog', 'aria-labelledby': 'cancel-h'},
     h('h2', {id: 'cancel-h'}, 'Cancel this run?'), h('p', {}, 'Nodes that have not run are recorded cancelled. A cancelled run cannot be resumed.'),
     h('form', {method: 'dialog'},
@@ -397,23 +480,27 @@ function actionsPanel(el, state, runPath, refresh, prompt) {
       h('button', {value: 'cancel', id: 'cancel-confirm', className: 'danger'}, 'Cancel the run')));
   dialog.addEventListener('close', () => { if (dialog.returnValue === 'cancel') act('cancel', withReason()); });
   const buttons = {
-    pause: h('button', {type: 'button', id: 'pause', onclick: () => act('pause', withReason())}, 'Pause'),
+    pause: h('button', {type: 'button', id: 'pause', onclick: () => pause(false)}, 'Pause'),
     resume: h('button', {type: 'button', id: 'resume', onclick: () => act('resume', withReason())}, 'Resume'),
     cancel: h('button', {type: 'button', id: 'cancel', onclick: () => dialog.showModal()}, 'Cancel…'),
     approve: h('button', {type: 'button', id: 'approve', onclick: () => act('approve', decision(true))}, 'Approve'),
     reject: h('button', {type: 'button', id: 'reject', onclick: () => act('approve', decision(false))}, 'Reject'),
+    redrive: h('button', {type: 'button', id: 'redrive', onclick: () => act('redrive', withReason())}, 'Redrive'),
+    autoResume: h('button', {type: 'button', id: 'auto-resume', onclick: () => pause(true)}, 'Set automatic resume'),
   };
   fill(el, h('h2', {id: 'actions-h'}, 'Actions'),
     h('label', {for: 'action-reason'}, 'Reason or comment'), reason,
-    h('p', {id: 'action-help', className: 'help'}, 'Sent with pause, resume and cancel as the reason, and with approve or reject as the comment; it goes in the audit trail.'),
-    prompt, h('div', {className: 'buttons'}, Object.values(buttons)), message, dialog);
-  return () => {
-    const s = state.run.status;
-    buttons.pause.disabled = !['queued', 'running', 'waiting_approval'].includes(s);
-    buttons.resume.disabled = s !== 'paused';
-    buttons.cancel.disabled = ENDED.has(s);
-    buttons.approve.disabled = buttons.reject.disabled = s !== 'waiting_approval';
+    h('p', {id: 'action-help', className: 'help'}, 'Sent with pause, resume, cancel, redrive and rerun as the reason, and with approve or reject as the comment; it goes in the audit trail.'),
+    h('label', {for: 'resume-at'}, 'Resume automatically at (optional)'), resumeAt,
+    h('p', {id: 'resume-at-help', className: 'help'}, 'In your local time. Sent with Pause; on a paused run, Set automatic resume sets or replaces it.'),
+    prompt, h('div', {className: 'buttons'}, Object.values(buttons)), redrives, message, dialog);
+  const update = () => {
+    const can = allowed(state.run);
+    for (const [name, button] of Object.entries(buttons)) button.disabled = !can[name === 'reject' ? 'approve' : name];
+    const n = state.run.redriveCount || 0;
+    redrives.textContent = `Redriven ${n} time${n === 1 ? '' : 's'}${can.redrive ? '; Redrive continues it from where it stopped.' : '.'}`;
   };
+  return {update, reason: withReason};
 }
 
 function drawSummary(el, state) {
