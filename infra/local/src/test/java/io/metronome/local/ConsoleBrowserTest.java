@@ -520,7 +520,6 @@ class ConsoleBrowserTest {
      */
     @Test
     @Order(6)
-    @org.junit.jupiter.api.Disabled("needs the schedule-pause API")
     void aPauseScheduledInLocalTimeIsShownAndCancelled() {
         String m = create("""
                 {"name": "Quiet hours", "definition": {"nodes": [
