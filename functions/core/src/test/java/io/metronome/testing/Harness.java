@@ -61,7 +61,12 @@ public final class Harness {
      * of the items the engine writes.
      */
     public static Harness observedBy(software.amazon.awssdk.core.interceptor.ExecutionInterceptor extra) {
-        return new Harness(Duration.ofSeconds(2), Clock.systemUTC(), Map.of(), null, TestStack.get().dynamo(extra));
+        return observedBy(extra, Clock.systemUTC());
+    }
+
+    /** As above, on a clock of the test's. */
+    public static Harness observedBy(software.amazon.awssdk.core.interceptor.ExecutionInterceptor extra, Clock clock) {
+        return new Harness(Duration.ofSeconds(2), clock, Map.of(), null, TestStack.get().dynamo(extra));
     }
 
     /**
