@@ -109,7 +109,7 @@ public final class BulkJobs {
             request.runIds().forEach(spec.putArray("runIds")::add);
         }
         spec.put("reason", request.reason());
-        Job job = new Job(jobId, userId, request.action().wire(), spec, "running", 0, -1, null, Map.of(), now, null);
+        Job job = new Job(jobId, userId, request.action().wire(), spec, "running", 0, -1, null, Map.of(), now, null, now);
         jobs.create(job);
         return job;
     }
@@ -235,6 +235,43 @@ public final class BulkJobs {
             }
         }
         return sent;
+    }
+
+    /**
+     * The deployed stack's safety net for a job whose message was lost (a send that failed after the job's write,
+     * a message dead-lettered), run by the sweeper: sends its current page's message again to each job not
+     * completed that has not moved for {@code staleAfter}, noting the resend as a move first (so of two sweepers
+     * one sends, and a job still stuck is sent again only a {@code staleAfter} later). A job at work moves with
+     * every page, and is left alone. A resent message that finds the job moved on is a repeat, and acts on no run
+     * twice.
+     *
+     * @return how many jobs were sent a message
+     */
+    public int resendStale(Duration staleAfter) {
+        if (queueUrl == null) {
+            return 0; // no bulk queue here: no jobs
+        }
+        Instant now = clock.instant();
+        int sent = 0;
+        for (String jobId : jobs.running()) {
+            Job job = jobs.find(jobId).orElse(null);
+            if (job != null && stale(job, now, staleAfter) && jobs.markResent(jobId, job.movedAt(), now)) {
+                LOG.warn("bulk job {} has not moved since {}; its page {} is sent again", jobId, lastMoved(job), job.page());
+                send(jobId, job.page());
+                jobs.sent(jobId, job.page());
+                sent++;
+            }
+        }
+        return sent;
+    }
+
+    /** Whether a job not completed has gone {@code staleAfter} without moving on. */
+    static boolean stale(Job job, Instant now, Duration staleAfter) {
+        return !job.completed() && !lastMoved(job).plus(staleAfter).isAfter(now);
+    }
+
+    private static Instant lastMoved(Job job) {
+        return job.movedAt() != null ? job.movedAt() : job.createdAt();
     }
 
     /** One run's operation for the job, and what came of it. */

@@ -74,9 +74,9 @@ public final class Engine {
         this.worker = new Worker(runs, steps, runData, metronomes, dispatcher, executors, settings, clock, runService);
         this.metronomeService = new MetronomeService(metronomes, executors.egress(), clock);
         this.triggers = new Triggers(metronomes, triggerEvents, runService, clock);
-        this.sweeper = new Sweeper(runs, dispatcher, settings.sweep(), clock);
         this.bulkJobs = new BulkJobs(runService, runs, metronomes, audit, new io.metronome.store.BulkJobRepository(dynamo, tables),
                 sqs, bulkQueueUrl, clock);
+        this.sweeper = new Sweeper(runs, dispatcher, settings.sweep(), clock, bulkJobs);
         this.eventFeed = new RunEventFeed(runService, eventLog, PollSchedule.FOLLOW, clock, RunEventFeed.sleeping(clock));
     }
 

@@ -1,6 +1,7 @@
 package io.metronome.engine;
 
 import io.metronome.domain.Definition;
+import io.metronome.domain.Ids;
 import io.metronome.domain.NodeState;
 import io.metronome.domain.Step;
 import io.metronome.domain.StepStatus;
@@ -36,16 +37,24 @@ public final class Redrive {
     private Redrive() {
     }
 
+    /** The id of the step a redrive records for a node it skips. */
+    static String skippedStepId(String runId, String nodeId, int redrive, Instant now) {
+        return Ids.derived(Ids.STEP, now, runId + "/" + nodeId + "/redrive-" + redrive + "/skipped");
+    }
+
     /** Whether a run in this status may be redriven: one that failed or was cancelled. */
     public static boolean redrivable(io.metronome.domain.RunStatus status) {
         return status == io.metronome.domain.RunStatus.FAILED || status == io.metronome.domain.RunStatus.CANCELLED;
     }
 
     /**
+     * @param redrive which redrive of the run this is (1 for the first): a skipped step's id is derived from the
+     *                run, the node and it (and sorts at {@code now}), so every try of the same redrive makes the
+     *                same record, and another redrive a record of its own
      * @param steps every step record of the run (the order does not matter: the latest of a node is the one with
      *              the greatest id, ids sorting by time)
      */
-    public static Frontier frontier(Definition d, String runId, List<Step> steps, Instant now) {
+    public static Frontier frontier(Definition d, String runId, int redrive, List<Step> steps, Instant now) {
         Map<String, Step> latest = new HashMap<>();
         for (Step s : steps) {
             if (Definition.mapOf(s.nodeId()) != null || !d.hasNode(s.nodeId())) {
@@ -79,7 +88,9 @@ public final class Redrive {
                 entries.put(id, s);
             }
         });
-        skipped.addAll(h.skipped());
+        for (NodeState s : h.skipped()) {
+            skipped.add(NodeState.skipped(s.nodeId(), skippedStepId(runId, s.nodeId(), redrive, now), now));
+        }
         return new Frontier(entries, skipped);
     }
 }

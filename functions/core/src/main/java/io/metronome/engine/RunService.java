@@ -662,6 +662,10 @@ public final class RunService {
      */
     public Run redrive(String userId, String metronomeId, String runId, JsonNode body) {
         String reason = reason(body);
+        // One moment for every try, so that the skipped steps' ids (derived from it and the redrive) are the same
+        // in each; they are recorded once the write is in, so a lost race or a refusal leaves none behind.
+        Instant now = clock.instant();
+        List<NodeState> skipped = new ArrayList<>();
         return change(userId, metronomeId, runId, run -> {
             if (!Redrive.redrivable(run.status())) {
                 throw ApiException.invalidState("run " + run.id() + " is " + run.status().wire()
@@ -676,9 +680,9 @@ public final class RunService {
                 throw ApiException.invalidState("run " + run.id() + " has been redriven " + run.lineage().redriveCount()
                         + " times, the most a run may be (MAX_REDRIVES); rerun it instead");
             }
-            Instant now = clock.instant();
             Definition def = metronomes.version(run.metronomeId(), run.versionId()).definition();
-            Redrive.Frontier frontier = Redrive.frontier(def, run.id(), steps.summaries(run.id()), now);
+            Redrive.Frontier frontier = Redrive.frontier(def, run.id(), run.lineage().redriveCount() + 1,
+                    steps.summaries(run.id()), now);
             if (frontier.ready().isEmpty()) {
                 throw ApiException.invalidState("run " + run.id() + " has no node left to run again");
             }
@@ -689,10 +693,9 @@ public final class RunService {
                     .time("deadlineAt", run.timeoutMs() > 0 ? now.plusMillis(run.timeoutMs()) : null)
                     .sweepAt(sweepAt(now));
             frontier.entries().values().forEach(e -> w.node(null, e));
-            for (NodeState skip : frontier.skipped()) {
-                recordStep(run, skip);
-                w.skipped();
-            }
+            skipped.clear();
+            skipped.addAll(frontier.skipped());
+            skipped.forEach(skip -> w.skipped());
             ObjectNode payload = reasonPayload(reason);
             payload.put("redriveCount", run.lineage().redriveCount() + 1);
             payload.put("maxRedrives", max);
@@ -701,6 +704,7 @@ public final class RunService {
             frontier.ready().forEach(payload.putArray("nodeIds")::add);
             return new Change(w, List.of(AuditEvent.of(run, userId, "run.redriven", payload, now)));
         }, fresh -> {
+            skipped.forEach(skip -> recordStep(fresh, skip));
             io.metronome.observe.Metrics.runStarted();
             LOG.info("run {} redriven ({} of at most {})", fresh.id(), fresh.lineage().redriveCount(),
                     settings.maxRedrives());

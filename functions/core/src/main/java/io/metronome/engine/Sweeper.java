@@ -24,7 +24,8 @@ import java.util.stream.Collectors;
  * moves the run on in the index with a condition on what it read: only the sweeper whose move succeeded sends,
  * so two sweepers at once send each message once. A send that fails after the move is made again at the run's
  * next visit, a {@code staleAfter} later; a run sent messages visit after visit without changing is looked at less
- * and less often ({@link Sweep}), its count of sends kept on its item by the same move.
+ * and less often ({@link Sweep}), its count of sends kept on its item by the same move. Bulk jobs that have
+ * not moved for {@code staleAfter} are sent their page's message again too ({@link BulkJobs#resendStale}).
  */
 public final class Sweeper {
     private static final Logger LOG = LoggerFactory.getLogger(Sweeper.class);
@@ -38,13 +39,26 @@ public final class Sweeper {
     private final SweepSettings settings;
     private final Clock clock;
     private final IntSupplier firstShard;
+    /** The bulk jobs whose lost messages a sweep sends again; null: none. */
+    private final BulkJobs bulkJobs;
 
     public Sweeper(RunRepository runs, Dispatcher dispatcher, SweepSettings settings, Clock clock) {
-        this(runs, dispatcher, settings, clock, () -> ThreadLocalRandom.current().nextInt(RunRepository.sweepShards().size()));
+        this(runs, dispatcher, settings, clock, (BulkJobs) null);
+    }
+
+    public Sweeper(RunRepository runs, Dispatcher dispatcher, SweepSettings settings, Clock clock, BulkJobs bulkJobs) {
+        this(runs, dispatcher, settings, clock, () -> ThreadLocalRandom.current().nextInt(RunRepository.sweepShards().size()),
+                bulkJobs);
     }
 
     /** @param firstShard where a sweep starts (tests make two sweepers meet on the same runs) */
     Sweeper(RunRepository runs, Dispatcher dispatcher, SweepSettings settings, Clock clock, IntSupplier firstShard) {
+        this(runs, dispatcher, settings, clock, firstShard, null);
+    }
+
+    private Sweeper(RunRepository runs, Dispatcher dispatcher, SweepSettings settings, Clock clock, IntSupplier firstShard,
+                    BulkJobs bulkJobs) {
+        this.bulkJobs = bulkJobs;
         this.runs = runs;
         this.dispatcher = dispatcher;
         this.settings = settings;
@@ -58,9 +72,10 @@ public final class Sweeper {
      * @param sendFailures runs whose messages could not be sent (they are visited again, as if the send had been made)
      * @param runsLeftIndex runs that ended and left the index
      * @param finished whether every shard was swept (else the rest is swept at the next tick)
+     * @param bulkJobsResent bulk jobs that had not moved for {@code staleAfter}, sent their page's message again
      */
     public record Summary(int runsExamined, int runsRedispatched, int messagesSent, int sendFailures, int runsLeftIndex,
-                          boolean finished) {
+                          boolean finished, int bulkJobsResent) {
         public Map<String, Object> asMap() {
             Map<String, Object> m = new java.util.LinkedHashMap<>();
             m.put("runsExamined", runsExamined);
@@ -69,6 +84,7 @@ public final class Sweeper {
             m.put("sendFailures", sendFailures);
             m.put("runsLeftIndex", runsLeftIndex);
             m.put("finished", finished);
+            m.put("bulkJobsResent", bulkJobsResent);
             return m;
         }
     }
@@ -84,6 +100,9 @@ public final class Sweeper {
         List<String> shards = RunRepository.sweepShards();
         int first = firstShard.getAsInt();
         Tally tally = new Tally();
+        if (bulkJobs != null) {
+            tally.bulkJobsResent = bulkJobs.resendStale(settings.staleAfter()); // a few calls: before the runs' pages
+        }
         for (int i = 0; i < shards.size(); i++) {
             String shard = shards.get((first + i) % shards.size());
             Map<String, AttributeValue> start = null;
@@ -154,9 +173,10 @@ public final class Sweeper {
         int sent;
         int sendFailures;
         int left;
+        int bulkJobsResent;
 
         Summary summary(boolean finished) {
-            return new Summary(examined, redispatched, sent, sendFailures, left, finished);
+            return new Summary(examined, redispatched, sent, sendFailures, left, finished, bulkJobsResent);
         }
     }
 }

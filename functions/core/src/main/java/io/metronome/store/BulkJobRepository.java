@@ -60,9 +60,12 @@ public final class BulkJobRepository {
      * (null on the first); {@code sentPage} the last page whose message was sent.
      *
      * @param spec what the job was asked: action, filter or runIds, reason (as the API took it)
+     * @param movedAt when the job last moved on (created, a page done, or its message sent again by the sweeper);
+     *                null on a job stored before it was kept
      */
     public record Job(String id, String userId, String action, JsonNode spec, String status, long page,
-                      long sentPage, String cursor, Map<String, Long> counts, Instant createdAt, Instant completedAt) {
+                      long sentPage, String cursor, Map<String, Long> counts, Instant createdAt, Instant completedAt,
+                      Instant movedAt) {
         public boolean completed() {
             return "completed".equals(status);
         }
@@ -88,6 +91,7 @@ public final class BulkJobRepository {
         item.put("sentPage", n(-1));
         OUTCOMES.forEach(o -> item.put(countAttribute(o), n(0)));
         item.put("createdAt", time(job.createdAt()));
+        item.put("movedAt", time(job.createdAt()));
         Put running = Put.builder().tableName(tables.steps())
                 .item(Map.of("runId", s(RUNNING), SK, s(job.id()), "userId", s(job.userId()))).build();
         dynamo.transactWriteItems(t -> t.transactItems(
@@ -116,7 +120,7 @@ public final class BulkJobRepository {
         OUTCOMES.forEach(o -> counts.put(o, Items.num(i, countAttribute(o))));
         return Optional.of(new Job(jobId, str(i, "userId"), str(i, "action"), json(i, "spec"), str(i, "status"),
                 Items.num(i, "page"), Items.num(i, "sentPage"), str(i, "cursor"), counts, time(i, "createdAt"),
-                time(i, "completedAt")));
+                time(i, "completedAt"), time(i, "movedAt")));
     }
 
     /** The results already recorded for these runs, by run id. */
@@ -182,17 +186,17 @@ public final class BulkJobRepository {
         Map<String, AttributeValue> values = new HashMap<>();
         values.put(":from", n(from));
         values.put(":next", n(from + 1));
+        values.put(":now", time(now));
         Map<String, String> names = new HashMap<>();
         names.put("#cursor", "cursor");
         names.put("#page", "page");
         String update;
         if (nextCursor == null) {
-            update = "SET #page = :next, #status = :done, completedAt = :now REMOVE #cursor";
+            update = "SET #page = :next, #status = :done, completedAt = :now, movedAt = :now REMOVE #cursor";
             names.put("#status", "status");
             values.put(":done", s("completed"));
-            values.put(":now", time(now));
         } else {
-            update = "SET #page = :next, #cursor = :cursor";
+            update = "SET #page = :next, #cursor = :cursor, movedAt = :now";
             values.put(":cursor", s(nextCursor));
         }
         Update move = Update.builder().tableName(tables.steps()).key(Items.key("runId", jobId, SK, JOB))
@@ -218,6 +222,34 @@ public final class BulkJobRepository {
                 return false;
             }
             throw e;
+        }
+    }
+
+    /**
+     * Takes a resend of a job that has not moved since {@code movedAt} (as read; null: never noted): notes it as
+     * moved now, if nothing moved it meanwhile, so of two sweepers one sends, and the next resend waits again.
+     *
+     * @return false when the job moved meanwhile (or is gone): nothing to send
+     */
+    public boolean markResent(String jobId, Instant movedAt, Instant now) {
+        Map<String, AttributeValue> values = new HashMap<>();
+        values.put(":now", time(now));
+        values.put(":running", s("running"));
+        String condition = "#status = :running AND ";
+        if (movedAt == null) {
+            condition += "attribute_not_exists(movedAt)";
+        } else {
+            condition += "movedAt = :read";
+            values.put(":read", time(movedAt));
+        }
+        String expected = condition;
+        try {
+            dynamo.updateItem(r -> r.tableName(tables.steps()).key(Items.key("runId", jobId, SK, JOB))
+                    .updateExpression("SET movedAt = :now").conditionExpression(expected)
+                    .expressionAttributeNames(Map.of("#status", "status")).expressionAttributeValues(values));
+            return true;
+        } catch (ConditionalCheckFailedException moved) {
+            return false;
         }
     }
 

@@ -130,6 +130,73 @@ class BulkJobsTest {
     }
 
     @Test
+    void aSweepSendsAgainTheMessageOfAJobThatStalledOnceAndLeavesAJobAtWorkAlone() {
+        // On tables of its own, so that the sweep meets only this test's runs and jobs
+        io.metronome.testing.MovableClock clock = new io.metronome.testing.MovableClock(java.time.Instant.now());
+        Harness own = Harness.withOwnTables(Duration.ofSeconds(2), clock);
+        String ownQueue = own.stack.plainSqs.createQueue(r -> r.queueName("bulk-" + UUID.randomUUID())
+                .attributes(Map.of(QueueAttributeName.VISIBILITY_TIMEOUT, "1"))).queueUrl();
+        BulkJobs ownBulk = new BulkJobs(own.engine.runService, own.engine.runs, own.engine.metronomes, own.engine.audit,
+                new BulkJobRepository(own.stack.dynamo, own.engine.tables), own.stack.sqs, ownQueue, clock);
+        BulkJobRepository stored = new BulkJobRepository(own.stack.plainDynamo, own.engine.tables);
+        Sweeper sweeper = new Sweeper(own.engine.runs, own.engine.dispatcher, SweepSettings.DEFAULTS, clock, ownBulk);
+        Metronome m = own.metronome(user, DEFINITION);
+        List<Run> stalledRuns = new ArrayList<>();
+        List<Run> busyRuns = new ArrayList<>();
+        for (int i = 0; i < 3 + BulkJobs.PAGE + 5; i++) {
+            (i < 3 ? stalledRuns : busyRuns).add(own.engine.runService.start(user, m.id(), Json.object()).run());
+        }
+
+        // Given a job whose first message was lost
+        BulkJobRepository.Job stalled = (BulkJobRepository.Job) ownBulk.submit(user, "cancel", runIds(stalledRuns));
+        List<Message> lost = own.stack.plainSqs.receiveMessage(r -> r.queueUrl(ownQueue).waitTimeSeconds(1)).messages();
+        assertThat(lost).singleElement().satisfies(msg -> assertThat(msg.body()).contains(stalled.id()));
+        own.stack.plainSqs.deleteMessage(r -> r.queueUrl(ownQueue).receiptHandle(lost.get(0).receiptHandle()));
+        // and, a staleness bound later, a job at work: its first page done, its second page's message on the queue
+        clock.advance(SweepSettings.DEFAULTS.staleAfter());
+        BulkJobRepository.Job busy = (BulkJobRepository.Job) ownBulk.submit(user, "cancel", runIds(busyRuns));
+        Message first = own.stack.plainSqs.receiveMessage(r -> r.queueUrl(ownQueue).waitTimeSeconds(1)).messages().get(0);
+        ownBulk.handle(first.body());
+        own.stack.plainSqs.deleteMessage(r -> r.queueUrl(ownQueue).receiptHandle(first.receiptHandle()));
+        assertThat(stored.find(busy.id()).orElseThrow().page()).isEqualTo(1);
+
+        // When the sweeper runs, twice in a row
+        Sweeper.Summary sweep = sweeper.sweep(() -> true);
+        Sweeper.Summary next = sweeper.sweep(() -> true);
+
+        // Then the stalled job alone is sent its page again, once: the resend counts as a move
+        assertThat(sweep.bulkJobsResent()).isEqualTo(1);
+        assertThat(next.bulkJobsResent()).isZero();
+        Map<String, Integer> messagesByJob = new HashMap<>();
+        for (int i = 0; i < 100 && !(stored.find(stalled.id()).orElseThrow().completed()
+                && stored.find(busy.id()).orElseThrow().completed()); i++) {
+            for (Message msg : own.stack.plainSqs.receiveMessage(r -> r.queueUrl(ownQueue).maxNumberOfMessages(10)
+                    .waitTimeSeconds(1)).messages()) {
+                messagesByJob.merge(Json.read(msg.body()).get("jobId").asText(), 1, Integer::sum);
+                ownBulk.handle(msg.body());
+                own.stack.plainSqs.deleteMessage(r -> r.queueUrl(ownQueue).receiptHandle(msg.receiptHandle()));
+            }
+        }
+        assertThat(messagesByJob).as("the resend, and the job at work's own next page").isEqualTo(
+                Map.of(stalled.id(), 1, busy.id(), 1));
+        // and both finish, each run cancelled once
+        assertThat(stored.find(stalled.id()).orElseThrow().counts()).containsEntry("changed", 3L);
+        assertThat(stored.find(busy.id()).orElseThrow().counts()).containsEntry("changed", (long) busyRuns.size());
+        for (Run r : stalledRuns) {
+            assertThat(own.engine.audit.page(r.id(), null, 100).events()).filteredOn(e -> e.action().equals("run.cancelled"))
+                    .as(r.id()).hasSize(1);
+        }
+        assertThat(stored.running()).isEmpty();
+        assertThat(sweeper.sweep(() -> true).bulkJobsResent()).as("a completed job is never sent again").isZero();
+    }
+
+    private static com.fasterxml.jackson.databind.JsonNode runIds(List<Run> runs) {
+        var body = Json.object();
+        runs.forEach(r -> body.withArray("runIds").add(r.id()));
+        return body;
+    }
+
+    @Test
     void pauseAndResumeByRunIdsSayWhatChangedWhatDidNotAndWhy() {
         List<Run> runs = runs(3);
         Run ended = runs.get(2);

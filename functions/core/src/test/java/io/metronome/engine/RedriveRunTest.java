@@ -19,7 +19,6 @@ import org.junit.jupiter.api.Test;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 
@@ -108,14 +107,7 @@ class RedriveRunTest {
                     .containsExactly(org.assertj.core.groups.Tuple.tuple(StepStatus.FAILED, 1),
                             org.assertj.core.groups.Tuple.tuple(StepStatus.COMPLETED, 1));
             assertThat(t.steps()).filteredOn(s -> s.nodeId().equals("n1")).hasSize(1);
-            Map<StepStatus, Integer> counted = new EnumMap<>(StepStatus.class);
-            for (StepStatus s : StepStatus.values()) {
-                counted.put(s, 0);
-            }
-            t.steps().forEach(s -> counted.merge(s.status(), 1, Integer::sum));
-            assertThat(t.summary().statusCounts()).isEqualTo(counted);
-            assertThat(t.summary().stepCount()).isEqualTo(t.steps().size());
-            assertThat(t.summary().auditEventCount()).isEqualTo(t.auditEvents().size());
+            Harness.assertConsistent(t);
             assertThat(audits(h, run, "run.redriven")).singleElement().satisfies(e -> {
                 assertThat(e.actorUserId()).isEqualTo(run.userId());
                 assertThat(e.payload().get("redriveCount").asInt()).isEqualTo(1);
@@ -135,6 +127,153 @@ class RedriveRunTest {
             assertThatThrownBy(() -> redrive(h, run, null))
                     .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(409));
         }
+    }
+
+    /**
+     * Runs a test's action once, on the writing thread, at a write of the engine's to the runs table: before a
+     * redrive's write ({@link #beforeRedrive}), or after any write once a condition holds ({@link #afterWrite}).
+     * Each slot is emptied before its action runs, so the action's own writes pass straight through.
+     */
+    private static final class RunWriteHook implements software.amazon.awssdk.core.interceptor.ExecutionInterceptor {
+        private final String runsTable = TestStack.get().tables.runs();
+        final java.util.concurrent.atomic.AtomicReference<Runnable> beforeRedrive = new java.util.concurrent.atomic.AtomicReference<>();
+        final java.util.concurrent.atomic.AtomicReference<java.util.function.BooleanSupplier> afterWrite =
+                new java.util.concurrent.atomic.AtomicReference<>();
+
+        @Override
+        public void beforeExecution(software.amazon.awssdk.core.interceptor.Context.BeforeExecution context,
+                                    software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+            if (context.request() instanceof software.amazon.awssdk.services.dynamodb.model.TransactWriteItemsRequest t
+                    && t.transactItems().stream().anyMatch(i -> i.update() != null
+                    && runsTable.equals(i.update().tableName())
+                    && i.update().expressionAttributeNames().containsValue("redriveCount"))) {
+                Runnable action = beforeRedrive.getAndSet(null);
+                if (action != null) {
+                    action.run();
+                }
+            }
+        }
+
+        @Override
+        public void afterExecution(software.amazon.awssdk.core.interceptor.Context.AfterExecution context,
+                                   software.amazon.awssdk.core.interceptor.ExecutionAttributes attributes) {
+            boolean runWrite = context.request() instanceof software.amazon.awssdk.services.dynamodb.model.UpdateItemRequest u
+                    ? runsTable.equals(u.tableName())
+                    : context.request() instanceof software.amazon.awssdk.services.dynamodb.model.TransactWriteItemsRequest;
+            java.util.function.BooleanSupplier action = afterWrite.get();
+            if (runWrite && action != null && afterWrite.compareAndSet(action, null) && !action.getAsBoolean()) {
+                afterWrite.compareAndSet(null, action); // not yet: look again after the next write
+            }
+        }
+    }
+
+    /**
+     * Paths off br's default edge: more than two writes hand off (a write's skipped steps are recorded before it,
+     * so the second write, the one the cancel beats, has recorded its share all the same).
+     */
+    private static final int PATHS = 2 * Worker.HAND_OFF_BUDGET + 5;
+
+    /** br chooses x over its default edge to the paths d0, d1, ..., which it skips. */
+    private static String wideBranch() {
+        StringBuilder nodes = new StringBuilder("""
+                {"id": "br", "type": "branch", "config": {"branches": [{"id": "yes", "condition": "true"}]}},
+                {"id": "x", "type": "transform", "config": {"expression": "1"}}""");
+        StringBuilder edges = new StringBuilder("{\"from\": \"br\", \"to\": \"x\", \"branchId\": \"yes\"}");
+        for (int i = 0; i < PATHS; i++) {
+            nodes.append(", {\"id\": \"d").append(i).append("\", \"type\": \"transform\", \"config\": {\"expression\": \"1\"}}");
+            edges.append(", {\"from\": \"br\", \"to\": \"d").append(i).append("\", \"branchId\": \"default\"}");
+        }
+        return "{\"nodes\": [" + nodes + "], \"edges\": [" + edges + "]}";
+    }
+
+    /**
+     * A run cancelled between the writes of br's hand-off: the rest is never handed off, so the paths it did not
+     * reach are recorded cancelled when the run closes; a redrive then finds br done, not taking them, and
+     * skips them (and runs x).
+     */
+    private static List<String> cancelledInTheMiddleOfAHandOff(Harness h, RunWriteHook hook, Run[] started) {
+        Run run = h.start(h.metronome(wideBranch()), "{}");
+        started[0] = run;
+        hook.afterWrite.set(() -> {
+            var br = h.engine.runs.find(run.id()).orElseThrow().node("br");
+            if (br == null || br.phase() != io.metronome.domain.NodeState.Phase.COMPLETED || br.progress() == null
+                    || br.progress().isEmpty()) {
+                return false;
+            }
+            h.engine.runService.cancel(run.userId(), run.metronomeId(), run.id(), null);
+            return true;
+        });
+        h.pump.until(() -> h.run(run).closed(), Duration.ofSeconds(20), "the cancelled run to close");
+        assertThat(hook.afterWrite.get()).as("cancelled in the middle of the hand-off").isNull();
+        Map<String, StepStatus> last = Harness.lastStatusByNode(h.timeline(run));
+        assertThat(last).containsEntry("br", StepStatus.COMPLETED).containsEntry("x", StepStatus.CANCELLED);
+        List<String> unreached = last.entrySet().stream().filter(e -> e.getValue() == StepStatus.CANCELLED
+                && !e.getKey().equals("x")).map(Map.Entry::getKey).sorted().toList();
+        assertThat(unreached).as("paths the hand-off did not reach").isNotEmpty().hasSizeLessThan(PATHS);
+        return unreached;
+    }
+
+    /** Every skipped step on the run's timeline, by node, sorted: once a node skipped only once. */
+    private static List<String> skippedNodes(Harness h, Run run) {
+        return h.timeline(run).steps().stream().filter(s -> s.status() == StepStatus.SKIPPED).map(Step::nodeId)
+                .sorted().toList();
+    }
+
+    private static List<String> allPaths() {
+        return java.util.stream.IntStream.range(0, PATHS).mapToObj(i -> "d" + i).sorted().toList();
+    }
+
+    @Test
+    void aRedriveWhoseWriteLostARaceRecordsEachNodeItSkipsOnce() {
+        RunWriteHook hook = new RunWriteHook();
+        io.metronome.testing.MovableClock clock = new io.metronome.testing.MovableClock(java.time.Instant.now());
+        Harness h = Harness.observedBy(hook, clock);
+        Run[] started = new Run[1];
+        List<String> unreached = cancelledInTheMiddleOfAHandOff(h, hook, started);
+        Run run = started[0];
+        clock.advance(Duration.ofSeconds(1)); // the redrive comes after the end
+        hook.beforeRedrive.set(() -> {
+            clock.advance(Duration.ofSeconds(1)); // the retry comes later than the try it repeats
+            h.engine.runs.update(new io.metronome.store.RunWrite(run.id(), clock.instant()),
+                    software.amazon.awssdk.services.dynamodb.model.ReturnValue.ALL_NEW); // a write in between
+        });
+
+        Run redriven = redrive(h, run, null);
+
+        assertThat(hook.beforeRedrive.get()).as("the race was run").isNull();
+        assertThat(redriven.lineage().redriveCount()).isEqualTo(1);
+        assertThat(redriven.nodes()).containsOnlyKeys("x");
+        assertThat(skippedNodes(h, run)).as("each path skipped once, those the redrive skipped too")
+                .containsExactlyElementsOf(allPaths());
+        var done = h.timeline(h.awaitStatus(run, RunStatus.COMPLETED));
+        assertThat(done.steps()).filteredOn(s -> unreached.contains(s.nodeId()))
+                .extracting(Step::status).containsOnly(StepStatus.CANCELLED, StepStatus.SKIPPED)
+                .hasSize(2 * unreached.size());
+        Harness.assertConsistent(done);
+    }
+
+    @Test
+    void aRedriveRefusedBecauseAnotherRedriveWonLeavesNoSkippedStepOfItsOwn() {
+        RunWriteHook hook = new RunWriteHook();
+        io.metronome.testing.MovableClock clock = new io.metronome.testing.MovableClock(java.time.Instant.now());
+        Harness h = Harness.observedBy(hook, clock);
+        Run[] started = new Run[1];
+        cancelledInTheMiddleOfAHandOff(h, hook, started);
+        Run run = started[0];
+        clock.advance(Duration.ofSeconds(1));
+        hook.beforeRedrive.set(() -> {
+            clock.advance(Duration.ofSeconds(1));
+            redrive(h, run, "{\"reason\": \"the other caller\"}");
+        });
+
+        assertThatThrownBy(() -> redrive(h, run, null)).as("the loser, on reading the run again")
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.status()).isEqualTo(409));
+
+        assertThat(hook.beforeRedrive.get()).as("the race was run").isNull();
+        assertThat(skippedNodes(h, run)).containsExactlyElementsOf(allPaths());
+        assertThat(audits(h, run, "run.redriven")).singleElement()
+                .satisfies(e -> assertThat(e.payload().get("reason").asText()).isEqualTo("the other caller"));
+        Harness.assertConsistent(h.timeline(h.awaitStatus(run, RunStatus.COMPLETED)));
     }
 
     @Test
@@ -169,6 +308,7 @@ class RedriveRunTest {
         assertThat(Harness.lastStatusByNode(h.timeline(run))).containsEntry("prep", StepStatus.COMPLETED)
                 .containsEntry("wait", StepStatus.CANCELLED);
         assertThat(h.timeline(run).steps()).filteredOn(s -> s.nodeId().equals("prep")).hasSize(1);
+        Harness.assertConsistent(h.timeline(run));
     }
 
     @Test

@@ -65,7 +65,7 @@ class RedriveTest {
         step("j", StepStatus.CANCELLED, 0, null); // never reached, recorded when the run closed
         step("end", StepStatus.CANCELLED, 0, null);
 
-        Redrive.Frontier f = Redrive.frontier(DIAMOND, "run_x", steps, NOW);
+        Redrive.Frontier f = Redrive.frontier(DIAMOND, "run_x", 1, steps, NOW);
 
         assertThat(f.ready()).containsExactly("a2");
         assertThat(f.entries().get("a2").attempt()).isEqualTo(1);
@@ -78,13 +78,33 @@ class RedriveTest {
     }
 
     @Test
+    void aBranchThatCompletedAfterItsRunEndedHasItsPathNotTakenSkippedUnderAnIdOfTheRedrive() {
+        step("br", StepStatus.COMPLETED, 1, "yes"); // completed after the run was cancelled: no hand-off was made
+        for (String never : List.of("a", "b", "a2", "j", "end")) {
+            step(never, StepStatus.CANCELLED, 0, null);
+        }
+
+        Redrive.Frontier first = Redrive.frontier(DIAMOND, "run_x", 1, steps, NOW);
+        Redrive.Frontier again = Redrive.frontier(DIAMOND, "run_x", 1, steps, NOW);
+        Redrive.Frontier second = Redrive.frontier(DIAMOND, "run_x", 2, steps, NOW);
+
+        assertThat(first.ready()).containsExactly("a");
+        assertThat(first.skipped()).extracting(s -> s.nodeId()).containsExactly("b");
+        assertThat(first.skipped().get(0).stepId()).as("a repeat of the same redrive makes the same record")
+                .isEqualTo(again.skipped().get(0).stepId())
+                .as("another redrive makes its own").isNotEqualTo(second.skipped().get(0).stepId())
+                .as("sorting after every earlier step").isGreaterThan(steps.get(steps.size() - 1).id());
+        assertThat(first.entries().get("j").phase()).isEqualTo(Phase.JOINING);
+    }
+
+    @Test
     void aCancelledParallelBranchRunsAgainWhileTheCompletedOneKeepsItsArrivalAtTheJoin() {
         step("fork", StepStatus.COMPLETED, 1, null);
         step("x", StepStatus.COMPLETED, 1, null);
         step("y", StepStatus.CANCELLED, 1, null);
         step("j", StepStatus.CANCELLED, 0, null);
 
-        Redrive.Frontier f = Redrive.frontier(FORK, "run_x", steps, NOW);
+        Redrive.Frontier f = Redrive.frontier(FORK, "run_x", 1, steps, NOW);
 
         assertThat(f.ready()).containsExactly("y");
         assertThat(f.entries().get("j").phase()).isEqualTo(Phase.JOINING);
@@ -102,7 +122,7 @@ class RedriveTest {
         step("y", StepStatus.COMPLETED, 1, null);
         step("j", StepStatus.FAILED, 1, null);
 
-        Redrive.Frontier f = Redrive.frontier(FORK, "run_x", steps, NOW);
+        Redrive.Frontier f = Redrive.frontier(FORK, "run_x", 1, steps, NOW);
 
         assertThat(f.ready()).containsExactly("j");
         assertThat(f.entries()).containsOnlyKeys("j");
@@ -113,7 +133,7 @@ class RedriveTest {
         step("fork", StepStatus.CANCELLED, 1, null);
         step("x", StepStatus.CANCELLED, 0, null);
 
-        Redrive.Frontier f = Redrive.frontier(FORK, "run_x", steps, NOW);
+        Redrive.Frontier f = Redrive.frontier(FORK, "run_x", 1, steps, NOW);
 
         assertThat(f.ready()).containsExactly("fork");
         assertThat(f.entries()).containsOnlyKeys("fork");
@@ -127,7 +147,7 @@ class RedriveTest {
         step("j[0]", StepStatus.FAILED, 1, null); // as if j were a map: its child does not count as a node
         step("j", StepStatus.FAILED, 1, null);
 
-        assertThat(Redrive.frontier(FORK, "run_x", steps, NOW).ready()).containsExactly("j");
+        assertThat(Redrive.frontier(FORK, "run_x", 1, steps, NOW).ready()).containsExactly("j");
         assertThat(Redrive.redrivable(RunStatus.FAILED)).isTrue();
         assertThat(Redrive.redrivable(RunStatus.CANCELLED)).isTrue();
         assertThat(Redrive.redrivable(RunStatus.COMPLETED)).isFalse();

@@ -61,7 +61,12 @@ public final class Harness {
      * of the items the engine writes.
      */
     public static Harness observedBy(software.amazon.awssdk.core.interceptor.ExecutionInterceptor extra) {
-        return new Harness(Duration.ofSeconds(2), Clock.systemUTC(), Map.of(), null, TestStack.get().dynamo(extra));
+        return observedBy(extra, Clock.systemUTC());
+    }
+
+    /** As above, on a clock of the test's. */
+    public static Harness observedBy(software.amazon.awssdk.core.interceptor.ExecutionInterceptor extra, Clock clock) {
+        return new Harness(Duration.ofSeconds(2), clock, Map.of(), null, TestStack.get().dynamo(extra));
     }
 
     /**
@@ -140,7 +145,12 @@ public final class Harness {
         return run(r);
     }
 
-    /** Every count in the summary agrees with the arrays the timeline returns. */
+    /**
+     * Every count in the summary agrees with the arrays the timeline returns, and each node attempt has one step
+     * in each life of the run: a redrive (audited {@code run.redriven}, counted in the run's {@code redriveCount})
+     * starts a life in which attempts count from 1 again, so a step belongs to the life of the last redrive
+     * audited at or before it was created.
+     */
     public static void assertConsistent(RunService.Timeline t) {
         Map<StepStatus, Integer> counted = new EnumMap<>(StepStatus.class);
         for (StepStatus s : StepStatus.values()) {
@@ -160,9 +170,18 @@ public final class Harness {
                 .mapToLong(Step::durationMs).sum();
         assertThat(t.summary().totalDurationMs()).as("totalDurationMs").isEqualTo(duration);
         assertThat(t.steps()).extracting(Step::id).doesNotHaveDuplicates();
-        assertThat(t.steps().stream().map(s -> s.nodeId() + "#" + s.attempt()).toList())
-                .as("one step per node attempt").doesNotHaveDuplicates();
+        java.util.List<java.time.Instant> redrives = t.auditEvents().stream()
+                .filter(e -> e.action().equals("run.redriven")).map(io.metronome.domain.AuditEvent::createdAt)
+                .sorted().toList();
+        assertThat(redrives).as("a run.redriven audited for each redrive counted").hasSize(t.run().lineage().redriveCount());
+        assertThat(t.steps().stream().map(s -> life(redrives, s) + "/" + s.nodeId() + "#" + s.attempt()).toList())
+                .as("one step per node attempt in each life of the run").doesNotHaveDuplicates();
         assertThat(t.summary().status()).isEqualTo(t.run().status().wire());
+    }
+
+    /** Which life of its run a step belongs to: 0 before the first redrive, n after the n-th. */
+    private static int life(java.util.List<java.time.Instant> redrives, Step s) {
+        return (int) redrives.stream().filter(at -> !at.isAfter(s.createdAt())).count();
     }
 
     public static Map<String, StepStatus> lastStatusByNode(RunService.Timeline t) {

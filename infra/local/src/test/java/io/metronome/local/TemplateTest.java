@@ -265,17 +265,22 @@ class TemplateTest {
         assertThat(new ArrayList<Object>((List<?>) runs.get("AttributeDefinitions"))).contains(Map.of("AttributeName", "sweepShard", "AttributeType", "S"),
                 Map.of("AttributeName", "sweepAt", "AttributeType", "S"));
 
-        // Least privilege: a query of that index, a batch read and an update of runs, sends to the node queue.
+        // Least privilege: a query of that index, a batch read and an update of runs, sends to the node queue;
+        // for stalled bulk jobs, a query, a read and an update of the steps table, sends to the bulk queue.
         List<?> policies = (List<?>) sweeper.get("Policies");
-        assertThat(policies).hasSize(2);
+        assertThat(policies).hasSize(3);
         List<Object> statements = new ArrayList<>((List<?>) map(policies.get(0)).get("Statement"));
         assertThat(statements).containsExactly(
                 Map.of("Effect", "Allow", "Action", "dynamodb:Query",
                         "Resource", Map.of("Fn::Sub", "${RunsTable.Arn}/index/bySweep")),
                 Map.of("Effect", "Allow", "Action", List.of("dynamodb:BatchGetItem", "dynamodb:UpdateItem"),
-                        "Resource", Map.of("Fn::GetAtt", List.of("RunsTable", "Arn"))));
+                        "Resource", Map.of("Fn::GetAtt", List.of("RunsTable", "Arn"))),
+                Map.of("Effect", "Allow", "Action", List.of("dynamodb:Query", "dynamodb:GetItem", "dynamodb:UpdateItem"),
+                        "Resource", Map.of("Fn::GetAtt", List.of("StepsTable", "Arn"))));
         assertThat(policies.get(1)).isEqualTo(Map.of("SQSSendMessagePolicy",
                 Map.of("QueueName", Map.of("Fn::GetAtt", List.of("NodeQueue", "QueueName")))));
+        assertThat(policies.get(2)).isEqualTo(Map.of("SQSSendMessagePolicy",
+                Map.of("QueueName", Map.of("Fn::GetAtt", List.of("BulkJobQueue", "QueueName")))));
 
         // Its timings, set once in Globals: a message a dead invocation received comes back (after the visibility
         // timeout) before the sweeper would send it again, whether the node was still ready or held under a lease.
