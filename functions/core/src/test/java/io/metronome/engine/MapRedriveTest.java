@@ -88,6 +88,7 @@ class MapRedriveTest {
                 .answeringByPath((path, hit) -> flaky.contains(path) && hit == 1 ? 503 : 200);
              LocalHttpEndpoint steady = new LocalHttpEndpoint().answeringByPath((path, hit) -> 200)) {
             Metronome m = h.metronome(fanOut(endpoint, 5, 2));
+            h.stack.counter.reset();
             Run run = h.start(m, items(50));
             assertThat(h.awaitStatus(run, RunStatus.FAILED).error()).contains("3 of 50 children failed");
             h.pump.until(() -> h.run(run).closed(), Duration.ofSeconds(30), "the failed run to close");
@@ -100,7 +101,9 @@ class MapRedriveTest {
             assertThat(childSteps(first)).as("every element has a step").hasSize(50);
             assertThat(completedFirst).doesNotContain(5, 20, 35).hasSizeGreaterThanOrEqualTo(30);
             Map<String, Integer> hitsFirst = endpoint.hitsByPath();
+            double firstPassUnits = h.stack.counter.writeUnits();
 
+            h.stack.counter.reset();
             redrive(h, run);
             int[] widest = {0};
             h.pump.until(() -> {
@@ -111,6 +114,10 @@ class MapRedriveTest {
             }, Duration.ofSeconds(60), "the redriven run to end");
 
             Run done = h.run(run);
+            System.out.printf("map of 50 children: first pass %.0f write units (%d completed); its redrive %.0f "
+                            + "(%d run again, %d kept), %s%n", firstPassUnits, completedFirst.size(),
+                    h.stack.counter.writeUnits(), 50 - completedFirst.size(), completedFirst.size(),
+                    h.stack.counter.byOperation());
             assertThat(done.status()).isEqualTo(RunStatus.COMPLETED);
             Map<String, Integer> hits = endpoint.hitsByPath();
             for (int i = 0; i < 50; i++) {
