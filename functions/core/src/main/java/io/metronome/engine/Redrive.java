@@ -23,7 +23,11 @@ import java.util.Map;
  * arrivals of their done sources, and skips a join that only now has all its sources owes.
  *
  * <p>A map is one node here: its children ({@code map[3]}) are not nodes of the definition, so a map that failed
- * or was cancelled runs again as a whole.
+ * or was cancelled is entered again as a whole, and its children are its own affair: as it fills its slots it
+ * counts a child that completed in an earlier pass as succeeded, with its output kept, and starts only the others
+ * ({@link MapProgress#topUp}, {@link KeptChildren}). What is done is read from the children's stored outputs, a
+ * page at a time, never listed on the run item, so a redriven map of 10,000 children costs what its failed ones
+ * do, plus a key read per kept one.
  */
 public final class Redrive {
     /** Entries to put on the run item (ready nodes and waiting joins) and nodes to record as skipped. */

@@ -274,7 +274,8 @@ public final class Worker {
                 return; // a worker that took the node over recorded this attempt as lost: it runs the next one
             }
             // The output before the write that completes the node, so that whoever reads the node as completed finds it.
-            if (done.output() != null && !done.output().isNull()) {
+            // A map's child stores even a null one: it is the record that the child completed (KeptChildren).
+            if (done.output() != null && !done.output().isNull() || Definition.mapOf(before.nodeId()) != null) {
                 data.putOutput(run.id(), before.nodeId(), before.attempt(), done.output());
             }
             if (!done.decisions().isEmpty()) {
@@ -305,6 +306,7 @@ public final class Worker {
     private void settle(Run run, Definition def, NodeState before, NodeState settled, boolean recordFirst,
                         java.util.function.Consumer<RunWrite> extra) {
         Run recordedAgainst = recordFirst ? null : run; // the run as it was when the step was recorded
+        java.util.function.IntPredicate kept = null; // read once for all the retries: a kept child stays kept
         for (int i = 0; i < SETTLE_RETRIES; i++) {
             Instant now = clock.instant();
             RunWrite write = new RunWrite(run.id(), now).requireNodeRev(before.nodeId(), before.rev());
@@ -331,10 +333,13 @@ public final class Worker {
             if (mapEntry != null && mapEntry.phase() == Phase.MAPPING && settled.phase().isFinal()) {
                 // A child ended: its map counts it and starts the next ones in the same write.
                 MapProgress counted = MapProgress.of(mapEntry.progress()).childEnded(settled.phase() == Phase.COMPLETED);
+                if (kept == null) {
+                    kept = KeptChildren.of(data, run, map, counted.total());
+                }
                 // An ended run starts no child: it only counts the one that ended.
                 MapProgress.TopUp topUp = counted.overTolerance(def, map) || run.isTerminal()
                         ? new MapProgress.TopUp(List.of(), counted)
-                        : counted.topUp(def, run.withoutNode(before.nodeId()), map, now, HAND_OFF_BUDGET);
+                        : counted.topUp(def, run.withoutNode(before.nodeId()), map, now, HAND_OFF_BUDGET, kept);
                 mapEntries(write, mapEntry, topUp, ready);
             }
             write.node(before, state);
@@ -398,14 +403,18 @@ public final class Worker {
             return;
         }
         data.putElements(run.id(), before.nodeId(), elements);
+        java.util.function.IntPredicate kept = KeptChildren.of(data, run, before.nodeId(), progress.total());
         for (int i = 0; i < CONFLICT_RETRIES; i++) {
             Instant now = clock.instant();
             RunWrite write = new RunWrite(run.id(), now).requireStatus(LIVE);
             List<NodeState> ready = new ArrayList<>();
-            mapEntries(write, before, progress.topUp(def, run, before.nodeId(), now, HAND_OFF_BUDGET), ready);
+            mapEntries(write, before, progress.topUp(def, run, before.nodeId(), now, HAND_OFF_BUDGET, kept), ready);
             try {
                 Run after = runs.update(write, ReturnValue.ALL_NEW);
                 observe(def, before, Metrics.Outcome.WAITING, now);
+                if (mapEnded(after, def, before.nodeId())) {
+                    return; // a redriven map whose children had all completed before
+                }
                 proceed(after, def, ready);
                 return;
             } catch (RunConflict c) {
@@ -482,15 +491,20 @@ public final class Worker {
             return;
         }
         Instant now = clock.instant();
-        MapProgress.TopUp topUp = MapProgress.of(map.progress()).topUp(def, run, map.nodeId(), now, HAND_OFF_BUDGET);
-        if (topUp.children().isEmpty()) {
+        MapProgress progress = MapProgress.of(map.progress());
+        MapProgress.TopUp topUp = progress.topUp(def, run, map.nodeId(), now, HAND_OFF_BUDGET,
+                KeptChildren.of(data, run, map.nodeId(), progress.total()));
+        if (topUp.after().equals(progress)) {
             return;
         }
         RunWrite write = new RunWrite(run.id(), now);
         List<NodeState> ready = new ArrayList<>();
         mapEntries(write, map, topUp, ready);
         try {
-            proceed(runs.update(write, ReturnValue.ALL_NEW), def, ready);
+            Run after = runs.update(write, ReturnValue.ALL_NEW);
+            if (!mapEnded(after, def, map.nodeId())) { // its last children may have been kept ones
+                proceed(after, def, ready);
+            }
         } catch (RunConflict ignored) {
             // another worker moved the map on
         }
@@ -1148,18 +1162,15 @@ public final class Worker {
         Definition def = definition(run);
         List<Step> recorded = steps.summaries(run.id());
         java.util.Set<String> reached = new java.util.HashSet<>();
-        Map<String, Integer> children = new java.util.HashMap<>();
+        Map<String, Step> maps = new java.util.HashMap<>(); // each map's latest step
         for (Step st : recorded) {
             reached.add(st.nodeId());
-            String map = Definition.mapOf(st.nodeId());
-            if (map != null) {
-                children.merge(map, 1, Integer::sum);
+            if ("map".equals(st.nodeType()) && st.metadata() != null && st.metadata().has("total")) {
+                maps.merge(st.nodeId(), st, (a, b) -> a.id().compareTo(b.id()) >= 0 ? a : b);
             }
         }
-        for (Step st : recorded) {
-            if ("map".equals(st.nodeType()) && st.metadata() != null && st.metadata().has("total")
-                    && children.getOrDefault(st.nodeId(), 0) < st.metadata().get("total").asInt()
-                    && st.metadata().path("started").asInt() < st.metadata().get("total").asInt()) {
+        for (Step map : maps.values()) {
+            if (!neverStartedRecorded(run, map, recorded)) {
                 return; // its never-started children are still being recorded; the last chunk closes the run
             }
         }
@@ -1184,6 +1195,27 @@ public final class Worker {
         }
     }
 
+    /**
+     * Whether every child an ended map never started in its last pass ({@code started} on) is recorded as
+     * cancelled since that pass began, or was kept from an earlier pass (which {@link #closeMap} does not record).
+     */
+    private boolean neverStartedRecorded(Run run, Step map, List<Step> recorded) {
+        MapProgress p = MapProgress.of(map.metadata());
+        if (p.started() >= p.total()) {
+            return true;
+        }
+        java.util.BitSet covered = new java.util.BitSet();
+        for (Step st : recorded) {
+            if (map.nodeId().equals(Definition.mapOf(st.nodeId())) && st.id().compareTo(map.id()) > 0) {
+                covered.set(Definition.indexOf(st.nodeId()));
+            }
+        }
+        if (run.lineage().redriveCount() > 0) {
+            covered.or(data.childrenWithOutput(run.id(), map.nodeId(), p.started(), p.total()));
+        }
+        return covered.nextClearBit(p.started()) >= p.total();
+    }
+
     /** Children of a cancelled map recorded per message; the next message carries on. */
     static final int CLOSE_CHUNK = 500;
 
@@ -1203,8 +1235,14 @@ public final class Worker {
         int to = Math.min(total, from + CLOSE_CHUNK);
         Instant at = run.completedAt() != null ? run.completedAt() : map.completedAt();
         String type = def.node(Definition.childId(m.nodeId(), from)).type().wire();
+        // A child kept from an earlier pass completed then: it stays completed on the timeline for the next redrive.
+        java.util.BitSet kept = run.lineage().redriveCount() > 0
+                ? data.childrenWithOutput(run.id(), m.nodeId(), from, to) : new java.util.BitSet();
         List<Step> never = new ArrayList<>();
         for (int i = from; i < to; i++) {
+            if (kept.get(i)) {
+                continue;
+            }
             String child = Definition.childId(m.nodeId(), i);
             never.add(new Step(Ids.derived(Ids.STEP, at, run.id() + "/" + child + "/cancelled"), run.id(),
                     run.metronomeId(), child, type, StepStatus.CANCELLED, 0, null, null, null, null, null, null, at,

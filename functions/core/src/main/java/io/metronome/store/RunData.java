@@ -36,7 +36,8 @@ import static io.metronome.store.Items.str;
  *   <tr><td>{@code out#<nodeId>}</td><td>a node's output, with the attempt that produced it</td>
  *       <td>before the write that completes the node; a later attempt's output replaces an earlier one's, never
  *       the reverse</td></tr>
- *   <tr><td>{@code out#<mapId>#<index>}</td><td>a map child's output</td><td>as above</td></tr>
+ *   <tr><td>{@code out#<mapId>#<index>}</td><td>a map child's output, even a null one: it also records that the
+ *       child completed, so a redriven map keeps it ({@link #childrenWithOutput})</td><td>as above</td></tr>
  *   <tr><td>{@code item#<mapId>#<index>}</td><td>a map's element</td><td>before the write that starts the map</td></tr>
  *   <tr><td>{@code $sum#dec#...}, {@code $sum#thr#...}</td><td>the summary's branch decisions and thread ids</td>
  *       <td>before the write that completes the node; repeats land on the same key</td></tr>
@@ -203,6 +204,28 @@ public final class RunData {
             if (index < total) {
                 out.set(index, json(item, "data"));
             }
+        }
+        return out;
+    }
+
+    /**
+     * Which of a map's children from {@code from} (inclusive) to {@code to} (exclusive) have a stored output, that
+     * is, completed: one query over that range of keys, reading the keys only.
+     */
+    public java.util.BitSet childrenWithOutput(String runId, String mapId, int from, int to) {
+        java.util.BitSet out = new java.util.BitSet();
+        if (from >= to) {
+            return out;
+        }
+        String prefix = outputKey(mapId) + "#";
+        for (Map<String, AttributeValue> item : Items.queryAll(dynamo, QueryRequest.builder().tableName(tables.steps())
+                .keyConditionExpression("runId = :r AND #k BETWEEN :a AND :b")
+                .projectionExpression("#k")
+                .expressionAttributeNames(Map.of("#k", SK))
+                .expressionAttributeValues(Map.of(":r", s(runId), ":a", s("out#" + childKey(mapId, from)),
+                        ":b", s("out#" + childKey(mapId, to - 1))))
+                .consistentRead(true).build())) {
+            out.set(Integer.parseInt(str(item, SK).substring(prefix.length())));
         }
         return out;
     }

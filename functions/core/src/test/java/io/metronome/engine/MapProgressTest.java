@@ -48,6 +48,39 @@ class MapProgressTest {
     }
 
     @Test
+    void aRedrivenMapCountsTheChildrenKeptFromAnEarlierPassAsSucceededAndStartsOnlyTheOthersInItsFreeSlots() {
+        java.util.Set<Integer> kept = java.util.Set.of(0, 1, 3, 4, 5, 6, 9);
+        MapProgress fresh = new MapProgress(10, 0, 0, 0);
+
+        var first = fresh.topUp(DEF, run(RunStatus.RUNNING, 0), "m", NOW, 25, kept::contains);
+        assertThat(first.children()).extracting(NodeState::nodeId).as("three slots, the kept ones passed over")
+                .containsExactly("m[2]", "m[7]", "m[8]");
+        assertThat(first.after()).isEqualTo(new MapProgress(10, 9, 6, 0, 6));
+
+        // m[2] ended (m[7] and m[8] still in flight): the walk counts m[9] and reaches the end with nothing to start
+        var frontier = run(RunStatus.RUNNING, 0).withNode(NodeState.pending("m[7]", 1, NOW, null))
+                .withNode(NodeState.pending("m[8]", 1, NOW, null));
+        var last = first.after().childEnded(true).topUp(DEF, frontier, "m", NOW, 25, kept::contains);
+        assertThat(last.children()).isEmpty();
+        assertThat(last.after()).isEqualTo(new MapProgress(10, 10, 8, 0, 7));
+        assertThat(last.after().childEnded(true).childEnded(true).done(run(RunStatus.RUNNING, 0), "m"))
+                .as("done with the same counts as a map that ran every child once").isTrue();
+        assertThat(last.after().childEnded(true).childEnded(true).succeeded()).isEqualTo(10);
+
+        assertThat(fresh.topUp(DEF, run(RunStatus.RUNNING, 3), "m", NOW, 25, kept::contains).after())
+                .as("no free slot: the walk waits, even past kept children").isEqualTo(fresh);
+        assertThat(fresh.topUp(DEF, run(RunStatus.RUNNING, 0), "m", NOW, 1, kept::contains).children())
+                .as("the budget bounds the children started, not the kept ones counted")
+                .extracting(NodeState::nodeId).containsExactly("m[2]");
+        assertThat(new MapProgress(10, 0, 0, 0).topUp(DEF, run(RunStatus.RUNNING, 0), "m", NOW, 25, i -> true)
+                .after()).as("every child kept: nothing to start, the map is done")
+                .isEqualTo(new MapProgress(10, 10, 10, 0, 10));
+        assertThat(fresh.topUp(DEF, run(RunStatus.PAUSED, 0), "m", NOW, 25, kept::contains).after()).isEqualTo(fresh);
+        assertThat(MapProgress.of(new MapProgress(4, 3, 2, 1, 2).toJson())).isEqualTo(new MapProgress(4, 3, 2, 1, 2));
+        assertThat(new MapProgress(4, 3, 2, 1).toJson().has("kept")).as("shown only when a child was kept").isFalse();
+    }
+
+    @Test
     void aMapFailsPastItsToleranceAndIsDoneOnceEveryChildEndedAndLeft() {
         assertThat(new MapProgress(10, 5, 3, 1).overTolerance(DEF, "m")).isFalse();
         assertThat(new MapProgress(10, 5, 3, 1).childEnded(false).overTolerance(DEF, "m")).isTrue();

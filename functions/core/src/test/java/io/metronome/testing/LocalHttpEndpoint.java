@@ -24,6 +24,9 @@ public final class LocalHttpEndpoint implements AutoCloseable {
     private final List<String> idempotencyKeys = new CopyOnWriteArrayList<>();
     private final List<String> bodies = new CopyOnWriteArrayList<>();
     private volatile IntUnaryOperator statusForHit = hit -> 200;
+    private final java.util.Map<String, AtomicInteger> hitsByPath = new java.util.concurrent.ConcurrentHashMap<>();
+    /** When set, the status by path and that path's hit count, and a body that names the path only. */
+    private volatile java.util.function.ToIntBiFunction<String, Integer> statusForPathHit;
     private volatile CountDownLatch gate = new CountDownLatch(0);
     private final CountDownLatch firstArrival = new CountDownLatch(1);
 
@@ -36,6 +39,8 @@ public final class LocalHttpEndpoint implements AutoCloseable {
         server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool());
         server.createContext("/", exchange -> {
             int n = hits.incrementAndGet();
+            String path = exchange.getRequestURI().getPath();
+            int nOfPath = hitsByPath.computeIfAbsent(path, p -> new AtomicInteger()).incrementAndGet();
             idempotencyKeys.add(String.valueOf(exchange.getRequestHeaders().getFirst("Idempotency-Key")));
             bodies.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
             firstArrival.countDown();
@@ -44,10 +49,12 @@ public final class LocalHttpEndpoint implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            byte[] body = ("{\"hit\": " + n + ", \"path\": \"" + exchange.getRequestURI().getPath() + "\"}")
+            var byPath = statusForPathHit;
+            byte[] body = ((byPath == null ? "{\"hit\": " + n + ", " : "{") + "\"path\": \"" + path + "\"}")
                     .getBytes(StandardCharsets.UTF_8);
             exchange.getResponseHeaders().add("Content-Type", "application/json");
-            exchange.sendResponseHeaders(statusForHit.applyAsInt(n), body.length);
+            exchange.sendResponseHeaders(byPath == null ? statusForHit.applyAsInt(n) : byPath.applyAsInt(path, nOfPath),
+                    body.length);
             exchange.getResponseBody().write(body);
             exchange.close();
         });
@@ -61,6 +68,22 @@ public final class LocalHttpEndpoint implements AutoCloseable {
     public LocalHttpEndpoint answering(IntUnaryOperator statusForHit) {
         this.statusForHit = statusForHit;
         return this;
+    }
+
+    /**
+     * Answers each path by how many times it was hit (from 1), e.g. to fail some paths only the first time; the
+     * body is then the same for every hit of a path.
+     */
+    public LocalHttpEndpoint answeringByPath(java.util.function.ToIntBiFunction<String, Integer> statusForPathHit) {
+        this.statusForPathHit = statusForPathHit;
+        return this;
+    }
+
+    /** Hits so far per request path. */
+    public java.util.Map<String, Integer> hitsByPath() {
+        java.util.Map<String, Integer> out = new java.util.TreeMap<>();
+        hitsByPath.forEach((path, n) -> out.put(path, n.get()));
+        return out;
     }
 
     /** Requests wait until {@link #release()}. */
