@@ -15,7 +15,6 @@ import io.metronome.testing.LocalHttpEndpoint;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -68,18 +67,6 @@ class MapRedriveTest {
         return out;
     }
 
-    /** The summary's counts agree with the timeline's steps (a redriven node has two steps of its attempt 1). */
-    private static void assertCounted(Timeline t) {
-        Map<StepStatus, Integer> counted = new EnumMap<>(StepStatus.class);
-        for (StepStatus s : StepStatus.values()) {
-            counted.put(s, 0);
-        }
-        t.steps().forEach(s -> counted.merge(s.status(), 1, Integer::sum));
-        assertThat(t.summary().statusCounts()).as("statusCounts").isEqualTo(counted);
-        assertThat(t.summary().stepCount()).as("stepCount").isEqualTo(t.steps().size());
-        assertThat(t.steps()).extracting(Step::id).doesNotHaveDuplicates();
-    }
-
     @Test
     void aMapWhoseChildrenFailedForThreeItemsRedrivesThemAndTheChildrenItNeverStartedButCallsNoCompletedOneAgain() {
         Harness h = new Harness();
@@ -94,7 +81,7 @@ class MapRedriveTest {
             h.pump.until(() -> h.run(run).closed(), Duration.ofSeconds(30), "the failed run to close");
 
             Timeline first = h.timeline(run, 1000);
-            assertCounted(first);
+            Harness.assertConsistent(first);
             Set<Integer> completedFirst = childSteps(first).entrySet().stream()
                     .filter(e -> e.getValue().contains(StepStatus.COMPLETED)).map(Map.Entry::getKey)
                     .collect(Collectors.toSet());
@@ -142,7 +129,7 @@ class MapRedriveTest {
 
             // the timeline: a kept child keeps its one completed step; the others show their earlier step, then the new one
             Timeline t = h.timeline(done, 1000);
-            assertCounted(t);
+            Harness.assertConsistent(t);
             childSteps(t).forEach((i, statuses) -> {
                 if (completedFirst.contains(i)) {
                     assertThat(statuses).as("fan[" + i + "]").containsExactly(StepStatus.COMPLETED);
@@ -177,7 +164,7 @@ class MapRedriveTest {
                 assertThat(h.awaitStatus(run, RunStatus.FAILED).error()).as("pass " + pass)
                         .contains("2 of 20 children failed");
                 h.pump.until(() -> h.run(run).closed(), Duration.ofSeconds(30), "the failed run to close");
-                assertCounted(h.timeline(run, 1000));
+                Harness.assertConsistent(h.timeline(run, 1000));
                 redrive(h, run);
             }
             Run done = h.awaitStatus(run, RunStatus.COMPLETED);
@@ -200,7 +187,7 @@ class MapRedriveTest {
             assertThat(withoutHeaders(fan)).isEqualTo(withoutHeaders(h.engine.runData.output(never.id(), "fan")));
 
             Timeline t = h.timeline(done, 1000);
-            assertCounted(t);
+            Harness.assertConsistent(t);
             childSteps(t).forEach((i, statuses) -> {
                 if (i != 4) {
                     assertThat(statuses).as("fan[" + i + "]: completed once, and last").endsWith(StepStatus.COMPLETED)
@@ -232,7 +219,7 @@ class MapRedriveTest {
             h.engine.runService.cancel(run.userId(), run.metronomeId(), run.id(), null);
             h.pump.until(() -> h.run(run).closed(), Duration.ofSeconds(30), "the cancelled run to close");
             Timeline cancelled = h.timeline(run, 1000);
-            assertCounted(cancelled);
+            Harness.assertConsistent(cancelled);
             Map<Integer, List<StepStatus>> afterCancel = childSteps(cancelled);
             assertThat(afterCancel.get(10)).as("kept, past where the walk stopped: not recorded as cancelled")
                     .containsExactly(StepStatus.COMPLETED);
@@ -247,7 +234,7 @@ class MapRedriveTest {
             assertThat(done.output()).hasSize(20);
             assertThat(h.engine.runData.output(run.id(), "fan").get("succeeded").asInt()).isEqualTo(20);
             Timeline t = h.timeline(done, 1000);
-            assertCounted(t);
+            Harness.assertConsistent(t);
             childSteps(t).forEach((i, statuses) -> assertThat(statuses).as("fan[" + i + "]")
                     .endsWith(StepStatus.COMPLETED).containsOnlyOnce(StepStatus.COMPLETED));
         }
