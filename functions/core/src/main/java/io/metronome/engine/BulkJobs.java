@@ -109,7 +109,7 @@ public final class BulkJobs {
             request.runIds().forEach(spec.putArray("runIds")::add);
         }
         spec.put("reason", request.reason());
-        Job job = new Job(jobId, userId, request.action().wire(), spec, "running", 0, -1, null, Map.of(), now, null, now);
+        Job job = new Job(jobId, userId, request.action().wire(), spec, "running", 0, -1, null, Map.of(), now, null, now, 0);
         jobs.create(job);
         return job;
     }
@@ -241,7 +241,7 @@ public final class BulkJobs {
      * The deployed stack's safety net for a job whose message was lost (a send that failed after the job's write,
      * a message dead-lettered), run by the sweeper: sends its current page's message again to each job not
      * completed that has not moved for {@code staleAfter}, noting the resend as a move first (so of two sweepers
-     * one sends, and a job still stuck is sent again only a {@code staleAfter} later). A job at work moves with
+     * one sends, and a job still stuck is sent again only after a longer wait: {@link #stale}). A job at work moves with
      * every page, and is left alone. A resent message that finds the job moved on is a repeat, and acts on no run
      * twice.
      *
@@ -265,9 +265,21 @@ public final class BulkJobs {
         return sent;
     }
 
-    /** Whether a job not completed has gone {@code staleAfter} without moving on. */
+    /** The longest a stuck job waits between two resends: a page that fails every time is not sent every sweep. */
+    static final Duration MAX_RESEND_WAIT = Duration.ofDays(1);
+
+    /**
+     * Whether a job not completed has gone without moving on for {@code staleAfter}, doubled for each resend since
+     * a page was last done (at most {@link #MAX_RESEND_WAIT}): a lost message is found after one bound, and a page
+     * that keeps failing (dead-lettered each time) is sent again ever more rarely, as the sweeper backs off a run.
+     */
     static boolean stale(Job job, Instant now, Duration staleAfter) {
-        return !job.completed() && !lastMoved(job).plus(staleAfter).isAfter(now);
+        Duration wait = staleAfter;
+        for (int i = 0; i < job.resends() && wait.compareTo(MAX_RESEND_WAIT) < 0; i++) {
+            wait = wait.multipliedBy(2);
+        }
+        wait = wait.compareTo(MAX_RESEND_WAIT) < 0 ? wait : MAX_RESEND_WAIT;
+        return !job.completed() && !lastMoved(job).plus(wait).isAfter(now);
     }
 
     private static Instant lastMoved(Job job) {

@@ -62,10 +62,11 @@ public final class BulkJobRepository {
      * @param spec what the job was asked: action, filter or runIds, reason (as the API took it)
      * @param movedAt when the job last moved on (created, a page done, or its message sent again by the sweeper);
      *                null on a job stored before it was kept
+     * @param resends how many times the sweeper has sent its page again since a page was last done
      */
     public record Job(String id, String userId, String action, JsonNode spec, String status, long page,
                       long sentPage, String cursor, Map<String, Long> counts, Instant createdAt, Instant completedAt,
-                      Instant movedAt) {
+                      Instant movedAt, int resends) {
         public boolean completed() {
             return "completed".equals(status);
         }
@@ -120,7 +121,7 @@ public final class BulkJobRepository {
         OUTCOMES.forEach(o -> counts.put(o, Items.num(i, countAttribute(o))));
         return Optional.of(new Job(jobId, str(i, "userId"), str(i, "action"), json(i, "spec"), str(i, "status"),
                 Items.num(i, "page"), Items.num(i, "sentPage"), str(i, "cursor"), counts, time(i, "createdAt"),
-                time(i, "completedAt"), time(i, "movedAt")));
+                time(i, "completedAt"), time(i, "movedAt"), (int) Items.num(i, "resends")));
     }
 
     /** The results already recorded for these runs, by run id. */
@@ -192,11 +193,11 @@ public final class BulkJobRepository {
         names.put("#page", "page");
         String update;
         if (nextCursor == null) {
-            update = "SET #page = :next, #status = :done, completedAt = :now, movedAt = :now REMOVE #cursor";
+            update = "SET #page = :next, #status = :done, completedAt = :now, movedAt = :now REMOVE #cursor, resends";
             names.put("#status", "status");
             values.put(":done", s("completed"));
         } else {
-            update = "SET #page = :next, #cursor = :cursor, movedAt = :now";
+            update = "SET #page = :next, #cursor = :cursor, movedAt = :now REMOVE resends";
             values.put(":cursor", s(nextCursor));
         }
         Update move = Update.builder().tableName(tables.steps()).key(Items.key("runId", jobId, SK, JOB))
@@ -235,6 +236,7 @@ public final class BulkJobRepository {
         Map<String, AttributeValue> values = new HashMap<>();
         values.put(":now", time(now));
         values.put(":running", s("running"));
+        values.put(":one", n(1));
         String condition = "#status = :running AND ";
         if (movedAt == null) {
             condition += "attribute_not_exists(movedAt)";
@@ -245,7 +247,7 @@ public final class BulkJobRepository {
         String expected = condition;
         try {
             dynamo.updateItem(r -> r.tableName(tables.steps()).key(Items.key("runId", jobId, SK, JOB))
-                    .updateExpression("SET movedAt = :now").conditionExpression(expected)
+                    .updateExpression("SET movedAt = :now ADD resends :one").conditionExpression(expected)
                     .expressionAttributeNames(Map.of("#status", "status")).expressionAttributeValues(values));
             return true;
         } catch (ConditionalCheckFailedException moved) {

@@ -167,6 +167,7 @@ class BulkJobsTest {
         // Then the stalled job alone is sent its page again, once: the resend counts as a move
         assertThat(sweep.bulkJobsResent()).isEqualTo(1);
         assertThat(next.bulkJobsResent()).isZero();
+        assertThat(stored.find(stalled.id()).orElseThrow().resends()).as("counted: the next waits twice as long").isEqualTo(1);
         Map<String, Integer> messagesByJob = new HashMap<>();
         for (int i = 0; i < 100 && !(stored.find(stalled.id()).orElseThrow().completed()
                 && stored.find(busy.id()).orElseThrow().completed()); i++) {
@@ -187,6 +188,7 @@ class BulkJobsTest {
                     .as(r.id()).hasSize(1);
         }
         assertThat(stored.running()).isEmpty();
+        assertThat(stored.find(stalled.id()).orElseThrow().resends()).as("moved on: the count starts again").isZero();
         assertThat(sweeper.sweep(() -> true).bulkJobsResent()).as("a completed job is never sent again").isZero();
     }
 
