@@ -257,7 +257,13 @@ public final class BulkJobs {
             Job job = jobs.find(jobId).orElse(null);
             if (job != null && stale(job, now, staleAfter) && jobs.markResent(jobId, job.movedAt(), now)) {
                 LOG.warn("bulk job {} has not moved since {}; its page {} is sent again", jobId, lastMoved(job), job.page());
-                send(jobId, job.page());
+                try {
+                    send(jobId, job.page());
+                } catch (RuntimeException e) {
+                    // Noted as resent, it is tried again after its next (doubled) wait; the other jobs go on now.
+                    LOG.warn("bulk job {}: its page {} could not be sent again", jobId, job.page(), e);
+                    continue;
+                }
                 jobs.sent(jobId, job.page());
                 sent++;
             }

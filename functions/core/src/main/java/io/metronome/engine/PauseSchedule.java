@@ -66,7 +66,8 @@ public final class PauseSchedule {
         return s.resumeAt() != null && run.status() == RunStatus.PAUSED ? NodeMessage.schedule(run.id(), s.resumeAt()) : null;
     }
 
-    private static boolean heldByBudget(Run run) {
+    /** The run is paused at its budget, and its cost has reached it still: no resume but a raised budget goes on. */
+    static boolean heldByBudget(Run run) {
         return run.pause().cause() != null && PauseBefore.BUDGET.equals(run.pause().cause().path("reason").asText())
                 && PauseBefore.overBudget(run);
     }

@@ -314,24 +314,39 @@ public final class RunService {
         b.check();
         return change(userId, metronomeId, runId, run -> {
             if (run.isTerminal()) {
+                if (resumeAt != null) {
+                    throw ApiException.invalidState("run " + run.id() + " is " + run.status().wire()
+                            + "; it cannot be paused, nor resumed at " + Times.format(resumeAt));
+                }
                 return null; // ended: unchanged
             }
             Instant now = clock.instant();
+            Run.Schedule current = run.pause().schedule();
             Run.Schedule schedule = resumeAt == null ? null : new Run.Schedule(null, resumeAt, reason, userId, now);
             if (run.status() == RunStatus.PAUSED) {
-                Run.Schedule current = run.pause().schedule();
                 if (schedule == null || current != null && current.pauseAt() == null && resumeAt.equals(current.resumeAt())) {
                     return null; // already paused (and resuming then)
+                }
+                if (PauseSchedule.heldByBudget(run)) {
+                    throw ApiException.invalidState("run " + run.id() + " is paused at its budget (" + run.costCt()
+                            + " ct of " + run.controls().budgetCt() + " ct): only a resume with a higher budgetCt goes on");
                 }
                 if (reason == null && current != null) {
                     schedule = new Run.Schedule(null, resumeAt, current.reason(), userId, now); // moved, same reason
                 }
+                ObjectNode payload = schedulePayload(schedule);
+                if (current != null) {
+                    payload.set("previous", schedulePayload(current));
+                }
                 return new Change(new RunWrite(run.id(), now).requireRev(run.rev()).schedule(schedule).sweepAt(sweepAt(now)),
-                        List.of(AuditEvent.of(run, userId, "run.resume_scheduled", schedulePayload(schedule), now)));
+                        List.of(AuditEvent.of(run, userId, "run.resume_scheduled", payload, now)));
             }
             ObjectNode requested = reasonPayload(reason);
             if (schedule != null) {
                 requested.put("resumeAt", Times.format(resumeAt));
+                if (current != null) {
+                    requested.set("previousSchedule", schedulePayload(current)); // this pause and its resume replace it
+                }
             }
             Change pause = pauseChange(run, userId, requested, PauseBefore.REQUESTED, now);
             if (schedule != null) {
@@ -432,7 +447,8 @@ public final class RunService {
      * The write and audit that resume a paused run, for {@code actorUserId} ({@code payload} that of its
      * {@code run.resumed}; {@code budget} a new budget, or null). The pause's length is added to the run's time
      * paused; under {@code excludePaused} its deadline moves on by it. A resume scheduled for this pause goes
-     * with it (one by hand takes its place); a pause scheduled for later stays.
+     * with it (one by hand takes its place), so does a scheduled pause whose time has come (this pause stands for
+     * it); a pause scheduled for later stays.
      */
     private Change resumeChange(Run run, String actorUserId, ObjectNode payload, Double budget, Instant now) {
         RunStatus back = run.resumeTo() != null ? run.resumeTo() : RunStatus.RUNNING;
@@ -452,7 +468,8 @@ public final class RunService {
             payload.put("previousBudgetCt", run.controls().budgetCt());
         }
         Run.Schedule schedule = run.pause().schedule();
-        if (schedule != null && schedule.pauseAt() == null) {
+        if (schedule != null && (schedule.pauseAt() == null || !schedule.pauseAt().isAfter(now))) {
+            // Its resume was this pause's (a pause due already counts as this one): the resume ends both.
             w.schedule(null);
         }
         return new Change(w, List.of(AuditEvent.of(run, actorUserId, "run.resumed", payload, now)));
@@ -541,7 +558,10 @@ public final class RunService {
                 case NOTHING -> null;
                 case PAUSE -> {
                     if (r.status() == RunStatus.PAUSED) {
-                        yield new Change(new RunWrite(r.id(), now).requireRev(r.rev()).schedule(s.pauseTaken()), List.of());
+                        // Paused already: the schedule's pause is this one, and its resume (if any) will end it.
+                        payload.put("alreadyPaused", true);
+                        yield new Change(new RunWrite(r.id(), now).requireRev(r.rev()).schedule(s.pauseTaken()),
+                                List.of(AuditEvent.of(r, s.requestedBy(), "run.pause_requested", payload, now)));
                     }
                     Change pause = pauseChange(r, s.requestedBy(), payload, PauseBefore.SCHEDULED, now);
                     pause.write().schedule(s.pauseTaken());
@@ -580,7 +600,7 @@ public final class RunService {
             return null;
         }
         if (t != null && t.isAfter(now.plus(PauseSchedule.MAX_AHEAD))) {
-            b.error(field, "must be at most " + PauseSchedule.MAX_AHEAD.toDays() + " days ahead (MAX_SCHEDULE_AHEAD)");
+            b.error(field, "must be at most " + PauseSchedule.MAX_AHEAD.toDays() + " days ahead");
             return null;
         }
         return t;

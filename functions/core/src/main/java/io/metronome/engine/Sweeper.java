@@ -101,7 +101,13 @@ public final class Sweeper {
         int first = firstShard.getAsInt();
         Tally tally = new Tally();
         if (bulkJobs != null) {
-            tally.bulkJobsResent = bulkJobs.resendStale(settings.staleAfter()); // a few calls: before the runs' pages
+            try {
+                tally.bulkJobsResent = bulkJobs.resendStale(settings.staleAfter()); // a few calls: before the runs' pages
+            } catch (RuntimeException e) {
+                // The bulk jobs' safety net failing (throttled, refused) must not keep the runs' from working.
+                LOG.warn("could not look for stalled bulk jobs this sweep; the next one will", e);
+                tally.sendFailures++;
+            }
         }
         for (int i = 0; i < shards.size(); i++) {
             String shard = shards.get((first + i) % shards.size());

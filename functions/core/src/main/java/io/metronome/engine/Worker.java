@@ -115,13 +115,12 @@ public final class Worker {
      * must come back (an AWS call failed), leaving it on the queue for another delivery.
      */
     public void handle(NodeMessage m) {
-        if (dispatcher.notDue(m)) {
-            dispatcher.hop(m);
+        if (m.kind() == NodeMessage.Kind.SCHEDULE) {
+            takeSchedule(m);
             return;
         }
-        if (m.kind() == NodeMessage.Kind.SCHEDULE) {
-            waitOut(m.notBefore()); // never early: the schedule's time is its user's
-            runService.takeSchedule(m.runId());
+        if (dispatcher.notDue(m)) {
+            dispatcher.hop(m);
             return;
         }
         if (m.kind() == NodeMessage.Kind.DEADLINE) {
@@ -857,17 +856,30 @@ public final class Worker {
         }
     }
 
-    /** Sleeps out the little left before {@code at} of a message a moment early ({@link Dispatcher#notDue}). */
-    private void waitOut(Instant at) {
-        long ms = at == null ? 0 : java.time.Duration.between(clock.instant(), at).toMillis();
-        if (ms > 0 && ms <= 1000) {
+    /**
+     * A schedule's message: only the one the run's schedule waits for now goes on (one of a schedule replaced or
+     * cancelled since is dropped here, at its next hop, rather than hop on for months); when due, never early, it
+     * is taken ({@link RunService#takeSchedule}).
+     */
+    private void takeSchedule(NodeMessage m) {
+        NodeMessage current = runs.find(m.runId()).map(PauseSchedule::message).orElse(null);
+        if (current == null || !current.notBefore().equals(m.notBefore())) {
+            return;
+        }
+        if (dispatcher.notDue(m)) {
+            dispatcher.hop(m);
+            return;
+        }
+        // A moment early (within notDue's margin): sleep it out, so that the pause or resume is at its time.
+        while (clock.instant().isBefore(m.notBefore())) {
             try {
-                Thread.sleep(ms);
+                Thread.sleep(Math.max(1, java.time.Duration.between(clock.instant(), m.notBefore()).toMillis() + 1));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted before a scheduled pause or resume", e);
             }
         }
+        runService.takeSchedule(m.runId());
     }
 
     private void checkDeadline(Run run) {
@@ -1017,19 +1029,31 @@ public final class Worker {
             return;
         }
         Instant now = clock.instant();
+        // A parked node has not started: like any node about to, it waits for a scheduled pause that is due.
+        boolean starts = node.phase() == Phase.PAUSED;
+        if (starts && PauseSchedule.pauseDue(run, now)) {
+            runService.takeSchedule(run.id());
+            return; // parked where it is, for the scheduled pause's resume
+        }
         NodeState.Builder start = node.to(Phase.RUNNING).lease(settings.workerId(), now.plus(settings.lease()))
                 .startedAt(node.startedAt() != null ? node.startedAt() : now);
         if (node.startedAt() == null) {
             start.metadata(null); // what its parking said (PauseBefore.parkedMetadata) is not its work's
         }
         NodeState running = start.build();
+        RunWrite claim = new RunWrite(run.id(), now).requireStatus(CLAIMABLE).requireBeforeDeadline(now)
+                .requireNodeRev(nodeId, node.rev()).node(node, running)
+                .time("lockedAt", now).text("lockedBy", settings.workerId());
+        if (starts) {
+            claim.requireBeforeScheduledPause(now);
+        }
         Run after;
         try {
-            after = runs.update(new RunWrite(run.id(), now).requireStatus(CLAIMABLE).requireBeforeDeadline(now)
-                    .requireNodeRev(nodeId, node.rev()).node(node, running)
-                    .time("lockedAt", now).text("lockedBy", settings.workerId()),
-                    ReturnValue.ALL_NEW);
+            after = runs.update(claim, ReturnValue.ALL_NEW);
         } catch (RunConflict c) {
+            if (starts && c.current() != null && PauseSchedule.pauseDue(c.current(), now)) {
+                runService.takeSchedule(run.id());
+            }
             return;
         }
         execute(after, def, running);
@@ -1073,6 +1097,10 @@ public final class Worker {
      */
     private boolean takeOver(Run run, Definition def, NodeState dead) {
         Instant now = clock.instant();
+        if (PauseSchedule.pauseDue(run, now)) {
+            runService.takeSchedule(run.id());
+            return true; // paused now: the take-over parks the next attempt instead of starting it
+        }
         Definition.Node node = def.node(dead.nodeId());
         Step recorded = steps.find(run.id(), dead.stepId()).orElse(null);
         if (recorded != null && recorded.status() == StepStatus.COMPLETED && recorded.attempt() == dead.attempt()) {
@@ -1113,9 +1141,9 @@ public final class Worker {
         }
         Run after;
         try {
-            after = runs.update(write.requireBeforeDeadline(now), ReturnValue.ALL_NEW);
+            after = runs.update(write.requireBeforeDeadline(now).requireBeforeScheduledPause(now), ReturnValue.ALL_NEW);
         } catch (RunConflict c) {
-            return stillAt(c, dead); // paused or resumed in between: look again
+            return stillAt(c, dead); // paused, resumed or its scheduled pause due in between: look again
         }
         execute(after, def, next);
         return false;

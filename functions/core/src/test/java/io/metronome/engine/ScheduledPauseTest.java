@@ -219,7 +219,11 @@ class ScheduledPauseTest {
         Run stillPaused = h.run(run);
         assertThat(stillPaused.pause().cause().get("reason").asText()).as("the pause it had").isEqualTo("requested");
         assertThat(stillPaused.pause().schedule().pauseAt()).isNull();
-        assertThat(audits(h, run, "run.pause_requested")).hasSize(1);
+        assertThat(audits(h, run, "run.pause_requested")).hasSize(2).last().satisfies(e -> {
+            assertThat(e.actorUserId()).as("who scheduled it").isEqualTo(Harness.USER);
+            assertThat(e.payload().get("alreadyPaused").asBoolean()).isTrue();
+        });
+        assertThat(audits(h, run, "run.paused")).as("one pause, not two").hasSize(1);
         clock.set(resumeAt);
         h.engine.worker.handle(NodeMessage.schedule(run.id(), resumeAt));
         assertThat(h.run(run).status()).isEqualTo(RunStatus.RUNNING);
@@ -235,8 +239,14 @@ class ScheduledPauseTest {
         Run run = h.start(m, "{\"budgetCt\": 0}");
         h.pump.until(() -> h.run(run).status() == RunStatus.PAUSED, Duration.ofSeconds(10), "the budget's pause");
         Instant resumeAt = T0.plusSeconds(60);
-        h.engine.runService.pause(run.userId(), run.metronomeId(), run.id(),
-                Json.read("{\"resumeAt\": \"%s\"}".formatted(resumeAt)));
+        assertThatThrownBy(() -> h.engine.runService.pause(run.userId(), run.metronomeId(), run.id(),
+                Json.read("{\"resumeAt\": \"%s\"}".formatted(resumeAt))))
+                .as("a resume that could only be refused").isInstanceOfSatisfying(ApiException.class,
+                        e -> assertThat(e.status()).isEqualTo(409));
+        // A window scheduled before anyone looked at the cost: its pause finds the run paused at its budget
+        schedule(h, run, "{\"at\": \"%s\", \"resumeAt\": \"%s\"}".formatted(T0.plusSeconds(30), resumeAt));
+        clock.set(T0.plusSeconds(30));
+        h.engine.worker.handle(NodeMessage.schedule(run.id(), T0.plusSeconds(30)));
         clock.set(resumeAt);
         h.engine.worker.handle(NodeMessage.schedule(run.id(), resumeAt));
         Run held = h.run(run);
@@ -260,7 +270,7 @@ class ScheduledPauseTest {
                 {"{\"at\": \"tomorrow\"}", "at", "ISO-8601"},
                 {"{\"at\": \"2026-12-01T12:00:00\"}", "at", "zone"},
                 {"{\"at\": \"" + T0.minusSeconds(1) + "\"}", "at", "in the future"},
-                {"{\"at\": \"" + T0.plus(Duration.ofDays(367)) + "\"}", "at", "MAX_SCHEDULE_AHEAD"},
+                {"{\"at\": \"" + T0.plus(Duration.ofDays(367)) + "\"}", "at", "at most 366 days ahead"},
                 {"{\"at\": \"" + T0.plusSeconds(60) + "\", \"resumeAt\": \"" + T0.plusSeconds(60) + "\"}", "resumeAt", "after at"},
                 {"{\"at\": \"" + T0.plusSeconds(60) + "\", \"when\": 1}", "when", ""}}) {
             assertThatThrownBy(() -> schedule(h, run, c[0])).as(c[0]).isInstanceOfSatisfying(ApiException.class, e -> {

@@ -59,6 +59,17 @@ class RunWriteTest {
     }
 
     @Test
+    void aClaimWaitsForAScheduledPauseThatIsDueAndASchedulesTimesStandOnTheItem() {
+        RunWrite claim = new RunWrite("run_x", NOW).requireBeforeScheduledPause(NOW);
+        assertThat(resolve(claim, claim.conditionExpression())).isEqualTo("(attribute_not_exists(pauseAt) OR "
+                + "attribute_type(pauseAt, 'NULL') OR pauseAt > '2026-11-22T10:15:30.123Z')");
+        RunWrite set = new RunWrite("run_x", NOW).schedule(new io.metronome.domain.Run.Schedule(
+                NOW.plusSeconds(60), NOW.plusSeconds(120), "quiet", "u", NOW));
+        assertThat(resolve(set, set.updateExpression())).contains("pauseAt = '2026-11-22T10:16:30.123Z'",
+                "resumeAt = '2026-11-22T10:17:30.123Z'", "scheduledBy = ");
+    }
+
+    @Test
     void controlTransitionsRequireTheReadRevisionAndTheAllowedSourceStates() {
         RunWrite pause = new RunWrite("run_x", NOW).requireRev(7).requireStatus(RunTransition.PAUSE.from())
                 .status("met_m", RunStatus.PAUSED);
