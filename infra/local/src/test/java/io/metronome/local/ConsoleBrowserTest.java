@@ -516,17 +516,24 @@ class ConsoleBrowserTest {
 
     /**
      * A pause scheduled from the console in local time reaches the API as that instant in UTC, shows on the run and
-     * is cancelled from it; a pause with a time to resume at shows the automatic resume.
+     * is cancelled from it; a pause with a time to resume at shows the automatic resume. The browser runs in St John's
+     * (UTC-3:30, or -2:30 in summer) for it, so that a local time read as UTC, or off by whole hours, is caught.
      */
     @Test
     @Order(6)
     void aPauseScheduledInLocalTimeIsShownAndCancelled() {
+        inTimeZone("America/St_Johns", this::schedulePauseInLocalTime);
+    }
+
+    private void schedulePauseInLocalTime() {
         String m = create("""
                 {"name": "Quiet hours", "definition": {"nodes": [
                   {"id": "ask", "type": "approval", "config": {"prompt": "Go on?"}}], "edges": []}}""");
         String runId = user.post("/v1/metronomes/" + m + "/runs", "{}").data().get("id").asText();
         browser.get(base + "/console#/m/" + m + "/runs/" + runId);
         until(d -> "waiting_approval".equals(runStatus()));
+        assertThat(((Number) js("return new Date().getTimezoneOffset()")).intValue() % 60).as("the zone's offset is off the hour")
+                .isNotZero();
         assertThat(text("schedule-now")).isEqualTo("Nothing scheduled.");
         assertThat(browser.findElement(By.id("cancel-schedule")).isEnabled()).isFalse();
         Instant pauseAt = Instant.now().plus(Duration.ofDays(1)).truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
@@ -557,6 +564,17 @@ class ConsoleBrowserTest {
         browser.findElement(By.id("resume")).click();
         until(d -> "waiting_approval".equals(runStatus()));
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("schedule-now"), "Nothing scheduled."));
+    }
+
+    /** Runs the steps with the browser's clock in the zone, then back in the machine's, which the other tests read. */
+    private void inTimeZone(String zone, Runnable steps) {
+        ChromeDriver chrome = (ChromeDriver) browser;
+        chrome.executeCdpCommand("Emulation.setTimezoneOverride", Map.of("timezoneId", zone));
+        try {
+            steps.run();
+        } finally {
+            chrome.executeCdpCommand("Emulation.setTimezoneOverride", Map.of("timezoneId", ""));
+        }
     }
 
     /** Types the instant into a datetime-local input as the browser's local time, the way a user would see it. */
