@@ -293,8 +293,9 @@ class ConsoleBrowserTest {
                   const budgetPaused = {status: 'paused', pauseCause: {reason: 'budget', nodeId: 'ask', costCt: 3, budgetCt: 3}};
                   done(JSON.stringify([
                     r.localToIso('2031-03-04T05:06') === new Date(2031, 2, 4, 5, 6).toISOString(),
-                    r.localToIso(r.isoToLocal('2031-03-04T05:06:00.000Z')), r.localToIso(''), r.localToIso('soon') === undefined,
-                    r.allowed(budgetPaused).resume, r.allowed(budgetPaused).budget, r.budgetVerb(budgetPaused),
+                    r.localToIso('2031-03-04T05:06:07') === new Date(2031, 2, 4, 5, 6, 7).toISOString(), r.localToIso(''), r.localToIso('soon') === undefined,
+                    r.allowed(budgetPaused).resume, r.allowed(budgetPaused).autoResume, r.allowed({status: 'paused'}).autoResume,
+                    r.allowed(budgetPaused).budget, r.budgetVerb(budgetPaused),
                     r.pauseCauseText(budgetPaused), r.pauseCauseText({status: 'paused', pauseCause: {reason: 'breakpoint', nodeId: 'b'}}),
                     r.allowed({status: 'cancelled', activeNodeCount: 1}).redrive, r.allowed({status: 'failed', activeNodeCount: 0}).redrive,
                     r.allowed({status: 'completed'}).rerun, r.allowed({status: 'running', schedule: null}).cancelSchedule,
@@ -304,7 +305,7 @@ class ConsoleBrowserTest {
                     r.parseBudget('12.5').value, r.parseBudget('-1').error !== undefined]));
                 }, (e) => done('failed: ' + e));
                 """);
-        assertThat(checked).isEqualTo("[true,\"2031-03-04T05:06:00.000Z\",null,true,false,true,\"Resume with this budget\","
+        assertThat(checked).isEqualTo("[true,true,null,true,false,false,true,true,\"Resume with this budget\","
                 + "\"paused at its budget before ask: cost 3 ct of 3 ct\",\"paused at its breakpoint before b\",false,true,true,false,"
                 + "{\"filter\":{\"metronomeId\":\"met_1\",\"status\":\"paused\"},\"reason\":\"why\",\"dryRun\":true},"
                 + "{\"runIds\":[\"run_1\"]},\"at least 10000 runs would be paused (some may be left unchanged): run_1, …\",12.5,true]");
@@ -383,6 +384,7 @@ class ConsoleBrowserTest {
         browser.get(base + "/console#/m/" + m + "/runs/" + runId);
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("pause-cause"), "paused at its budget before ask: cost 0 ct of 0 ct"));
         assertThat(browser.findElement(By.id("resume")).isEnabled()).isFalse();
+        assertThat(browser.findElement(By.id("auto-resume")).isEnabled()).isFalse();
         WebElement budget = browser.findElement(By.id("budget-input"));
         budget.sendKeys("0");
         browser.findElement(By.id("set-budget")).click();
