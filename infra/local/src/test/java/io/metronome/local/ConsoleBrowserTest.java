@@ -496,7 +496,13 @@ class ConsoleBrowserTest {
         browser.findElement(By.cssSelector("input.select-run[data-run='" + runs.get(2) + "']")).click();
         assertThat(browser.findElement(By.id("bulk-confirm")).isDisplayed()).isFalse();
         assertThat(text("bulk-target")).startsWith("Acts on every run of this metronome");
-        browser.findElement(By.id("bulk-reason")).sendKeys("holiday freeze");
+        WebElement reason = browser.findElement(By.id("bulk-reason"));
+        reason.sendKeys("holiday");
+        browser.findElement(By.id("bulk-dry-run-button")).click();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("bulk-dry-run"), "3 runs would be cancelled"));
+        // So does changing the reason: the confirmation would send the one the dry run was given.
+        reason.sendKeys(" freeze");
+        assertThat(browser.findElement(By.id("bulk-confirm")).isDisplayed()).isFalse();
         browser.findElement(By.id("bulk-dry-run-button")).click();
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("bulk-dry-run"), "3 runs would be cancelled"));
         assertThat(text("bulk-dry-run")).contains(runs.get(0), runs.get(1), runs.get(2));
