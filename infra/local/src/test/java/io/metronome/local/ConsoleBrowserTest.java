@@ -293,8 +293,9 @@ class ConsoleBrowserTest {
                   const budgetPaused = {status: 'paused', pauseCause: {reason: 'budget', nodeId: 'ask', costCt: 3, budgetCt: 3}};
                   done(JSON.stringify([
                     r.localToIso('2031-03-04T05:06') === new Date(2031, 2, 4, 5, 6).toISOString(),
-                    r.localToIso(r.isoToLocal('2031-03-04T05:06:00.000Z')), r.localToIso(''), r.localToIso('soon') === undefined,
-                    r.allowed(budgetPaused).resume, r.allowed(budgetPaused).budget, r.budgetVerb(budgetPaused),
+                    r.localToIso('2031-03-04T05:06:07') === new Date(2031, 2, 4, 5, 6, 7).toISOString(), r.localToIso(''), r.localToIso('soon') === undefined,
+                    r.allowed(budgetPaused).resume, r.allowed(budgetPaused).autoResume, r.allowed({status: 'paused'}).autoResume,
+                    r.allowed(budgetPaused).budget, r.budgetVerb(budgetPaused),
                     r.pauseCauseText(budgetPaused), r.pauseCauseText({status: 'paused', pauseCause: {reason: 'breakpoint', nodeId: 'b'}}),
                     r.allowed({status: 'cancelled', activeNodeCount: 1}).redrive, r.allowed({status: 'failed', activeNodeCount: 0}).redrive,
                     r.allowed({status: 'completed'}).rerun, r.allowed({status: 'running', schedule: null}).cancelSchedule,
@@ -304,7 +305,7 @@ class ConsoleBrowserTest {
                     r.parseBudget('12.5').value, r.parseBudget('-1').error !== undefined]));
                 }, (e) => done('failed: ' + e));
                 """);
-        assertThat(checked).isEqualTo("[true,\"2031-03-04T05:06:00.000Z\",null,true,false,true,\"Resume with this budget\","
+        assertThat(checked).isEqualTo("[true,true,null,true,false,false,true,true,\"Resume with this budget\","
                 + "\"paused at its budget before ask: cost 3 ct of 3 ct\",\"paused at its breakpoint before b\",false,true,true,false,"
                 + "{\"filter\":{\"metronomeId\":\"met_1\",\"status\":\"paused\"},\"reason\":\"why\",\"dryRun\":true},"
                 + "{\"runIds\":[\"run_1\"]},\"at least 10000 runs would be paused (some may be left unchanged): run_1, …\",12.5,true]");
@@ -383,6 +384,7 @@ class ConsoleBrowserTest {
         browser.get(base + "/console#/m/" + m + "/runs/" + runId);
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("pause-cause"), "paused at its budget before ask: cost 0 ct of 0 ct"));
         assertThat(browser.findElement(By.id("resume")).isEnabled()).isFalse();
+        assertThat(browser.findElement(By.id("auto-resume")).isEnabled()).isFalse();
         WebElement budget = browser.findElement(By.id("budget-input"));
         budget.sendKeys("0");
         browser.findElement(By.id("set-budget")).click();
@@ -494,7 +496,13 @@ class ConsoleBrowserTest {
         browser.findElement(By.cssSelector("input.select-run[data-run='" + runs.get(2) + "']")).click();
         assertThat(browser.findElement(By.id("bulk-confirm")).isDisplayed()).isFalse();
         assertThat(text("bulk-target")).startsWith("Acts on every run of this metronome");
-        browser.findElement(By.id("bulk-reason")).sendKeys("holiday freeze");
+        WebElement reason = browser.findElement(By.id("bulk-reason"));
+        reason.sendKeys("holiday");
+        browser.findElement(By.id("bulk-dry-run-button")).click();
+        until(ExpectedConditions.textToBePresentInElementLocated(By.id("bulk-dry-run"), "3 runs would be cancelled"));
+        // So does changing the reason: the confirmation would send the one the dry run was given.
+        reason.sendKeys(" freeze");
+        assertThat(browser.findElement(By.id("bulk-confirm")).isDisplayed()).isFalse();
         browser.findElement(By.id("bulk-dry-run-button")).click();
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("bulk-dry-run"), "3 runs would be cancelled"));
         assertThat(text("bulk-dry-run")).contains(runs.get(0), runs.get(1), runs.get(2));
@@ -516,17 +524,24 @@ class ConsoleBrowserTest {
 
     /**
      * A pause scheduled from the console in local time reaches the API as that instant in UTC, shows on the run and
-     * is cancelled from it; a pause with a time to resume at shows the automatic resume.
+     * is cancelled from it; a pause with a time to resume at shows the automatic resume. The browser runs in St John's
+     * (UTC-3:30, or -2:30 in summer) for it, so that a local time read as UTC, or off by whole hours, is caught.
      */
     @Test
     @Order(6)
     void aPauseScheduledInLocalTimeIsShownAndCancelled() {
+        inTimeZone("America/St_Johns", this::schedulePauseInLocalTime);
+    }
+
+    private void schedulePauseInLocalTime() {
         String m = create("""
                 {"name": "Quiet hours", "definition": {"nodes": [
                   {"id": "ask", "type": "approval", "config": {"prompt": "Go on?"}}], "edges": []}}""");
         String runId = user.post("/v1/metronomes/" + m + "/runs", "{}").data().get("id").asText();
         browser.get(base + "/console#/m/" + m + "/runs/" + runId);
         until(d -> "waiting_approval".equals(runStatus()));
+        assertThat(((Number) js("return new Date().getTimezoneOffset()")).intValue() % 60).as("the zone's offset is off the hour")
+                .isNotZero();
         assertThat(text("schedule-now")).isEqualTo("Nothing scheduled.");
         assertThat(browser.findElement(By.id("cancel-schedule")).isEnabled()).isFalse();
         Instant pauseAt = Instant.now().plus(Duration.ofDays(1)).truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
@@ -557,6 +572,17 @@ class ConsoleBrowserTest {
         browser.findElement(By.id("resume")).click();
         until(d -> "waiting_approval".equals(runStatus()));
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("schedule-now"), "Nothing scheduled."));
+    }
+
+    /** Runs the steps with the browser's clock in the zone, then back in the machine's, which the other tests read. */
+    private void inTimeZone(String zone, Runnable steps) {
+        ChromeDriver chrome = (ChromeDriver) browser;
+        chrome.executeCdpCommand("Emulation.setTimezoneOverride", Map.of("timezoneId", zone));
+        try {
+            steps.run();
+        } finally {
+            chrome.executeCdpCommand("Emulation.setTimezoneOverride", Map.of("timezoneId", ""));
+        }
     }
 
     /** Types the instant into a datetime-local input as the browser's local time, the way a user would see it. */

@@ -66,6 +66,7 @@ export function bulkPanel(scope, started) {
     } finally { confirm.disabled = false; }
   });
   action.addEventListener('change', invalidate);
+  reason.addEventListener('input', invalidate); // the confirmation sends the reason the dry run was given
   const element = h('form', {className: 'bulk', id: 'bulk', 'aria-labelledby': 'bulk-h', onsubmit: dryRun},
     h('h2', {id: 'bulk-h'}, 'Act on many runs'), target,
     h('div', {className: 'filters'},

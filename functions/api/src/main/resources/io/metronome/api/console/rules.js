@@ -17,7 +17,7 @@ export function allowed(run) {
     rerun: true,
     breakpoints: open,
     budget: open,
-    autoResume: s === 'paused',
+    autoResume: s === 'paused' && !atBudget, // the server would refuse that resume when its time came
     schedulePause: open,
     cancelSchedule: open && Boolean(run.schedule),
   };
@@ -86,13 +86,6 @@ export function localToIso(value) {
   if (!m) return undefined;
   const d = new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] || 0));
   return isNaN(d.getTime()) ? undefined : d.toISOString();
-}
-
-/** An instant as a datetime-local value in the browser's local time, to the minute. */
-export function isoToLocal(iso) {
-  const d = new Date(iso);
-  const p = (n) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
 /** The run's schedule in words, or null when nothing is scheduled. */
