@@ -336,9 +336,10 @@ class ApiEndToEndTest {
         assertThat(none.data().get("schedule").isNull()).isTrue();
 
         // A window: paused at its start, resumed at its end, by the local stack's own workers
-        java.time.Instant at = java.time.Instant.now().plusMillis(1500);
+        // (margins of seconds: the 150 ms polls below must see the pause on a loaded machine)
+        java.time.Instant at = java.time.Instant.now().plusSeconds(2);
         Reply scheduled = alice.post(path + "/schedule-pause", "{\"at\": \"" + at + "\", \"resumeAt\": \""
-                + at.plusSeconds(2) + "\", \"reason\": \"quiet hours\"}");
+                + at.plusSeconds(6) + "\", \"reason\": \"quiet hours\"}");
         assertThat(scheduled.status()).as(scheduled.raw()).isEqualTo(200);
         assertThat(scheduled.data().at("/schedule/reason").asText()).isEqualTo("quiet hours");
         assertThat(scheduled.data().at("/schedule/requestedBy").asText()).isNotEmpty();
@@ -349,10 +350,10 @@ class ApiEndToEndTest {
         assertThat(back.get("schedule").isNull()).isTrue();
 
         // Scheduled, then cancelled: it never pauses
-        java.time.Instant later = java.time.Instant.now().plusSeconds(2);
+        java.time.Instant later = java.time.Instant.now().plusSeconds(6);
         assertThat(alice.post(path + "/schedule-pause", "{\"at\": \"" + later + "\"}").status()).isEqualTo(200);
         assertThat(alice.delete(path + "/schedule-pause").data().get("schedule").isNull()).isTrue();
-        sleep(3500);
+        sleep(Math.max(0, java.time.Duration.between(java.time.Instant.now(), later).toMillis()) + 2000);
         assertThat(alice.get(path).data().get("status").asText()).isEqualTo("waiting_approval");
         List<String> actions = new ArrayList<>();
         alice.get(path + "/timeline").json().at("/data/auditEvents").forEach(e -> actions.add(e.get("action").asText()));
