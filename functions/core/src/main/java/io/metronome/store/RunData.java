@@ -210,7 +210,8 @@ public final class RunData {
 
     /**
      * Which of a map's children from {@code from} (inclusive) to {@code to} (exclusive) have a stored output, that
-     * is, completed: one query over that range of keys, reading the keys only.
+     * is, completed: one query over that range of keys, returning the keys only (DynamoDB still charges the read
+     * by the items' whole size, which is why the range read ahead stays small: {@code KeptChildren}).
      */
     public java.util.BitSet childrenWithOutput(String runId, String mapId, int from, int to) {
         java.util.BitSet out = new java.util.BitSet();
