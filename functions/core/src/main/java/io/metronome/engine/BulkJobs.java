@@ -280,11 +280,7 @@ public final class BulkJobs {
      * that keeps failing (dead-lettered each time) is sent again ever more rarely, as the sweeper backs off a run.
      */
     static boolean stale(Job job, Instant now, Duration staleAfter) {
-        Duration wait = staleAfter;
-        for (int i = 0; i < job.resends() && wait.compareTo(MAX_RESEND_WAIT) < 0; i++) {
-            wait = wait.multipliedBy(2);
-        }
-        wait = wait.compareTo(MAX_RESEND_WAIT) < 0 ? wait : MAX_RESEND_WAIT;
+        Duration wait = Sweep.doubled(staleAfter, job.resends(), MAX_RESEND_WAIT);
         return !job.completed() && !lastMoved(job).plus(wait).isAfter(now);
     }
 

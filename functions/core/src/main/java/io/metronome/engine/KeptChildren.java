@@ -41,6 +41,11 @@ final class KeptChildren implements IntPredicate {
         return run.lineage().redriveCount() > 0 ? new KeptChildren(data, run.id(), mapId, total) : MapProgress.NONE_KEPT;
     }
 
+    /** The kept children from {@code from} (inclusive) to {@code to} (exclusive), read at once; none unless redriven. */
+    static BitSet inRange(RunData data, Run run, String mapId, int from, int to) {
+        return run.lineage().redriveCount() > 0 ? data.childrenWithOutput(run.id(), mapId, from, to) : new BitSet();
+    }
+
     @Override
     public boolean test(int index) {
         if (!looked.get(index)) {

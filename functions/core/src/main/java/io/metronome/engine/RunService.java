@@ -543,12 +543,10 @@ public final class RunService {
      * pause and resume by hand are, for the user who scheduled them ({@code "scheduled": true} in the audit). A
      * pause that finds the run paused already leaves it so, keeping only the resume. Called for the schedule's
      * message and by a claim its due pause refused; anything else (early, changed since, ended) changes nothing.
+     *
+     * @param run the run as the caller read it (a newer version is read if the write finds it changed)
      */
-    public void takeSchedule(String runId) {
-        Run run = runs.find(runId).orElse(null);
-        if (run == null) {
-            return;
-        }
+    public void takeSchedule(Run run) {
         change(run, r -> {
             Instant now = clock.instant();
             Run.Schedule s = r.pause().schedule();

@@ -87,11 +87,16 @@ public record Sweep(List<NodeMessage> messages, Instant next, RunRepository.Rese
 
     /** How long after a send the run is looked at again, when it was sent messages this many visits before in a row. */
     static Duration backoff(SweepSettings settings, int resentBefore) {
-        Duration wait = settings.staleAfter();
-        for (int i = 0; i < resentBefore && wait.compareTo(settings.idle()) < 0; i++) {
+        return doubled(settings.staleAfter(), resentBefore, settings.idle());
+    }
+
+    /** {@code first} doubled {@code times} times, at most {@code most}: how long to wait after that many sends in vain. */
+    static Duration doubled(Duration first, int times, Duration most) {
+        Duration wait = first;
+        for (int i = 0; i < times && wait.compareTo(most) < 0; i++) {
             wait = wait.multipliedBy(2);
         }
-        return wait.compareTo(settings.idle()) < 0 ? wait : settings.idle();
+        return wait.compareTo(most) < 0 ? wait : most;
     }
 
     /** When the message becomes overdue; null when the run does not need it for now. */

@@ -42,13 +42,15 @@ public final class Sweeper {
     /** The bulk jobs whose lost messages a sweep sends again; null: none. */
     private final BulkJobs bulkJobs;
 
+    /** A sweep starts at a random shard, so one cut short does not always leave the same shards for later. */
+    private static final IntSupplier RANDOM_SHARD = () -> ThreadLocalRandom.current().nextInt(RunRepository.sweepShards().size());
+
     public Sweeper(RunRepository runs, Dispatcher dispatcher, SweepSettings settings, Clock clock) {
-        this(runs, dispatcher, settings, clock, (BulkJobs) null);
+        this(runs, dispatcher, settings, clock, RANDOM_SHARD, null);
     }
 
     public Sweeper(RunRepository runs, Dispatcher dispatcher, SweepSettings settings, Clock clock, BulkJobs bulkJobs) {
-        this(runs, dispatcher, settings, clock, () -> ThreadLocalRandom.current().nextInt(RunRepository.sweepShards().size()),
-                bulkJobs);
+        this(runs, dispatcher, settings, clock, RANDOM_SHARD, bulkJobs);
     }
 
     /** @param firstShard where a sweep starts (tests make two sweepers meet on the same runs) */

@@ -862,7 +862,8 @@ public final class Worker {
      * is taken ({@link RunService#takeSchedule}).
      */
     private void takeSchedule(NodeMessage m) {
-        NodeMessage current = runs.find(m.runId()).map(PauseSchedule::message).orElse(null);
+        Run run = runs.find(m.runId()).orElse(null);
+        NodeMessage current = run == null ? null : PauseSchedule.message(run);
         if (current == null || !current.notBefore().equals(m.notBefore())) {
             return;
         }
@@ -879,7 +880,7 @@ public final class Worker {
                 throw new IllegalStateException("interrupted before a scheduled pause or resume", e);
             }
         }
-        runService.takeSchedule(m.runId());
+        runService.takeSchedule(run);
     }
 
     private void checkDeadline(Run run) {
@@ -926,7 +927,7 @@ public final class Worker {
             case REPLAY -> replay(run, def);
             case TIME_OUT -> timeOut(run);
             case TAKE_SCHEDULED_PAUSE -> {
-                runService.takeSchedule(run.id());
+                runService.takeSchedule(run);
                 return true; // the run is paused now: the claim parks the node
             }
             case START_AND_RETRY -> {
@@ -1032,7 +1033,7 @@ public final class Worker {
         // A parked node has not started: like any node about to, it waits for a scheduled pause that is due.
         boolean starts = node.phase() == Phase.PAUSED;
         if (starts && PauseSchedule.pauseDue(run, now)) {
-            runService.takeSchedule(run.id());
+            runService.takeSchedule(run);
             return; // parked where it is, for the scheduled pause's resume
         }
         NodeState.Builder start = node.to(Phase.RUNNING).lease(settings.workerId(), now.plus(settings.lease()))
@@ -1052,7 +1053,7 @@ public final class Worker {
             after = runs.update(claim, ReturnValue.ALL_NEW);
         } catch (RunConflict c) {
             if (starts && c.current() != null && PauseSchedule.pauseDue(c.current(), now)) {
-                runService.takeSchedule(run.id());
+                runService.takeSchedule(c.current());
             }
             return;
         }
@@ -1098,7 +1099,7 @@ public final class Worker {
     private boolean takeOver(Run run, Definition def, NodeState dead) {
         Instant now = clock.instant();
         if (PauseSchedule.pauseDue(run, now)) {
-            runService.takeSchedule(run.id());
+            runService.takeSchedule(run);
             return true; // paused now: the take-over parks the next attempt instead of starting it
         }
         Definition.Node node = def.node(dead.nodeId());
@@ -1238,9 +1239,7 @@ public final class Worker {
                 covered.set(Definition.indexOf(st.nodeId()));
             }
         }
-        if (run.lineage().redriveCount() > 0) {
-            covered.or(data.childrenWithOutput(run.id(), map.nodeId(), p.started(), p.total()));
-        }
+        covered.or(KeptChildren.inRange(data, run, map.nodeId(), p.started(), p.total()));
         return covered.nextClearBit(p.started()) >= p.total();
     }
 
@@ -1264,8 +1263,7 @@ public final class Worker {
         Instant at = run.completedAt() != null ? run.completedAt() : map.completedAt();
         String type = def.node(Definition.childId(m.nodeId(), from)).type().wire();
         // A child kept from an earlier pass completed then: it stays completed on the timeline for the next redrive.
-        java.util.BitSet kept = run.lineage().redriveCount() > 0
-                ? data.childrenWithOutput(run.id(), m.nodeId(), from, to) : new java.util.BitSet();
+        java.util.BitSet kept = KeptChildren.inRange(data, run, m.nodeId(), from, to);
         List<Step> never = new ArrayList<>();
         for (int i = from; i < to; i++) {
             if (kept.get(i)) {

@@ -41,6 +41,16 @@ class ScheduledPauseTest {
         return h.engine.runService.schedulePause(r.userId(), r.metronomeId(), r.id(), Json.read(body));
     }
 
+    /** A run of one hour-long delay, once the delay waits. */
+    private static Run waitingInADelay(Harness h) {
+        Metronome m = h.metronome("""
+                {"nodes": [{"id": "wait", "type": "delay", "config": {"seconds": 3600}}], "edges": []}""");
+        Run run = h.start(m, "{}");
+        h.pump.until(() -> h.run(run).node("wait") != null && h.run(run).node("wait").dueAt() != null,
+                Duration.ofSeconds(10), "the delay to wait");
+        return run;
+    }
+
     private static String chain(int n) {
         StringBuilder nodes = new StringBuilder();
         StringBuilder edges = new StringBuilder();
@@ -140,11 +150,7 @@ class ScheduledPauseTest {
     void pauseWithResumeAtResumesByItselfUnlessResumedByHandFirst() {
         MovableClock clock = new MovableClock(T0);
         Harness h = new Harness(Duration.ofSeconds(10), clock);
-        Metronome m = h.metronome("""
-                {"nodes": [{"id": "wait", "type": "delay", "config": {"seconds": 3600}}], "edges": []}""");
-        Run run = h.start(m, "{}");
-        h.pump.until(() -> h.run(run).node("wait") != null && h.run(run).node("wait").dueAt() != null,
-                Duration.ofSeconds(10), "the delay to wait");
+        Run run = waitingInADelay(h);
         Instant resumeAt = T0.plusSeconds(600);
         Run paused = h.engine.runService.pause(run.userId(), run.metronomeId(), run.id(),
                 Json.read("{\"reason\": \"deploy\", \"resumeAt\": \"%s\"}".formatted(resumeAt)));
@@ -199,11 +205,7 @@ class ScheduledPauseTest {
     void aScheduledPauseFindingTheRunPausedKeepsItsResumeForThatPause() {
         MovableClock clock = new MovableClock(T0);
         Harness h = new Harness(Duration.ofSeconds(10), clock);
-        Metronome m = h.metronome("""
-                {"nodes": [{"id": "wait", "type": "delay", "config": {"seconds": 3600}}], "edges": []}""");
-        Run run = h.start(m, "{}");
-        h.pump.until(() -> h.run(run).node("wait") != null && h.run(run).node("wait").dueAt() != null,
-                Duration.ofSeconds(10), "the delay to wait");
+        Run run = waitingInADelay(h);
         Instant at = T0.plusSeconds(60);
         Instant resumeAt = T0.plusSeconds(120);
         schedule(h, run, "{\"at\": \"%s\", \"resumeAt\": \"%s\"}".formatted(at, resumeAt));

@@ -6,13 +6,9 @@ import com.amazonaws.services.lambda.runtime.events.SQSBatchResponse;
 import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import io.metronome.engine.BulkJobs;
 import io.metronome.engine.Engine;
-import io.metronome.observe.Delivery;
 import io.metronome.observe.Invocation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The bulk queue's consumer: each message is one page of one bulk job. A page that fails (or an invocation that
@@ -37,18 +33,6 @@ public final class BulkJobHandler implements RequestHandler<SQSEvent, SQSBatchRe
     }
 
     private SQSBatchResponse handle(SQSEvent event) {
-        List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
-        for (SQSEvent.SQSMessage m : event.getRecords() == null ? List.<SQSEvent.SQSMessage>of() : event.getRecords()) {
-            Delivery.begin(m.getMessageId(), m.getAttributes());
-            try {
-                bulkJobs.handle(m.getBody());
-            } catch (RuntimeException e) {
-                LOG.warn("bulk job message {} failed and will be retried", m.getMessageId(), e);
-                failures.add(SQSBatchResponse.BatchItemFailure.builder().withItemIdentifier(m.getMessageId()).build());
-            } finally {
-                Delivery.end();
-            }
-        }
-        return SQSBatchResponse.builder().withBatchItemFailures(failures).build();
+        return MessageBatch.each(event, LOG, "bulk job", bulkJobs::handle);
     }
 }

@@ -7,13 +7,9 @@ import com.amazonaws.services.lambda.runtime.events.SQSEvent;
 import io.metronome.domain.Json;
 import io.metronome.engine.Engine;
 import io.metronome.engine.Triggers;
-import io.metronome.observe.Delivery;
 import io.metronome.observe.Invocation;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The trigger event queue, for producers other than EventBridge: each message's body is an event in
@@ -38,18 +34,6 @@ public final class QueuedEventTriggerHandler implements RequestHandler<SQSEvent,
     }
 
     private SQSBatchResponse handle(SQSEvent event) {
-        List<SQSBatchResponse.BatchItemFailure> failures = new ArrayList<>();
-        for (SQSEvent.SQSMessage m : event.getRecords() == null ? List.<SQSEvent.SQSMessage>of() : event.getRecords()) {
-            Delivery.begin(m.getMessageId(), m.getAttributes());
-            try {
-                triggers.event(Json.read(m.getBody()));
-            } catch (RuntimeException e) {
-                LOG.warn("event message {} failed", m.getMessageId(), e);
-                failures.add(SQSBatchResponse.BatchItemFailure.builder().withItemIdentifier(m.getMessageId()).build());
-            } finally {
-                Delivery.end();
-            }
-        }
-        return SQSBatchResponse.builder().withBatchItemFailures(failures).build();
+        return MessageBatch.each(event, LOG, "event", body -> triggers.event(Json.read(body)));
     }
 }
