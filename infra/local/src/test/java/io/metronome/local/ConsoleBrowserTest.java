@@ -202,17 +202,18 @@ class ConsoleBrowserTest {
         assertThat(browser.findElement(By.id("cancel")).isEnabled()).isFalse();
 
         // A step's output, opened from the timeline with the keyboard.
-        WebElement row = browser.findElement(By.cssSelector(".gantt-row[data-node=total]"));
-        row.click();
+        clickFresh(By.cssSelector(".gantt-row[data-node=total]"));
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("step-detail"), "output"));
         assertThat(browser.findElement(By.id("step-detail")).getText()).contains("55");
         // and with the keyboard: the timeline takes the focus, End goes to the last step, Enter opens it
-        WebElement timeline = browser.findElement(By.cssSelector(".gantt-viewport"));
-        timeline.sendKeys(org.openqa.selenium.Keys.END);
+        until(d -> {
+            d.findElement(By.cssSelector(".gantt-viewport")).sendKeys(org.openqa.selenium.Keys.END);
+            return true;
+        });
         browser.switchTo().activeElement().sendKeys(org.openqa.selenium.Keys.ENTER);
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("detail-h"), "ship"));
         assertThat(browser.findElement(By.id("step-detail")).getText()).contains("shipped");
-        browser.findElement(By.cssSelector(".gantt-row[data-node=total]")).click(); // rows are drawn anew: find it again
+        clickFresh(By.cssSelector(".gantt-row[data-node=total]")); // rows are drawn anew: find it again
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("detail-h"), "total"));
         screenshot("run.png");
         // A view older than the run (another tab acted first) offers what the server then refuses: its 409 is shown
@@ -695,6 +696,14 @@ class ConsoleBrowserTest {
     }
 
     /** Waits for the condition; a timeout says what the page showed then. */
+    /** Clicks what the locator finds, finding it again if the page drew it anew in between (the timeline does). */
+    private void clickFresh(By locator) {
+        until(d -> {
+            d.findElement(locator).click();
+            return true;
+        });
+    }
+
     private <T> T until(java.util.function.Function<? super WebDriver, T> condition) {
         try {
             return new WebDriverWait(browser, WAIT).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
