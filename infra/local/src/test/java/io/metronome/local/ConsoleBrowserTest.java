@@ -185,7 +185,7 @@ class ConsoleBrowserTest {
         until(d -> "paused".equals(runStatus()));
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("checkpoint"), "cool-off"));
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("audit"), "warehouse stock check"));
-        assertThat(browser.findElement(By.id("run-status")).getText()).contains("paused");
+        assertThat(text("run-status")).contains("paused");
         assertThat(browser.findElement(By.id("pause")).isEnabled()).isFalse();
         assertThat(browser.findElement(By.id("approve")).isEnabled()).isFalse();
 
@@ -197,14 +197,14 @@ class ConsoleBrowserTest {
         until(d -> "completed".equals(runStatus()));
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("live-state"), "run ended"));
         until(d -> "completed".equals(node("ship").getAttribute("data-status")));
-        assertThat(browser.findElement(By.id("audit")).getText()).contains("run.pause_requested by ann", "warehouse stock check",
+        assertThat(text("audit")).contains("run.pause_requested by ann", "warehouse stock check",
                 "checkpoint cool-off", "VIP customer", "run.completed");
         assertThat(browser.findElement(By.id("cancel")).isEnabled()).isFalse();
 
         // A step's output, opened from the timeline with the keyboard.
         clickFresh(By.cssSelector(".gantt-row[data-node=total]"));
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("step-detail"), "output"));
-        assertThat(browser.findElement(By.id("step-detail")).getText()).contains("55");
+        assertThat(text("step-detail")).contains("55");
         // and with the keyboard: the timeline takes the focus, End goes to the last step, Enter opens it
         until(d -> {
             d.findElement(By.cssSelector(".gantt-viewport")).sendKeys(org.openqa.selenium.Keys.END);
@@ -212,7 +212,7 @@ class ConsoleBrowserTest {
         });
         browser.switchTo().activeElement().sendKeys(org.openqa.selenium.Keys.ENTER);
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("detail-h"), "ship"));
-        assertThat(browser.findElement(By.id("step-detail")).getText()).contains("shipped");
+        assertThat(text("step-detail")).contains("shipped");
         clickFresh(By.cssSelector(".gantt-row[data-node=total]")); // rows are drawn anew: find it again
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("detail-h"), "total"));
         screenshot("run.png");
@@ -221,7 +221,7 @@ class ConsoleBrowserTest {
         js("document.getElementById('resume').disabled = false");
         browser.findElement(By.id("resume")).click();
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("action-message"), "cannot be resumed"));
-        assertThat(browser.findElement(By.id("action-message")).getText()).startsWith("Refused: run " + runId);
+        assertThat(text("action-message")).startsWith("Refused: run " + runId);
 
         browser.get(base + "/console#/m/" + m + "/runs");
         until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("#runs tr[data-run='" + runId + "']")));
@@ -350,7 +350,7 @@ class ConsoleBrowserTest {
         browser.findElement(By.id("save-breakpoints")).click();
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("breakpoints-message"), "Breakpoints saved"));
         assertThat(text("breakpoints-now")).contains("after", "done");
-        assertThat(browser.findElement(By.id("set-budget")).getText()).isEqualTo("Set budget");
+        assertThat(text("set-budget")).isEqualTo("Set budget");
         browser.findElement(By.id("budget-input")).sendKeys("75");
         browser.findElement(By.id("set-budget")).click();
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("budget-now"), "of 75 ct"));
@@ -359,7 +359,7 @@ class ConsoleBrowserTest {
         browser.findElement(By.id("approve")).click();
         until(d -> "paused".equals(runStatus()));
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("pause-cause"), "paused at its breakpoint before after"));
-        assertThat(browser.findElement(By.id("set-budget")).getText()).isEqualTo("Resume with this budget");
+        assertThat(text("set-budget")).isEqualTo("Resume with this budget");
         browser.findElement(By.id("resume")).click();
         until(ExpectedConditions.textToBePresentInElementLocated(By.id("pause-cause"), "paused at its breakpoint before done"));
         browser.findElement(By.id("resume")).click();
@@ -600,7 +600,7 @@ class ConsoleBrowserTest {
     }
 
     private String text(String id) {
-        return browser.findElement(By.id(id)).getText();
+        return until(d -> d.findElement(By.id(id)).getText()); // the page may draw it anew as events come
     }
 
     @Test
@@ -630,7 +630,8 @@ class ConsoleBrowserTest {
         System.out.println("the page showed the map's run completed " + Duration.between(ended, Instant.now()).toSeconds()
                 + " s after it was");
         until(d -> "completed".equals(node("each").getAttribute("data-status")));
-        assertThat(node("each").getText()).contains("completed");
+        String each = until(d -> node("each").getText());
+        assertThat(each).contains("completed");
 
         // Scrolling to the end asks for the next pages; the rows in the page stay a window however far it goes.
         int loaded = 0;
@@ -647,12 +648,12 @@ class ConsoleBrowserTest {
         until(d -> lastRowShown() >= total - 1);
         int lastShown = lastRowShown();
         assertThat(lastShown).as("the rows at the end of what was scrolled through").isGreaterThan(1_900);
-        assertThat(browser.findElement(By.cssSelector(".gantt-row[data-index='" + lastShown + "']")).getAttribute("data-node"))
+        assertThat(attribute(By.cssSelector(".gantt-row[data-index='" + lastShown + "']"), "data-node"))
                 .matches("each\\[\\d+\\]");
         int stepCount = user.get("/v1/metronomes/" + bigMetronome + "/runs/" + bigRun + "/timeline?limit=1").data()
                 .get("summary").get("stepCount").asInt();
         assertThat(stepCount).isGreaterThan(10_000);
-        assertThat(browser.findElement(By.id("summary")).getText()).contains("Steps\n" + stepCount + " (");
+        assertThat(text("summary")).contains("Steps\n" + stepCount + " (");
     }
 
     @Test
@@ -695,7 +696,6 @@ class ConsoleBrowserTest {
         return browser.findElement(By.cssSelector("#run-status .badge")).getAttribute("data-status");
     }
 
-    /** Waits for the condition; a timeout says what the page showed then. */
     /** Clicks what the locator finds, finding it again if the page drew it anew in between (the timeline does). */
     private void clickFresh(By locator) {
         until(d -> {
@@ -704,6 +704,12 @@ class ConsoleBrowserTest {
         });
     }
 
+    /** An attribute of what the locator finds, read again if the page drew it anew in between. */
+    private String attribute(By locator, String name) {
+        return until(d -> d.findElement(locator).getAttribute(name));
+    }
+
+    /** Waits for the condition; a timeout says what the page showed then. */
     private <T> T until(java.util.function.Function<? super WebDriver, T> condition) {
         try {
             return new WebDriverWait(browser, WAIT).ignoring(org.openqa.selenium.StaleElementReferenceException.class)
